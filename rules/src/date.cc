@@ -1,0 +1,94 @@
+#include "bonewatch/rules/date.h"
+
+#include <cstdio>
+
+namespace bonewatch::rules {
+namespace {
+
+// Howard Hinnant's days_from_civil / civil_from_days.
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+struct Ymd {
+  int year;
+  int month;
+  int day;
+};
+
+Ymd CivilFromDays(int64_t z) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<int>(y + (m <= 2)), static_cast<int>(m), static_cast<int>(d)};
+}
+
+bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+}  // namespace
+
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month == 2 && IsLeap(year)) return 29;
+  return kDays[month - 1];
+}
+
+bool Date::IsValid(int year, int month, int day) {
+  return year >= 1 && year <= 9999 && month >= 1 && month <= 12 && day >= 1 &&
+         day <= DaysInMonth(year, month);
+}
+
+Date Date::FromYmd(int year, int month, int day) {
+  return Date(DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)));
+}
+
+std::optional<Date> Date::Parse(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  auto digits = [&](size_t pos, size_t len, int& out) {
+    out = 0;
+    for (size_t i = pos; i < pos + len; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      out = out * 10 + (text[i] - '0');
+    }
+    return true;
+  };
+  int y = 0, m = 0, d = 0;
+  if (!digits(0, 4, y) || !digits(5, 2, m) || !digits(8, 2, d)) return std::nullopt;
+  if (!IsValid(y, m, d)) return std::nullopt;
+  return FromYmd(y, m, d);
+}
+
+int Date::year() const { return CivilFromDays(days_).year; }
+int Date::month() const { return CivilFromDays(days_).month; }
+int Date::day() const { return CivilFromDays(days_).day; }
+
+Date Date::AddMonths(int n) const {
+  const Ymd ymd = CivilFromDays(days_);
+  int64_t total = static_cast<int64_t>(ymd.year) * 12 + (ymd.month - 1) + n;
+  int64_t y = total >= 0 ? total / 12 : (total - 11) / 12;
+  int m = static_cast<int>(total - y * 12) + 1;
+  int d = ymd.day;
+  const int last = DaysInMonth(static_cast<int>(y), m);
+  if (d > last) d = last;
+  return FromYmd(static_cast<int>(y), m, d);
+}
+
+std::string Date::ToString() const {
+  const Ymd ymd = CivilFromDays(days_);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", ymd.year, ymd.month, ymd.day);
+  return buf;
+}
+
+}  // namespace bonewatch::rules
