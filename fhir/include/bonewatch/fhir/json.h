@@ -1,0 +1,175 @@
+// Json: an owning, mutable JSON value for FHIR resources.
+//
+// Purpose: the one JSON type of BoneWatch. It hides RapidJSON (used only in
+// json.cc) and adds what FHIR needs:
+//  - object members keep the order in which they were parsed or inserted;
+//  - numbers are kept as their exact source text, so FHIR decimals such as
+//    0.1000 or 12345678901234567890.5 round-trip byte for byte;
+//  - serialization is deterministic: equal values give identical bytes;
+//  - parsing has hard limits (nesting depth, input size) against hostile input
+//    and reports errors as values naming the byte offset and the reason.
+//
+// Ownership: a Json owns its whole tree. Copies are deep; moves are cheap
+// (no allocation). Pointers returned by Find/At stay valid until the
+// containing value is modified or destroyed.
+//
+// Thread-safety: thread-compatible. Concurrent const access is safe; any
+// mutation needs external synchronization.
+//
+// REQUIRES: accessors documented "REQUIRES: is_x()" are only called on values
+// of that type (checked by assert in debug builds; release builds return a
+// neutral value instead of crashing).
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bonewatch/fhir/status.h"
+
+namespace bonewatch::fhir {
+
+struct JsonParseOptions {
+  // Deeper documents are rejected ("nesting deeper than 100").
+  std::size_t max_depth = 100;
+  // Larger inputs are rejected before parsing; 0 means no limit.
+  std::size_t max_bytes = 256u * 1024u * 1024u;
+};
+
+class Json {
+ public:
+  enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
+  struct Member;
+
+  // null.
+  Json();
+  Json(std::nullptr_t);  // NOLINT(google-explicit-constructor)
+  Json(bool b);          // NOLINT(google-explicit-constructor)
+  // Any integer type except bool; written as its decimal text.
+  template <std::integral I>
+  requires(!std::same_as<I, bool>) Json(I i)
+      : Json(IntegerTag{}, IntegerText(i)) {}  // NOLINT(google-explicit-constructor)
+  // Shortest text that round-trips the double. NaN and infinities become null.
+  Json(double d);            // NOLINT(google-explicit-constructor)
+  Json(const char* s);       // NOLINT(google-explicit-constructor)
+  Json(std::string s);       // NOLINT(google-explicit-constructor)
+  Json(std::string_view s);  // NOLINT(google-explicit-constructor)
+
+  Json(const Json&);
+  Json(Json&&) noexcept;
+  Json& operator=(const Json&);
+  Json& operator=(Json&&) noexcept;
+  ~Json();
+
+  static Json Object();
+  static Json Array();
+  // A number from its exact decimal text (JSON number grammar, e.g. "0.1000",
+  // "-1.5e3"). InvalidArgument if `text` is not a JSON number.
+  static StatusOr<Json> Decimal(std::string_view text);
+  // Parses one JSON document. Errors: "invalid JSON at offset N: reason".
+  static StatusOr<Json> Parse(std::string_view text, const JsonParseOptions& options = {});
+
+  Type type() const { return type_; }
+  bool is_null() const { return type_ == Type::kNull; }
+  bool is_bool() const { return type_ == Type::kBool; }
+  bool is_number() const { return type_ == Type::kNumber; }
+  bool is_string() const { return type_ == Type::kString; }
+  bool is_array() const { return type_ == Type::kArray; }
+  bool is_object() const { return type_ == Type::kObject; }
+
+  // REQUIRES: is_bool().
+  bool AsBool() const;
+  // REQUIRES: is_string().
+  const std::string& AsString() const;
+  // The exact number text as parsed or built. REQUIRES: is_number().
+  const std::string& NumberText() const;
+  // Lossy conversion for computation. REQUIRES: is_number().
+  double AsDouble() const;
+  // The value if the number text is an integer ("42", "-7") that fits in
+  // int64; nullopt otherwise (including "4.0" and "1e3").
+  std::optional<int64_t> AsInt64() const;
+
+  // Number of members (object) or elements (array); 0 for scalars.
+  std::size_t size() const;
+  bool empty() const { return size() == 0; }
+
+  // ---- Objects ----
+  // The member value, or nullptr when missing or when this is not an object.
+  const Json* Find(std::string_view key) const;
+  Json* Find(std::string_view key);
+  bool Has(std::string_view key) const { return Find(key) != nullptr; }
+  // Typed lookups: nullopt when missing or of another type.
+  std::optional<std::string> GetString(std::string_view key) const;
+  std::optional<bool> GetBool(std::string_view key) const;
+  std::optional<int64_t> GetInt64(std::string_view key) const;
+  // Follows object keys: At({"code", "coding"}). nullptr if any step is missing.
+  const Json* At(std::initializer_list<std::string_view> path) const;
+  // Sets `key` (replacing in place, keeping its position, or appending).
+  // A non-object value becomes an empty object first.
+  Json& Set(std::string key, Json value) &;
+  Json Set(std::string key, Json value) &&;
+  // Removes `key`; returns whether it was present.
+  bool Remove(std::string_view key);
+  // Members in order; empty for non-objects.
+  const std::vector<Member>& members() const;
+  std::vector<Member>& members();
+
+  // ---- Arrays ----
+  // Appends. A non-array value becomes an empty array first.
+  Json& Push(Json value) &;
+  Json Push(Json value) &&;
+  // Elements in order; empty for non-arrays.
+  const std::vector<Json>& elements() const;
+  std::vector<Json>& elements();
+  // REQUIRES: is_array() && i < size().
+  const Json& operator[](std::size_t i) const { return elements()[i]; }
+  Json& operator[](std::size_t i) { return elements()[i]; }
+
+  // ---- Output ----
+  // Compact, no whitespace. Member order as stored; numbers as their text.
+  std::string Serialize() const;
+  // Two-space indentation, one member/element per line.
+  std::string SerializePretty() const;
+
+  // Structural equality: same types, same number text, same member order.
+  // Equivalent to Serialize() equality.
+  friend bool operator==(const Json& a, const Json& b);
+
+  // A copy whose objects have their members sorted by key (recursively), for
+  // order-insensitive comparison of resources from different sources.
+  Json Canonicalized() const;
+
+  std::string_view TypeName() const;
+
+ private:
+  struct IntegerTag {};
+  Json(IntegerTag, std::string text);
+  template <typename I>
+  static std::string IntegerText(I i) {
+    if constexpr (std::is_signed_v<I>) {
+      return std::to_string(static_cast<long long>(i));
+    } else {
+      return std::to_string(static_cast<unsigned long long>(i));
+    }
+  }
+  friend class JsonBuilder;
+
+  Type type_ = Type::kNull;
+  bool bool_ = false;
+  std::string text_;             // string value or number text
+  std::vector<Json> elements_;   // arrays
+  std::vector<Member> members_;  // objects
+};
+
+struct Json::Member {
+  std::string key;
+  Json value;
+  friend bool operator==(const Member&, const Member&) = default;
+};
+
+}  // namespace bonewatch::fhir
