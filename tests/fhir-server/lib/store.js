@@ -1,0 +1,167 @@
+'use strict';
+// Store: Medplum's MemoryRepository plus what a faithful FHIR server needs on top of it:
+//  - server-stamped meta.versionId (UUID) and strictly increasing meta.lastUpdated on every write;
+//  - structural validation (validateResource) on every create/update;
+//  - a global change log (creates, updates AND deletes) for type- and system-level _history;
+//  - tombstones so that a read after delete answers 410 Gone;
+//  - snapshot()/restore() so that a failed transaction leaves no trace;
+//  - a list of committed-but-not-yet-notified write events for Subscription delivery.
+// A Subscription written with status 'requested' is stored as 'active'.
+const {
+  OperationOutcomeError,
+  deepClone,
+  generateId,
+  notFound,
+  validateResource,
+} = require('@medplum/core');
+const { MemoryRepository } = require('@medplum/fhir-router');
+
+class Store extends MemoryRepository {
+  constructor(options = {}) {
+    super();
+    this.validate = options.validate !== false;
+    this.resetState();
+  }
+
+  resetState() {
+    this.clear();
+    this.log = []; // {seq, method, type, id, versionId, lastUpdated, resource?}
+    this.tombstones = new Map(); // 'Type/id' -> log record of the delete
+    this.events = []; // {interaction, resource} awaiting notification
+    this.lastTimestamp = 0;
+  }
+
+  nextTimestamp() {
+    let t = Date.now();
+    if (t <= this.lastTimestamp) {
+      t = this.lastTimestamp + 1;
+    }
+    this.lastTimestamp = t;
+    return new Date(t).toISOString();
+  }
+
+  current(type, id) {
+    return id ? this.resources.get(type)?.get(id) : undefined;
+  }
+
+  isDeleted(type, id) {
+    return this.tombstones.has(`${type}/${id}`);
+  }
+
+  hasEverExisted(type, id) {
+    return Boolean(this.history.get(type)?.get(id));
+  }
+
+  async createResource(resource) {
+    if (this.validate) {
+      validateResource(resource);
+    }
+    const r = deepClone(resource);
+    r.id = r.id || this.generateId();
+    const existed = Boolean(this.current(r.resourceType, r.id));
+    if (r.resourceType === 'Subscription' && r.status === 'requested') {
+      r.status = 'active';
+    }
+    r.meta = { ...(r.meta || {}), versionId: generateId(), lastUpdated: this.nextTimestamp() };
+    const result = await super.createResource(r);
+    this.tombstones.delete(`${r.resourceType}/${r.id}`);
+    const stored = this.current(r.resourceType, r.id);
+    this.append({
+      method: existed ? 'PUT' : 'POST',
+      type: r.resourceType,
+      id: r.id,
+      versionId: stored.meta.versionId,
+      lastUpdated: stored.meta.lastUpdated,
+      resource: stored,
+    });
+    this.events.push({ interaction: existed ? 'update' : 'create', resource: stored });
+    return result;
+  }
+
+  async deleteResource(type, id) {
+    const previous = this.current(type, id);
+    if (!previous) {
+      throw new OperationOutcomeError(notFound);
+    }
+    await super.deleteResource(type, id);
+    const record = this.append({
+      method: 'DELETE',
+      type,
+      id,
+      versionId: generateId(),
+      lastUpdated: this.nextTimestamp(),
+    });
+    this.tombstones.set(`${type}/${id}`, record);
+    this.events.push({ interaction: 'delete', resource: previous });
+  }
+
+  append(record) {
+    record.seq = this.log.length + 1;
+    this.log.push(record);
+    return record;
+  }
+
+  // Instance history, newest first (fixes MemoryRepository's in-place reverse()).
+  async readHistory(type, id) {
+    if (!this.hasEverExisted(type, id)) {
+      throw new OperationOutcomeError(notFound);
+    }
+    const entry = this.historyRecords({ type, id }).map((r) => ({ resource: deepClone(r.resource) }));
+    return { resourceType: 'Bundle', type: 'history', ...(entry.length ? { entry } : undefined) };
+  }
+
+  // Change-log records, newest first, filtered by type/id, lastUpdated >= since and seq <= maxSeq.
+  historyRecords({ type, id, since, maxSeq }) {
+    const out = [];
+    for (let i = this.log.length - 1; i >= 0; i--) {
+      const r = this.log[i];
+      if (maxSeq !== undefined && r.seq > maxSeq) continue;
+      if (type && r.type !== type) continue;
+      if (id && r.id !== id) continue;
+      if (since !== undefined && Date.parse(r.lastUpdated) < since) break;
+      out.push(r);
+    }
+    return out;
+  }
+
+  findVersion(type, id, versionId) {
+    return this.log.find((r) => r.type === type && r.id === id && r.versionId === versionId);
+  }
+
+  // Stored resource objects are never mutated in place, so shallow copies of the containers
+  // are a complete snapshot.
+  snapshot() {
+    const copy2 = (m, f) => new Map([...m].map(([k, v]) => [k, f(v)]));
+    return {
+      resources: copy2(this.resources, (inner) => new Map(inner)),
+      history: copy2(this.history, (inner) => copy2(inner, (arr) => arr.slice())),
+      logLength: this.log.length,
+      tombstones: new Map(this.tombstones),
+      eventsLength: this.events.length,
+      lastTimestamp: this.lastTimestamp,
+    };
+  }
+
+  restore(s) {
+    this.resources.clear();
+    for (const [k, v] of s.resources) this.resources.set(k, v);
+    this.history.clear();
+    for (const [k, v] of s.history) this.history.set(k, v);
+    this.log.length = s.logLength;
+    this.tombstones = s.tombstones;
+    this.events.length = s.eventsLength;
+    // lastTimestamp is kept: timestamps never go backwards, even across a rollback.
+  }
+
+  takeEvents() {
+    const events = this.events;
+    this.events = [];
+    return events;
+  }
+
+  allOfType(type) {
+    return [...(this.resources.get(type)?.values() ?? [])];
+  }
+}
+
+module.exports = { Store };
