@@ -45,8 +45,9 @@ class NotificationSink {
   std::vector<ReceivedRequest> WaitFor(size_t n,
                                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+  struct Impl;  // public only so that the .cc's request handler can reach it
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

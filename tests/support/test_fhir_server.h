@@ -52,6 +52,9 @@ struct SmartClientSpec {
   std::string alg;             // "RS384" or "ES384"
 };
 
+class TestFhirServer;
+TestFhirServer& SharedTestFhirServer();
+
 class TestFhirServer {
  public:
   struct RawResponse {
@@ -99,6 +102,7 @@ class TestFhirServer {
                   const std::map<std::string, std::string>& headers = {});
 
  private:
+  friend TestFhirServer& SharedTestFhirServer();
   struct Process;
   TestFhirServer(std::unique_ptr<Process> process, int port);
   // POSTs/DELETEs JSON to /admin/<what>; ADD_FAILUREs unless the status is 2xx.
