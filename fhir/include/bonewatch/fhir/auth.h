@@ -1,0 +1,93 @@
+// Authentication for FHIR requests.
+//
+// An AuthProvider decorates each outgoing request with credentials (an Authorization header).
+// The Client asks it to refresh after a 401 and then retries the request once.
+// Providers: none, static bearer token, HTTP basic, and SMART Backend Services
+// (client_credentials with a private_key_jwt client assertion signed RS384 or ES384).
+//
+// Secrets (tokens, passwords, private keys, client assertions) are never logged and never put in
+// a Status message.
+//
+// Thread-safety: every provider here may be shared by threads; the SMART provider serialises
+// token fetches on an internal mutex.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "bonewatch/fhir/http.h"
+#include "bonewatch/fhir/status.h"
+
+namespace bonewatch::fhir {
+
+class AuthProvider {
+ public:
+  AuthProvider() = default;
+  virtual ~AuthProvider() = default;
+  AuthProvider(const AuthProvider&) = delete;
+  AuthProvider& operator=(const AuthProvider&) = delete;
+
+  // The registry name: "none", "bearer", "basic", "smart-backend".
+  virtual std::string_view name() const = 0;
+
+  // Adds credentials to `request`. May block to fetch a token. A token endpoint that refuses
+  // our credentials gives kUnauthenticated; an unreachable one kUnavailable.
+  virtual Status Authorize(HttpRequest& request) = 0;
+
+  // The server answered 401 to a request authorized by this provider. Returns true when fresh
+  // credentials will be used by the next Authorize() (so one retry is worth it), false when
+  // there is nothing to refresh (static credentials).
+  virtual bool RefreshAfterUnauthorized() = 0;
+};
+
+using WallClock = std::function<std::chrono::system_clock::time_point()>;
+
+std::unique_ptr<AuthProvider> NewNoAuth();
+// Sends "Authorization: Bearer <token>".
+std::unique_ptr<AuthProvider> NewBearerAuth(std::string token);
+// Sends "Authorization: Basic base64(user:password)".
+std::unique_ptr<AuthProvider> NewBasicAuth(std::string user, std::string password);
+
+struct SmartBackendOptions {
+  // Discovery: GET {fhir_base_url}/.well-known/smart-configuration -> token_endpoint.
+  std::string fhir_base_url;
+  // If set, used instead of discovery.
+  std::string token_endpoint;
+  std::string client_id;
+  std::string private_key_pem;  // secret; PKCS#8 or traditional PEM, RSA for RS384, P-384 for ES384
+  std::string algorithm = "RS384";  // "RS384" or "ES384"
+  std::string key_id;               // JWT "kid" header; optional
+  std::string scope = "system/*.read system/*.write";
+  // Client assertion lifetime (exp - now). SMART caps it at 5 minutes.
+  std::chrono::seconds assertion_lifetime{std::chrono::minutes(5)};
+  // A token is renewed when less than min(refresh_margin, 10% of its lifetime) is left.
+  std::chrono::seconds refresh_margin{60};
+};
+
+// REQUIRES: `transport` outlives the provider. Token requests go through it with retries for
+// failures that happened before sending (token POSTs are not idempotent: a jti is single-use).
+// `now` defaults to the system clock. Fails with kInvalidArgument when options are incomplete or
+// the key does not parse or does not fit the algorithm.
+StatusOr<std::unique_ptr<AuthProvider>> NewSmartBackendAuth(SmartBackendOptions options,
+                                                            HttpTransport& transport,
+                                                            WallClock now = {});
+
+// The claims of one SMART client assertion (iss = sub = client_id).
+struct ClientAssertionClaims {
+  std::string client_id;
+  std::string audience;  // the token endpoint URL
+  std::string jwt_id;    // unique per assertion
+  std::chrono::system_clock::time_point expires_at;
+};
+
+// Signs a client assertion JWT (compact JWS). For ES384 the signature is the JWS form: raw
+// r || s, each left-padded to 48 bytes (96 bytes), as RFC 7518 section 3.4 requires.
+// Exposed for tests and diagnostics; NewSmartBackendAuth uses it.
+StatusOr<std::string> SignClientAssertion(const ClientAssertionClaims& claims,
+                                          const std::string& private_key_pem,
+                                          std::string_view algorithm, std::string_view key_id);
+
+}  // namespace bonewatch::fhir
