@@ -1,0 +1,31 @@
+// Typed field readers shared by the FHIR datatype and Bundle parsers.
+// Internal to bonewatch_fhir. Pure functions; thread-safe.
+//
+// Errors name the element path and the problem, e.g.
+// "Coding.code: expected a string, got number".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "bonewatch/fhir/json.h"
+#include "bonewatch/fhir/status.h"
+
+namespace bonewatch::fhir::internal {
+
+// Fails unless `value` is an object. `where` names the element ("Coding").
+Status ExpectObject(const Json& value, std::string_view where);
+
+// The string member `key` of `object`, "" when missing; an error when the
+// member exists with another type.
+StatusOr<std::string> StringField(const Json& object, std::string_view key, std::string_view where);
+
+// Like StringField but nullopt when missing.
+StatusOr<std::optional<std::string>> OptionalStringField(const Json& object, std::string_view key,
+                                                         std::string_view where);
+
+// Sets `key` to `value` on `object` unless `value` is empty.
+void SetIfNotEmpty(Json& object, std::string_view key, const std::string& value);
+
+}  // namespace bonewatch::fhir::internal
