@@ -55,8 +55,9 @@ std::string SignRs384(Poco::JWT::Token& token, const std::string& pem) {
 StatusOr<std::string> SignEs384(Poco::JWT::Token& token, const std::string& pem) {
   std::istringstream private_key(pem);
   Poco::Crypto::ECKey key(nullptr, &private_key);
-  if (key.name() != "secp384r1") {
-    return InvalidArgumentError("ES384 needs a P-384 (secp384r1) key, got " + key.name());
+  const std::string curve = key.impl()->groupName();
+  if (curve != "secp384r1") {
+    return InvalidArgumentError("ES384 needs a P-384 (secp384r1) key, got " + curve);
   }
   token.setAlgorithm("ES384");
   std::string signing_input = Poco::JWT::Serializer::serialize(token.header()) + "." +
