@@ -58,7 +58,7 @@ std::optional<Site> SiteFromCode(std::string_view code);
 
 // One observed value (or a DXA procedure) in the concept's canonical unit.
 struct Fact {
-  Concept concept = Concept::kDxaTScore;
+  Concept kind = Concept::kDxaTScore;  // "concept" is a C++20 keyword
   Site site = Site::kNone;
   std::optional<double> value;  // absent only for kDxaProcedure
   Date effective;               // calendar date in the configured time zone

@@ -1,0 +1,83 @@
+#include "change_points.h"
+
+#include <algorithm>
+
+namespace bonewatch::rules::internal {
+namespace {
+
+void SortUnique(std::vector<Date>& dates) {
+  std::sort(dates.begin(), dates.end());
+  dates.erase(std::unique(dates.begin(), dates.end()), dates.end());
+}
+
+void AddUseEnds(const std::vector<const MedicationUse*>& uses, std::vector<Date>& out) {
+  for (const MedicationUse* use : uses) {
+    if (!use->end) continue;
+    out.push_back(*use->end);
+    out.push_back(use->end->AddDays(1));
+  }
+}
+
+}  // namespace
+
+std::vector<Date> TimeDerivedPoints(const Timeline& tl) {
+  const RuleSet& r = *tl.rules;
+  const Course& course = *tl.course;
+  const Date start = course.start;
+  std::vector<Date> out = {
+      start,
+      start.AddMonths(r.baselineDxaDueMonths).AddDays(1),
+      start.AddDays(r.btmBaselineAfterDays).AddDays(1),
+      start.AddMonths(r.btmFollowUpDueMonths),
+      start.AddMonths(r.btmFollowUpWindowEndMonths).AddDays(1),
+  };
+  if (course.end) out.push_back(course.end->AddDays(1));
+  for (const Fact* f : tl.dxa) {
+    for (int months : {r.dxaIntervalMonths, r.dxaIntervalHighRiskMonths}) {
+      const Date due = f->effective.AddMonths(months);
+      out.push_back(due);
+      out.push_back(due.AddMonths(r.dxaOverdueEscalationMonths).AddDays(1));
+    }
+  }
+  for (const MedicationUse* use : tl.denosumab) {
+    if (!use->IsFinished()) continue;
+    const Date due = use->end->AddMonths(r.denosumabIntervalMonths);
+    out.push_back(due.AddWeeks(r.denosumabGraceWeeks).AddDays(1));
+    out.push_back(due.AddWeeks(r.denosumabEscalationWeeks).AddDays(1));
+    out.push_back(use->end->AddMonths(r.denosumabCoverMonths).AddDays(1));
+  }
+  for (const MedicationUse* use : tl.bisphosphonates) {
+    if (use->IsFinished() && IsZoledronicAcid(*use)) {
+      out.push_back(use->end->AddMonths(r.zoledronicAcidCoverMonths).AddDays(1));
+    }
+  }
+  for (const auto* uses :
+       {&tl.ovarian_suppression, &tl.bisphosphonates, &tl.denosumab, &tl.glucocorticoids}) {
+    AddUseEnds(*uses, out);
+  }
+  for (const Course& gc : tl.glucocorticoid_courses) {
+    out.push_back(gc.start.AddDays(r.glucocorticoidCourseDays + 1));
+  }
+  if (const auto& birth = tl.record->demographics.birth_date) {
+    out.push_back(Birthday(*birth, r.premenopausalAgeYears));
+    out.push_back(Birthday(*birth, r.riskAgeYears + 1));
+  }
+  SortUnique(out);
+  return out;
+}
+
+std::vector<Date> DataPoints(const Timeline& tl) {
+  std::vector<Date> out;
+  for (const auto* facts : {&tl.dxa, &tl.resorption, &tl.vitamin_d, &tl.bmi}) {
+    for (const Fact* f : *facts) out.push_back(f->effective);
+  }
+  for (const auto* uses :
+       {&tl.ovarian_suppression, &tl.bisphosphonates, &tl.denosumab, &tl.glucocorticoids}) {
+    for (const MedicationUse* use : *uses) out.push_back(use->start);
+  }
+  for (const RiskFactorFact* rf : tl.risk_factors) out.push_back(rf->date);
+  SortUnique(out);
+  return out;
+}
+
+}  // namespace bonewatch::rules::internal

@@ -1,0 +1,70 @@
+// antiresorptive-indicated and denosumab-overdue (spec §3).
+#include "checks.h"
+#include "text.h"
+
+namespace bonewatch::rules::internal {
+namespace {
+
+void CheckIndicated(const State& s, RuleResults& out) {
+  if (s.on_therapy) return;
+  const RuleSet& r = *s.tl->rules;
+  const Fact* lowest = s.latest_values ? s.latest_values->LowestTScore() : nullptr;
+  const int risk_count = static_cast<int>(s.risk_factors.size());
+  const bool by_t_score = lowest && *lowest->value < r.antiresorptiveTScore;
+  const bool by_t_and_risk =
+      lowest && *lowest->value < r.antiresorptiveTScoreWithRiskFactor && risk_count >= 1;
+  const bool by_risk_count = risk_count >= r.antiresorptiveRiskFactorCount;
+  const bool by_loss = s.bmd_loss.has_value();
+  const bool by_fracture = s.has_fragility_fracture;
+  if (!(by_t_score || by_t_and_risk || by_risk_count || by_loss || by_fracture)) return;
+
+  Hold hold{s.t, Priority::kHigh, {}, {}};
+  std::vector<std::string> reasons;
+  if (by_t_score || by_t_and_risk) {
+    reasons.push_back("lowest T-score " + FormatNumber(*lowest->value) + " (" +
+                      lowest->effective.ToString() + ")");
+    hold.evidence.push_back(lowest->source);
+  }
+  if (by_loss) {
+    reasons.push_back("BMD loss of " + FormatPercent(s.bmd_loss->percent) + "% since baseline");
+    hold.evidence.push_back(s.bmd_loss->baseline->source);
+    hold.evidence.push_back(s.bmd_loss->latest->source);
+  }
+  if (risk_count > 0 && (by_t_and_risk || by_risk_count || by_fracture)) {
+    std::vector<std::string> labels;
+    for (const RiskFactorHit& hit : s.risk_factors) {
+      labels.push_back(hit.label);
+      hold.evidence.insert(hold.evidence.end(), hit.evidence.begin(), hit.evidence.end());
+    }
+    reasons.push_back(std::string(risk_count == 1 ? "risk factor: " : "risk factors: ") +
+                      JoinList(labels));
+  }
+  hold.text = "Bone-directed therapy indicated (" + JoinList(reasons) +
+              ") and none recorded: consider a bisphosphonate or denosumab";
+  out[kAntiresorptiveIndicated] = std::move(hold);
+}
+
+void CheckDenosumab(const State& s, RuleResults& out) {
+  if (!s.last_denosumab_dose || s.open_denosumab_use || s.bisphosphonate_after_denosumab) return;
+  const RuleSet& r = *s.tl->rules;
+  const Date dose = *s.last_denosumab_dose;
+  const Date due = dose.AddMonths(r.denosumabIntervalMonths);
+  const Date overdue_from = due.AddWeeks(r.denosumabGraceWeeks);
+  if (!(overdue_from < s.t)) return;
+  const bool escalated = s.t > due.AddWeeks(r.denosumabEscalationWeeks);
+  out[kDenosumabOverdue] = Hold{
+      overdue_from,
+      escalated ? Priority::kHigh : Priority::kMedium,
+      {s.last_denosumab_use->source},
+      "Denosumab overdue: last dose " + dose.ToString() + ", next dose was due " + due.ToString() +
+          "; give it now or start a bisphosphonate (rebound vertebral fracture risk)"};
+}
+
+}  // namespace
+
+void CheckTherapy(const State& s, RuleResults& out) {
+  CheckIndicated(s, out);
+  CheckDenosumab(s, out);
+}
+
+}  // namespace bonewatch::rules::internal

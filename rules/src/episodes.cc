@@ -1,0 +1,80 @@
+#include "episodes.h"
+
+#include <algorithm>
+
+namespace bonewatch::rules::internal {
+namespace {
+
+struct OpenEpisode {
+  Finding finding;
+  Hold last;
+};
+
+void Finish(Finding& f, Hold& last) {
+  f.priority = last.priority;
+  f.evidence = std::move(last.evidence);
+  std::sort(f.evidence.begin(), f.evidence.end());
+  f.evidence.erase(std::unique(f.evidence.begin(), f.evidence.end()), f.evidence.end());
+  f.text = std::move(last.text);
+}
+
+}  // namespace
+
+SweepResult SweepEpisodes(const Timeline& tl, const std::vector<Date>& points, bool course_ended) {
+  const Date course_start = tl.course->start;
+  std::array<std::vector<Finding>, kRuleCount> closed;
+  std::array<std::optional<OpenEpisode>, kRuleCount> open;
+  SweepResult result;
+  for (Date t : points) {
+    State state = BuildState(tl, t);
+    RuleResults results = EvaluateRulesAt(state);
+    for (size_t i = 0; i < kRuleCount; ++i) {
+      std::optional<Date> identity;
+      if (results[i]) {
+        Date start = i == kAntiresorptiveIndicated && open[i] ? open[i]->finding.episode_start
+                     : i == kAntiresorptiveIndicated          ? t
+                                                              : results[i]->episode_start;
+        start = std::max(start, course_start);
+        if (!closed[i].empty()) start = std::max(start, *closed[i].back().episode_end);
+        identity = start;
+      }
+      // An episode ends where the rule stops holding, or where its identity
+      // (the spec's episode-start formula) changes, e.g. when a session grows
+      // and is re-dated by its newer member.
+      if (open[i] && identity != open[i]->finding.episode_start) {
+        Finding& f = open[i]->finding;
+        f.status = FindingStatus::kInactive;
+        f.episode_end = t;
+        Finish(f, open[i]->last);
+        closed[i].push_back(std::move(f));
+        open[i].reset();
+        if (identity) identity = std::max(*identity, t);
+      }
+      if (!identity) continue;
+      if (!open[i]) {
+        Finding f;
+        f.rule = std::string(kRuleCodes[i]);
+        f.episode_start = *identity;
+        open[i] = OpenEpisode{std::move(f), {}};
+      }
+      open[i]->last = std::move(*results[i]);
+    }
+    result.last_state = std::move(state);
+    result.last_results = std::move(results);
+  }
+  for (size_t i = 0; i < kRuleCount; ++i) {
+    result.findings.insert(result.findings.end(), std::make_move_iterator(closed[i].begin()),
+                           std::make_move_iterator(closed[i].end()));
+    if (!open[i]) continue;
+    Finding& f = open[i]->finding;
+    if (course_ended) {
+      f.status = FindingStatus::kInactive;
+      f.episode_end = points.back();
+    }
+    Finish(f, open[i]->last);
+    result.findings.push_back(std::move(f));
+  }
+  return result;
+}
+
+}  // namespace bonewatch::rules::internal

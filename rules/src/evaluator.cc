@@ -1,0 +1,92 @@
+// Evaluate: scope and disposition, the episode sweep, the plan, and the next
+// re-evaluation date.
+#include "bonewatch/rules/evaluator.h"
+
+#include <algorithm>
+
+#include "change_points.h"
+#include "episodes.h"
+#include "plan.h"
+
+namespace bonewatch::rules {
+namespace {
+
+using internal::RuleResults;
+using internal::State;
+using internal::Timeline;
+
+// What an evaluation would show at one date with no new data: each rule's
+// result and the plan. Two dates with equal signatures give equal output.
+std::string Signature(const RuleResults& results, const std::vector<PlanActivity>& plan) {
+  Evaluation e;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i]) continue;
+    Finding f;
+    f.rule = std::string(kRuleCodes[i]);
+    f.priority = results[i]->priority;
+    f.evidence = results[i]->evidence;
+    f.text = results[i]->text;
+    e.findings.push_back(std::move(f));
+  }
+  e.plan = plan;
+  return e.ToCanonicalString();
+}
+
+// The earliest time-derived change point after `now` at which the result
+// differs from the result at `now` (the course ending included).
+std::optional<Date> NextEvaluation(const Timeline& tl, const std::string& now_signature) {
+  const internal::Course& course = *tl.course;
+  for (Date c : internal::TimeDerivedPoints(tl)) {
+    if (c <= tl.now) continue;
+    if (course.end && c > *course.end) return course.end->AddDays(1);
+    State s = internal::BuildState(tl, c);
+    RuleResults results = internal::EvaluateRulesAt(s);
+    if (Signature(results, internal::BuildPlan(s, results)) != now_signature) return c;
+  }
+  if (course.end && *course.end >= tl.now) return course.end->AddDays(1);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Evaluation Evaluate(const PatientRecord& record, Date now, const RuleSet& rules) {
+  Evaluation ev;
+  ev.patient_id = record.patient_id;
+  ev.as_of = now;
+  const Timeline tl = internal::BuildTimeline(record, now, rules);
+  if (!tl.course) {
+    ev.disposition =
+        record.ai_medication_retracted ? Disposition::kRetracted : Disposition::kOutOfScope;
+    return ev;
+  }
+  const internal::Course& course = *tl.course;
+  const bool ended = course.end && *course.end < now;
+  const Date limit = ended ? *course.end : now;
+  ev.disposition = ended ? Disposition::kCompleted : Disposition::kActive;
+
+  CourseSummary summary{course.start, ended ? course.end : std::nullopt,
+                        internal::CourseSources(course)};
+  std::sort(summary.medications.begin(), summary.medications.end());
+  summary.medications.erase(std::unique(summary.medications.begin(), summary.medications.end()),
+                            summary.medications.end());
+  ev.course = std::move(summary);
+
+  std::vector<Date> points = internal::TimeDerivedPoints(tl);
+  const std::vector<Date> data = internal::DataPoints(tl);
+  points.insert(points.end(), data.begin(), data.end());
+  points.push_back(course.start);
+  points.push_back(limit);
+  std::erase_if(points, [&](Date d) { return d < course.start || d > limit; });
+  std::sort(points.begin(), points.end());
+  points.erase(std::unique(points.begin(), points.end()), points.end());
+
+  internal::SweepResult sweep = internal::SweepEpisodes(tl, points, ended);
+  ev.findings = std::move(sweep.findings);
+  ev.plan = internal::BuildPlan(sweep.last_state, sweep.last_results);
+  if (!ended) {
+    ev.next_evaluation = NextEvaluation(tl, Signature(sweep.last_results, ev.plan));
+  }
+  return ev;
+}
+
+}  // namespace bonewatch::rules

@@ -1,0 +1,187 @@
+#include "timeline.h"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <tuple>
+
+namespace bonewatch::rules::internal {
+namespace {
+
+bool UseBefore(const MedicationUse* a, const MedicationUse* b) {
+  return std::tie(a->start, a->source, a->end) < std::tie(b->start, b->source, b->end);
+}
+
+bool RiskBefore(const RiskFactorFact* a, const RiskFactorFact* b) {
+  return std::tie(a->date, a->source, a->kind) < std::tie(b->date, b->source, b->kind);
+}
+
+const Fact* LowestOf(const std::vector<const Fact*>& members, Concept wanted, Site site,
+                     bool any_site) {
+  const Fact* best = nullptr;
+  for (const Fact* f : members) {
+    if (f->kind != wanted || !f->value) continue;
+    if (!any_site && f->site != site) continue;
+    if (best == nullptr || *f->value < *best->value) best = f;
+  }
+  return best;
+}
+
+}  // namespace
+
+bool FactBefore(const Fact* a, const Fact* b) {
+  return std::tie(a->effective, a->source, a->kind, a->site, a->value) <
+         std::tie(b->effective, b->source, b->kind, b->site, b->value);
+}
+
+std::span<const Fact* const> FactsUpTo(const std::vector<const Fact*>& facts, Date t) {
+  auto end = std::upper_bound(facts.begin(), facts.end(), t,
+                              [](Date d, const Fact* f) { return d < f->effective; });
+  return {facts.data(), static_cast<size_t>(end - facts.begin())};
+}
+
+std::vector<Course> MergeCourses(std::vector<const MedicationUse*> uses, int gap_days) {
+  std::sort(uses.begin(), uses.end(), UseBefore);
+  std::vector<Course> courses;
+  bool open = false;  // the current course has an unfinished use
+  Date running_end;   // the latest end so far (meaningless when open)
+  bool all_finished = true;
+  for (const MedicationUse* use : uses) {
+    const bool continues =
+        !courses.empty() && (open || use->start <= running_end.AddDays(gap_days));
+    if (!continues) {
+      if (!courses.empty() && all_finished) courses.back().end = running_end;
+      courses.push_back(Course{use->start, std::nullopt, {}});
+      open = false;
+      all_finished = true;
+      running_end = use->start;
+    }
+    courses.back().uses.push_back(use);
+    if (use->IsFinished()) {
+      running_end = std::max(running_end, *use->end);
+    } else {
+      open = true;
+      all_finished = false;
+    }
+  }
+  if (!courses.empty() && all_finished) courses.back().end = running_end;
+  return courses;
+}
+
+const Fact* Session::LowestTScore() const {
+  return LowestOf(members, Concept::kDxaTScore, Site::kNone, true);
+}
+const Fact* Session::LowestZScore() const {
+  return LowestOf(members, Concept::kDxaZScore, Site::kNone, true);
+}
+const Fact* Session::BmdAt(Site site) const {
+  return LowestOf(members, Concept::kDxaBmd, site, false);
+}
+
+std::vector<Session> BuildSessions(std::span<const Fact* const> dxa, int gap_days) {
+  std::vector<Session> sessions;
+  for (const Fact* f : dxa) {
+    if (sessions.empty() || f->effective > sessions.back().date.AddDays(gap_days)) {
+      sessions.push_back(Session{f->effective, {}, false});
+    }
+    Session& s = sessions.back();
+    s.members.push_back(f);
+    s.date = f->effective;
+    if (f->value) s.has_values = true;
+  }
+  return sessions;
+}
+
+Date Birthday(Date birth, int years) { return birth.AddMonths(12 * years); }
+
+int AgeInYears(Date birth, Date at) {
+  if (at < birth) return -1;
+  int years = at.year() - birth.year();
+  if (Birthday(birth, years) > at) --years;
+  return years;
+}
+
+std::optional<Date> DoseDateAt(const MedicationUse& use, Date t) {
+  if (use.start > t || !use.IsFinished() || *use.end > t) return std::nullopt;
+  return *use.end;
+}
+
+bool IsZoledronicAcid(const MedicationUse& use) {
+  std::string name;
+  for (char c : use.ingredient) {
+    if (std::isalpha(static_cast<unsigned char>(c))) {
+      name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  return name == "zoledronicacid" || name == "zoledronate" || name == "77655" ||
+         use.ingredient == "M05BA08";
+}
+
+Timeline BuildTimeline(const PatientRecord& record, Date now, const RuleSet& rules) {
+  Timeline tl;
+  tl.record = &record;
+  tl.rules = &rules;
+  tl.now = now;
+  for (const Fact& f : record.facts) {
+    if (f.effective > now) continue;
+    if (IsDxaConcept(f.kind)) {
+      if (f.kind == Concept::kDxaProcedure || f.value) tl.dxa.push_back(&f);
+      continue;
+    }
+    if (!f.value) continue;
+    switch (f.kind) {
+      case Concept::kCtx:
+      case Concept::kNtx:
+        tl.resorption.push_back(&f);
+        break;
+      case Concept::kVitaminD25oh:
+        tl.vitamin_d.push_back(&f);
+        break;
+      case Concept::kBmi:
+        tl.bmi.push_back(&f);
+        break;
+      default:
+        break;
+    }
+  }
+  for (auto* list : {&tl.dxa, &tl.resorption, &tl.vitamin_d, &tl.bmi}) {
+    std::sort(list->begin(), list->end(), FactBefore);
+  }
+
+  std::vector<const MedicationUse*> ai;
+  for (const MedicationUse& m : record.medications) {
+    if (m.start > now) continue;
+    switch (m.medication_class) {
+      case MedicationClass::kAromataseInhibitor:
+        ai.push_back(&m);
+        break;
+      case MedicationClass::kOvarianSuppression:
+        tl.ovarian_suppression.push_back(&m);
+        break;
+      case MedicationClass::kBisphosphonate:
+        tl.bisphosphonates.push_back(&m);
+        break;
+      case MedicationClass::kDenosumab:
+        tl.denosumab.push_back(&m);
+        break;
+      case MedicationClass::kGlucocorticoid:
+        tl.glucocorticoids.push_back(&m);
+        break;
+    }
+  }
+  for (auto* list :
+       {&tl.ovarian_suppression, &tl.bisphosphonates, &tl.denosumab, &tl.glucocorticoids}) {
+    std::sort(list->begin(), list->end(), UseBefore);
+  }
+  std::vector<Course> ai_courses = MergeCourses(std::move(ai), rules.courseGapDays);
+  if (!ai_courses.empty()) tl.course = std::move(ai_courses.back());
+  tl.glucocorticoid_courses = MergeCourses(tl.glucocorticoids, rules.courseGapDays);
+
+  for (const RiskFactorFact& r : record.risk_factors) {
+    if (r.date <= now) tl.risk_factors.push_back(&r);
+  }
+  std::sort(tl.risk_factors.begin(), tl.risk_factors.end(), RiskBefore);
+  return tl;
+}
+
+}  // namespace bonewatch::rules::internal

@@ -1,0 +1,90 @@
+// Timeline: the derived structures of spec §2 that do not depend on the
+// evaluation point: medication courses, DXA sessions, ages, and the
+// patient's inputs filtered to `now` and sorted into a total order.
+//
+// Internal to bonewatch_rules. Pointers in these structs point into the
+// PatientRecord passed to BuildTimeline, which must outlive them.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "bonewatch/rules/date.h"
+#include "bonewatch/rules/model.h"
+#include "bonewatch/rules/ruleset.h"
+
+namespace bonewatch::rules::internal {
+
+// Merged medication uses (spec §2 "AI course"). `end` is set only when every
+// use in the course is finished (IsFinished()); otherwise the course is open.
+struct Course {
+  Date start;
+  std::optional<Date> end;
+  std::vector<const MedicationUse*> uses;  // in (start, source) order
+
+  bool IsOpen() const { return !end.has_value(); }
+  // Active at t: start <= t and (open, or t <= end).
+  bool ActiveAt(Date t) const { return start <= t && (!end || t <= *end); }
+};
+
+// Sorts by (start, source) and merges: a use starting no more than `gap_days`
+// after the running course end (the latest end so far; an open use makes the
+// course open and absorbs every later use) continues the course.
+std::vector<Course> MergeCourses(std::vector<const MedicationUse*> uses, int gap_days);
+
+// A DXA session (spec §2): members sorted by date; a member more than
+// `gap_days` after the previous member starts a new session.
+struct Session {
+  Date date;  // its latest member
+  std::vector<const Fact*> members;
+  bool has_values = false;
+
+  // Minimum T-score over the session's members, with the fact that gave it.
+  const Fact* LowestTScore() const;
+  const Fact* LowestZScore() const;
+  bool HasZScore() const { return LowestZScore() != nullptr; }
+  // Lowest BMD value at a site, or nullptr.
+  const Fact* BmdAt(Site site) const;
+};
+
+// REQUIRES: `dxa` sorted by (effective, source).
+std::vector<Session> BuildSessions(std::span<const Fact* const> dxa, int gap_days);
+
+// Whole years of age at `at`. A birthday is birth.AddMonths(12 * years), so a
+// 29 February birthday falls on 28 February in non-leap years.
+int AgeInYears(Date birth, Date at);
+Date Birthday(Date birth, int years);
+
+// Strict weak order used for every fact list: date, then source, then value.
+bool FactBefore(const Fact* a, const Fact* b);
+// The prefix of a FactBefore-sorted list dated <= t.
+std::span<const Fact* const> FactsUpTo(const std::vector<const Fact*>& facts, Date t);
+
+// A patient's inputs as of `now`, sorted, plus the monitored AI course.
+struct Timeline {
+  const PatientRecord* record = nullptr;
+  const RuleSet* rules = nullptr;
+  Date now;
+  std::optional<Course> course;  // the monitored AI course (start <= now)
+
+  std::vector<const Fact*> dxa;         // T, Z, BMD and procedures
+  std::vector<const Fact*> resorption;  // ctx and ntx
+  std::vector<const Fact*> vitamin_d;
+  std::vector<const Fact*> bmi;
+  std::vector<const MedicationUse*> ovarian_suppression;
+  std::vector<const MedicationUse*> bisphosphonates;
+  std::vector<const MedicationUse*> denosumab;
+  std::vector<const MedicationUse*> glucocorticoids;
+  std::vector<Course> glucocorticoid_courses;
+  std::vector<const RiskFactorFact*> risk_factors;
+};
+
+Timeline BuildTimeline(const PatientRecord& record, Date now, const RuleSet& rules);
+
+// Dose date of a denosumab or zoledronic-acid use as known at t: its end when
+// it is finished by t; nullopt when the use is open at t (or starts after t).
+std::optional<Date> DoseDateAt(const MedicationUse& use, Date t);
+bool IsZoledronicAcid(const MedicationUse& use);
+
+}  // namespace bonewatch::rules::internal
