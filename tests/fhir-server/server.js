@@ -11,9 +11,16 @@
 //   token endpoint: http://127.0.0.1:<port>/auth/token
 // See README.md for the full contract.
 const http = require('node:http');
-const { loadDefinitions } = require('./lib/definitions');
 
-loadDefinitions();
+try {
+  require('./lib/definitions').loadDefinitions();
+} catch (err) {
+  if (err.code === 'MODULE_NOT_FOUND') {
+    console.error(`${err.message}\nRun \`npm ci\` in ${__dirname} (scripts/setup.sh does it).`);
+    process.exit(1);
+  }
+  throw err;
+}
 
 const { Auth, smartConfiguration } = require('./lib/auth');
 const { Faults } = require('./lib/faults');
