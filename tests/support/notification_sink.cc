@@ -9,6 +9,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/StreamCopier.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -80,8 +81,8 @@ NotificationSink::NotificationSink() : impl_(std::make_unique<Impl>()) {
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(4);
   params->setKeepAlive(true);
-  impl_->server = std::make_unique<Poco::Net::HTTPServer>(
-      new RecordingHandlerFactory(impl_.get()), socket, params);
+  impl_->server = std::make_unique<Poco::Net::HTTPServer>(new RecordingHandlerFactory(impl_.get()),
+                                                          socket, params);
   impl_->server->start();
 }
 

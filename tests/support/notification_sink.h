@@ -17,7 +17,7 @@ namespace bonewatch::testing {
 
 struct ReceivedRequest {
   std::string method;
-  std::string path;  // path and query, e.g. "/hook/Observation/123"
+  std::string path;                            // path and query, e.g. "/hook/Observation/123"
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
 };

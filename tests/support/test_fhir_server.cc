@@ -1,8 +1,5 @@
 #include "test_fhir_server.h"
 
-#include <gtest/gtest.h>
-#include <signal.h>
-
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -15,6 +12,9 @@
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/Timespan.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -61,11 +61,11 @@ struct TestFhirServer::Process {
       ::kill(pid, SIGTERM);
       // tryWait() reaps the child once it has exited; it must not be called again after that.
       const auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
-      bool exited = false;
       try {
-        while (!(exited = handle->tryWait() != -1) &&
-               std::chrono::steady_clock::now() < deadline) {
+        bool exited = handle->tryWait() != -1;
+        while (!exited && std::chrono::steady_clock::now() < deadline) {
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          exited = handle->tryWait() != -1;
         }
         if (!exited) {
           ::kill(pid, SIGKILL);
@@ -90,9 +90,9 @@ std::unique_ptr<TestFhirServer> TestFhirServer::Start(std::string* error) {
   auto process = std::make_unique<Process>();
   try {
     Poco::Process::Args args = {script, "--port", "0"};
-    process->handle = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
-        node, args, std::string(BONEWATCH_FHIR_SERVER_DIR), &process->in_pipe, &process->out_pipe,
-        nullptr));
+    process->handle = std::make_unique<Poco::ProcessHandle>(
+        Poco::Process::launch(node, args, std::string(BONEWATCH_FHIR_SERVER_DIR), &process->in_pipe,
+                              &process->out_pipe, nullptr));
   } catch (const Poco::Exception& e) {
     set_error("cannot launch '" + node + " " + script + "': " + e.displayText());
     return nullptr;
@@ -190,10 +190,10 @@ TestFhirServer::RawResponse TestFhirServer::Raw(const std::string& method,
 TestFhirServer::RawResponse TestFhirServer::Admin(const std::string& method,
                                                   const std::string& what,
                                                   const std::string& json) {
-  RawResponse response = Raw(method, "/admin/" + what, json,
-                             json.empty() ? std::map<std::string, std::string>{}
-                                          : std::map<std::string, std::string>{
-                                                {"Content-Type", "application/json"}});
+  RawResponse response =
+      Raw(method, "/admin/" + what, json,
+          json.empty() ? std::map<std::string, std::string>{}
+                       : std::map<std::string, std::string>{{"Content-Type", "application/json"}});
   if (response.status < 200 || response.status >= 300) {
     ADD_FAILURE() << "test FHIR server admin " << method << " /admin/" << what << " " << json
                   << " failed: HTTP " << response.status << " " << response.body;
