@@ -324,8 +324,9 @@ function toQuery(params) {
 // reject them loudly instead.
 function checkSearchParams(type, searchRequest) {
   const known = globalSchema.types[type]?.searchParams || {};
-  for (const filter of searchRequest.filters || []) {
-    if (RESULT_PARAMS.has(filter.code)) continue;
+  // Result parameters that parseSearchRequest left as filters would match nothing: drop them.
+  searchRequest.filters = (searchRequest.filters || []).filter((f) => !RESULT_PARAMS.has(f.code));
+  for (const filter of searchRequest.filters) {
     if (!known[filter.code]) {
       const why = filter.code.includes('.') ? 'chained search is not supported' : 'unknown';
       throw new FhirError(400, `Search parameter ${filter.code} on ${type}: ${why}`);

@@ -151,3 +151,13 @@ test('metadata is a CapabilityStatement with history-type', async () => {
   assert.ok(obs.interaction.some((i) => i.code === 'history-type'));
   assert.equal(m.json.rest[0].security, undefined);
 });
+
+test('result parameters do not filter; _tag and :not work', async () => {
+  await s.fhir('POST', 'Patient', patient({ meta: { tag: [{ system: 'urn:bw', code: 'own' }] } }));
+  await s.fhir('POST', 'Patient', patient());
+  const all = await s.fhir('GET', 'Patient?_contained=false&_elements=id&_format=json&_include=Patient:organization');
+  assert.equal(all.json.total, 2);
+  assert.equal((await s.fhir('GET', 'Patient?_tag=urn:bw|own')).json.total, 1);
+  assert.equal((await s.fhir('GET', 'Patient?_tag:not=urn:bw|own')).json.total, 1);
+  assert.equal((await s.fhir('GET', 'Patient?_summary=count')).json.total, 2);
+});
