@@ -1,6 +1,5 @@
 // osteoporosis, osteopenia, low-bmd-for-age and bmd-significant-loss (spec
 // §3): the value rules, which use only DXA sessions with values.
-#include <cctype>
 #include <functional>
 
 #include "checks.h"
@@ -88,17 +87,14 @@ void CheckLoss(const State& s, RuleResults& out) {
   const Date run_start = RunStart(
       s, [&](const Session& session) { return LossAgainst(baseline, session, r).has_value(); });
   const BmdLoss& loss = *s.bmd_loss;
-  std::string site = SiteText(loss.latest->site);
-  if (!site.empty()) site[0] = static_cast<char>(std::toupper(site[0]));
-  out[kBmdSignificantLoss] = Hold{
-      run_start,
-      Priority::kHigh,
-      {loss.baseline->source, loss.latest->source},
-      (site.empty() ? "BMD " : site + " BMD ") + FormatNumber(*loss.latest->value) + " g/cm2 (" +
-          loss.latest->effective.ToString() + ") is " + FormatPercent(loss.percent) +
-          "% below baseline " + FormatNumber(*loss.baseline->value) + " g/cm2 (" +
-          loss.baseline->effective.ToString() +
-          "): significant bone loss; review bone-directed therapy"};
+  out[kBmdSignificantLoss] =
+      Hold{run_start,
+           Priority::kHigh,
+           {loss.baseline->source, loss.latest->source},
+           "BMD " + FormatNumber(*loss.latest->value) + " g/cm2 " + Where(*loss.latest) + " is " +
+               FormatPercent(loss.percent) + "% below baseline " +
+               FormatNumber(*loss.baseline->value) + " g/cm2 " + Where(*loss.baseline) +
+               ": significant bone loss; review bone-directed therapy"};
 }
 
 }  // namespace
