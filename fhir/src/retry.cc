@@ -118,7 +118,7 @@ RetryPolicy::Outcome RetryPolicy::Execute(HttpTransport& transport,
       delay = DelayAfter(*outcome.result, attempt);
       if (!delay) return outcome;
     } else {
-      const Status& error = outcome.result.status();
+      const Status error = outcome.result.status();
       if (error.code() != StatusCode::kUnavailable) return outcome;
       if (!idempotent && failure != SendFailure::kNotSent) return outcome;
       delay = BackoffDelay(attempt);
