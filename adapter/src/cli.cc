@@ -3,6 +3,9 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "ruleset_file.h"
 
 namespace bonewatch::adapter {
 namespace {
@@ -11,8 +14,40 @@ constexpr std::string_view kUsage =
     "usage: bonewatch <command> [options]\n"
     "\n"
     "commands:\n"
+    "  check-config [--rules FILE]\n"
+    "                 validate the shipped rule thresholds (rules/default-rules.json)\n"
+    "                 and, with --rules, an operator's override file over them\n"
     "  version        print the version\n"
     "  help           print this help\n";
+
+int CheckConfig(const std::vector<std::string_view>& args) {
+  std::string override_path;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--rules" && i + 1 < args.size()) {
+      override_path = args[++i];
+    } else {
+      std::cerr << "bonewatch check-config: unexpected argument '" << args[i] << "'\n" << kUsage;
+      return 2;
+    }
+  }
+  const std::string defaults_path = DefaultRuleSetPath();
+  auto rules = LoadRuleSetFile(defaults_path, rules::RuleSet::Defaults());
+  if (!rules.ok()) {
+    std::cerr << "bonewatch check-config: " << rules.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "rules: " << defaults_path << ": OK (" << rules->ToEntries().size()
+            << " thresholds)\n";
+  if (!override_path.empty()) {
+    auto overridden = LoadRuleSetFile(override_path, *rules);
+    if (!overridden.ok()) {
+      std::cerr << "bonewatch check-config: " << overridden.status().message() << "\n";
+      return 1;
+    }
+    std::cout << "rules: " << override_path << ": OK\n";
+  }
+  return 0;
+}
 
 }  // namespace
 
@@ -22,6 +57,8 @@ int RunCli(int argc, char** argv) {
     return 2;
   }
   const std::string_view command = argv[1];
+  const std::vector<std::string_view> rest(argv + 2, argv + argc);
+  if (command == "check-config") return CheckConfig(rest);
   if (command == "version" || command == "--version") {
     std::cout << "bonewatch " << BONEWATCH_VERSION << "\n";
     return 0;
