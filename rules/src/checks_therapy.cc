@@ -39,8 +39,10 @@ void CheckIndicated(const State& s, RuleResults& out) {
     reasons.push_back(std::string(risk_count == 1 ? "risk factor: " : "risk factors: ") +
                       JoinList(labels));
   }
-  hold.text = "Bone-directed therapy indicated (" + JoinList(reasons) +
-              ") and none recorded: consider a bisphosphonate or denosumab";
+  std::string joined;
+  for (const std::string& reason : reasons) joined += (joined.empty() ? "" : "; ") + reason;
+  hold.text = "Bone-directed therapy indicated: " + joined +
+              ". No current antiresorptive therapy: consider a bisphosphonate or denosumab";
   out[kAntiresorptiveIndicated] = std::move(hold);
 }
 

@@ -57,7 +57,7 @@ SweepResult SweepEpisodes(const Timeline& tl, const std::vector<Date>& points, b
         f.episode_start = *identity;
         open[i] = OpenEpisode{std::move(f), {}};
       }
-      open[i]->last = std::move(*results[i]);
+      open[i]->last = *results[i];
     }
     result.last_state = std::move(state);
     result.last_results = std::move(results);
