@@ -91,6 +91,35 @@ std::vector<BoundaryCase> DxaValueCases() {
       {"dxa_member_31_days_later_starts_a_new_session",
        OnAi().TScore("2025-02-01", kHip, -2.7).TScore("2025-03-04", Site::kLumbarSpine, -0.5),
        "2025-04-01", NotRaised("osteoporosis")},
+      // "more than 30 days after the previous member": members chain, so
+      // 2025-02-01, 2025-02-26, 2025-03-23 (25 days apart each) are one session,
+      // although the last is 50 days after the first.
+      {"dxa_members_chain_into_one_session",
+       OnAi()
+           .TScore("2025-02-01", kHip, -2.7)
+           .DxaProcedure("2025-02-26")
+           .TScore("2025-03-23", Site::kLumbarSpine, -0.5),
+       "2025-04-01", Raised("osteoporosis", PH, "2025-03-23")},
+
+      // Premenopausal via ovarian suppression that "overlaps the AI course"
+      // (57 years old; T −2.7, Z −2.3 on 2025-02-01). Goserelin ending the day
+      // before the AI start does not overlap; ending on the start day does.
+      {"goserelin_ending_the_day_before_ai_start_does_not_overlap",
+       Rec()
+           .Born("1968-01-01")
+           .GoserelinUntil("2024-06-01", "2025-01-09")
+           .Ai(kStart)
+           .TScore("2025-02-01", kHip, -2.7)
+           .ZScore("2025-02-01", kHip, -2.3),
+       "2025-03-01", NotRaised("low-bmd-for-age")},
+      {"goserelin_ending_on_ai_start_overlaps",
+       Rec()
+           .Born("1968-01-01")
+           .GoserelinUntil("2024-06-01", "2025-01-10")
+           .Ai(kStart)
+           .TScore("2025-02-01", kHip, -2.7)
+           .ZScore("2025-02-01", kHip, -2.3),
+       "2025-03-01", Raised("low-bmd-for-age", PH, "2025-02-01")},
   };
 }
 

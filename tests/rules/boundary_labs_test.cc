@@ -187,6 +187,9 @@ std::vector<ActivityCase> ActivityCases() {
       // therapy, absent otherwise.
       {"bone_directed_therapy_absent_when_not_indicated", OnAi().TScore("2025-01-05", kHip, -0.5),
        "2025-02-01", "bone-directed-therapy", "absent"},
+      {"bone_directed_therapy_in_progress_on_therapy_even_if_not_indicated",
+       OnAi().TScore("2025-01-05", kHip, -0.5).Alendronate("2025-01-15"), "2025-02-01",
+       "bone-directed-therapy", "in-progress"},
       {"bone_directed_therapy_not_started_while_indicated", OnAi().TScore("2025-01-05", kHip, -2.7),
        "2025-02-01", "bone-directed-therapy", "not-started"},
       {"bone_directed_therapy_in_progress_within_denosumab_cover",

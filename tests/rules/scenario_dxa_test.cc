@@ -227,6 +227,18 @@ std::vector<Scenario> DxaScenarios() {
        .active = {},
        .plan = {{"dxa-follow-up", "scheduled", "2028-01-15"}}},
 
+      // The baseline session is the earliest one on or after S − 12 months
+      // (2024-01-10): 0.900 on 2025-01-05, not 1.000 on 2023-06-01. 0.890 is
+      // 1.1% below it, so no significant loss.
+      {.name = "bmd_baseline_is_the_first_session_in_the_lookback",
+       .record = OnAi()
+                     .Bmd("2023-06-01", kHip, 1.000)
+                     .Bmd("2025-01-05", kHip, 0.900)
+                     .Bmd("2026-01-15", kHip, 0.890),
+       .now = "2026-02-01",
+       .active = {},
+       .plan = {{"dxa-follow-up", "scheduled", "2028-01-15"}}},
+
       // "a newer session no longer meets it": 1% below baseline.
       {.name = "bmd_loss_resolved_by_a_newer_session",
        .record = OnAi()
@@ -290,6 +302,17 @@ std::vector<Scenario> DxaScenarios() {
                      .ZScore("2025-01-05", kHip, -1.5),
        .now = "2025-03-01",
        .active = {{"antiresorptive-indicated", "2025-01-10", PH}}},
+
+      // The osteopenia row has no "(not premenopausal, or no Z-score)" condition,
+      // and low-bmd-for-age (which would replace it) does not hold at Z −1.5.
+      {.name = "premenopausal_with_normal_z_score_still_gets_osteopenia",
+       .record = Rec()
+                     .Born("1978-06-01")
+                     .Ai(kStart)
+                     .TScore("2025-01-05", kHip, -1.8)
+                     .ZScore("2025-01-05", kHip, -1.5),
+       .now = "2025-03-01",
+       .active = {{"osteopenia", "2025-01-10", PL}}},
 
       // "Facts dated after now are ignored" (spec §1).
       {.name = "facts_dated_after_now_are_ignored",

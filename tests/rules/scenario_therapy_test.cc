@@ -90,6 +90,14 @@ std::vector<Scenario> TherapyScenarios() {
        .active = {{"osteopenia", "2025-01-10", PL}},
        .plan = {{"bone-directed-therapy", "in-progress"}}},
 
+      // Last dose 2024-01-01: overdue since 2024-07-29, before the AI course, so
+      // the episode starts at the course start; PH (more than 16 weeks past the
+      // 2024-07-01 due date).
+      {.name = "denosumab_overdue_before_ai_start_starts_at_course_start",
+       .record = OsteopenicOnAi().DenosumabDose("2024-01-01"),
+       .now = "2025-02-01",
+       .active = {{"osteopenia", "2025-01-10", PL}, {"denosumab-overdue", "2025-01-10", PH}}},
+
       // "An open, active denosumab course counts as adherent."
       {.name = "open_denosumab_course_is_adherent",
        .record = OsteopenicOnAi().DenosumabOpen("2024-06-01"),
