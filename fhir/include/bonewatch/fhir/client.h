@@ -42,10 +42,11 @@ using SearchParams = std::vector<std::pair<std::string, std::string>>;
 
 // What one request cost; handed to ClientOptions::on_request after every interaction.
 struct RequestMetrics {
-  std::string_view interaction;  // "read", "vread", "search", "create", "update", "delete",
-                                 // "transaction", "batch", "capabilities"
-  std::string_view method;       // "GET", "POST", ...
-  int http_status = 0;           // 0 when no answer was received
+  // "read", "vread", "search", "create", "update", "delete", "transaction", "batch",
+  // "capabilities" (static storage: the view stays valid after the callback).
+  std::string_view interaction;
+  std::string method;   // "GET", "POST", ...
+  int http_status = 0;  // 0 when no answer was received
   StatusCode code = StatusCode::kOk;
   int attempts = 0;  // transport sends, including retries and the post-401 retry
   std::chrono::steady_clock::duration latency{};
