@@ -1,11 +1,20 @@
 #include "bonewatch/mappings/mapping_set.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <set>
 
 #include "tables.h"
 
 namespace bonewatch::mappings {
+
+double UnitConversion::Apply(double value) const {
+  if (multiply == 1.0 && divide == 1.0) return value;
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.12g", value * multiply / divide);
+  return std::strtod(text, nullptr);
+}
 
 MappingSet::MappingSet(std::shared_ptr<const internal::Tables> tables)
     : tables_(std::move(tables)) {}
@@ -58,12 +67,12 @@ const std::string& MappingSet::CanonicalUnit(rules::Concept kind) const {
   return tables_->units[static_cast<size_t>(kind)].canonical;
 }
 
-std::optional<double> MappingSet::ConversionFactor(rules::Concept kind,
-                                                   std::string_view unit) const {
+std::optional<UnitConversion> MappingSet::Conversion(rules::Concept kind,
+                                                     std::string_view unit) const {
   const auto& accepted = tables_->units[static_cast<size_t>(kind)].accepted;
   auto it = accepted.find(internal::AsciiLower(unit));
   if (it == accepted.end()) return std::nullopt;
-  return it->second.factor;
+  return it->second.conversion;
 }
 
 namespace {

@@ -90,7 +90,7 @@ struct ObservationCode {
 
 struct UnitFactor {
   std::string unit;  // as written in the table
-  double factor = 1.0;
+  UnitConversion conversion;
   std::string origin;
 };
 

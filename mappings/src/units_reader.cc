@@ -116,21 +116,24 @@ class UnitsReader {
                                                   : std::string(factor_json->TypeName())));
       return;
     }
-    const double factor =
-        multiply != nullptr ? factor_json->AsDouble() : 1.0 / factor_json->AsDouble();
+    UnitConversion conversion;
+    (multiply != nullptr ? conversion.multiply : conversion.divide) = factor_json->AsDouble();
+    const double factor = conversion.multiply / conversion.divide;
     if (AsciiLower(unit) == AsciiLower(units.canonical) && factor != 1.0) {
       loader_.Error(file_, label, "the canonical unit of " + kind + " must convert with factor 1");
       return;
     }
     const std::string origin = file_ + " " + where;
     auto [it, inserted] =
-        units.accepted.try_emplace(AsciiLower(unit), UnitFactor{unit, factor, origin});
+        units.accepted.try_emplace(AsciiLower(unit), UnitFactor{unit, conversion, origin});
     if (!inserted) {
-      loader_.Error(file_, label,
-                    it->second.factor == factor
-                        ? "duplicate unit: already accepted by " + it->second.origin
-                        : "conflicting unit: factor " + FormatFactor(factor) + " here but " +
-                              FormatFactor(it->second.factor) + " in " + it->second.origin);
+      loader_.Error(
+          file_, label,
+          it->second.conversion == conversion
+              ? "duplicate unit: already accepted by " + it->second.origin
+              : "conflicting unit: factor " + FormatFactor(factor) + " here but " +
+                    FormatFactor(it->second.conversion.multiply / it->second.conversion.divide) +
+                    " in " + it->second.origin);
       return;
     }
     ++added_;

@@ -77,9 +77,9 @@ TEST(LoaderTest, DefaultsLoadAndCoverSpecCodes) {
   EXPECT_EQ(
       set->FindMedication("http://www.nlm.nih.gov/research/umls/rxnorm", "262485")->ingredient,
       "anastrozole");
-  EXPECT_EQ(set->ConversionFactor(rules::Concept::kCtx, "ng/mL"), 1000.0);
-  EXPECT_EQ(set->ConversionFactor(rules::Concept::kDxaTScore, "{t-SCORE}"), 1.0);
-  EXPECT_EQ(set->ConversionFactor(rules::Concept::kCtx, "mg/dL"), std::nullopt);
+  EXPECT_EQ(set->Conversion(rules::Concept::kCtx, "ng/mL")->Apply(1.0), 1000.0);
+  EXPECT_EQ(set->Conversion(rules::Concept::kDxaTScore, "{t-SCORE}")->Apply(1.0), 1.0);
+  EXPECT_EQ(set->Conversion(rules::Concept::kCtx, "mg/dL"), std::nullopt);
   EXPECT_EQ(set->CanonicalUnit(rules::Concept::kVitaminD25oh), "ng/mL");
   EXPECT_TRUE(set->IsCurrentSmokerAnswer("http://loinc.org", "72166-2", "http://snomed.info/sct",
                                          "449868002"));
@@ -229,7 +229,7 @@ TEST(LoaderTest, LocalUnitIsAdded) {
   dir.Write("units-local.json", UnitsFile(R"({"unit": "pg/dL", "multiply": 10})"));
   auto report = LoadWith(dir);
   ASSERT_TRUE(report.mappings) << Errors(report);
-  EXPECT_EQ(report.mappings->ConversionFactor(rules::Concept::kCtx, "pg/dL"), 10.0);
+  EXPECT_EQ(report.mappings->Conversion(rules::Concept::kCtx, "pg/dL")->Apply(1.0), 10.0);
 }
 
 TEST(LoaderTest, UnknownUnit) {

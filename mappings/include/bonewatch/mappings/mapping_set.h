@@ -82,6 +82,17 @@ struct SmokingStatusMapping {
   rules::RiskFactorKind kind = rules::RiskFactorKind::kSmoker;
 };
 
+// canonical value = value * multiply / divide (both positive; the units table
+// gives one of them, the other is 1, so "nmol/L divide 2.496" stays exact).
+struct UnitConversion {
+  double multiply = 1.0;
+  double divide = 1.0;
+  // Rounded to 12 significant digits when not the identity, so that
+  // 37.44 nmol/L / 2.496 gives 15 ng/mL, not 14.999999999999998.
+  double Apply(double value) const;
+  friend bool operator==(const UnitConversion&, const UnitConversion&) = default;
+};
+
 // A code as searched on a FHIR server: "system|code".
 struct CriteriaCode {
   std::string system;
@@ -122,10 +133,9 @@ class MappingSet {
 
   // The canonical unit of `kind` (e.g. "ng/L" for ctx).
   const std::string& CanonicalUnit(rules::Concept kind) const;
-  // The factor that converts a value in `unit` to the canonical unit
-  // (canonical = value * factor); nullopt if `unit` is not accepted for
-  // `kind`. Compared case-insensitively; "" means "no unit".
-  std::optional<double> ConversionFactor(rules::Concept kind, std::string_view unit) const;
+  // How a value in `unit` converts to the canonical unit; nullopt if `unit`
+  // is not accepted for `kind`. Compared case-insensitively; "" means "no unit".
+  std::optional<UnitConversion> Conversion(rules::Concept kind, std::string_view unit) const;
 
   // Criteria per resource type: Observation, MedicationStatement,
   // MedicationRequest, Condition, Procedure (in that order).

@@ -1,0 +1,118 @@
+// Mapper: one FHIR R4 resource (JSON) -> rule-model facts, per spec §1.
+//
+// Purpose: the single place where FHIR meets the bone-health model. It reads
+// Observation, MedicationStatement, MedicationRequest, Condition, Procedure
+// and Patient, applies the status, date, unit, body-site, route and
+// implied-end rules of spec §1, and says why when it does not map:
+//  - kMapped:    facts / medication uses / risk factors / demographics;
+//  - kIgnored:   nothing to keep (not our code, a status the spec ignores,
+//                a resource type we do not use, a non-systemic
+//                glucocorticoid, ...). It contributes no facts: a store that
+//                holds facts of an older version of the resource drops them;
+//  - kRejected:  bad data (missing subject, non-numeric value, unknown or
+//                unconvertible unit, invalid date, ...). The reason names the
+//                resource type/id and the field;
+//  - kRetracted: cancelled / entered-in-error: whatever the resource gave
+//                before is withdrawn (`source` says which resource).
+// `reason_code` is short and stable (for metrics labels); `reason` is the
+// sentence for logs and operators.
+//
+// References: `subject` may be "Patient/id", an absolute URL, or a urn:uuid
+// resolved through the ReferenceResolver; medicationReference may point to a
+// contained Medication ("#id") or to one the resolver returns (Bundle entries
+// by fullUrl/urn:uuid or by "Type/id"). The resolver may be empty.
+//
+// Dates are calendar dates in MapperOptions::utc_offset_minutes; partial
+// dates take the first day of their period.
+//
+// Ownership/thread-safety: Map() is const and thread-safe; the counters are
+// guarded by an internal mutex. The resolver is called only during Map() and
+// returned pointers must stay valid for that call.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bonewatch/fhir/json.h"
+#include "bonewatch/mappings/mapping_set.h"
+#include "bonewatch/rules/model.h"
+
+namespace bonewatch::mappings {
+
+enum class MapOutcome { kMapped, kIgnored, kRejected, kRetracted };
+std::string_view MapOutcomeCode(MapOutcome outcome);  // "mapped", "ignored", ...
+
+struct MapResult {
+  MapOutcome outcome = MapOutcome::kIgnored;
+  std::string resource_type;
+  rules::SourceRef source;  // type, id, meta.versionId ("" component)
+  std::string patient_id;   // "" when unknown (rejections, some ignores)
+  std::vector<rules::Fact> facts;
+  std::vector<rules::MedicationUse> medications;
+  std::vector<rules::RiskFactorFact> risk_factors;
+  std::optional<rules::PatientDemographics> demographics;
+  std::string reason_code;  // "" when mapped
+  std::string reason;
+};
+
+// Returns the resource a reference (as written, e.g. "urn:uuid:..." or
+// "Medication/12") denotes, or nullptr.
+using ReferenceResolver = std::function<const fhir::Json*(std::string_view reference)>;
+
+struct MapperOptions {
+  // The configured time zone as a fixed UTC offset (minutes east of UTC).
+  int utc_offset_minutes = 0;
+  // Input switches of spec §1 ("where enabled").
+  bool medication_request_enabled = true;
+  bool condition_enabled = true;
+  bool procedure_enabled = true;
+};
+
+// Outcome counts per resource type; ignored/rejected also by reason_code.
+struct MapCounters {
+  struct PerType {
+    uint64_t mapped = 0;
+    uint64_t retracted = 0;
+    std::map<std::string, uint64_t> ignored;
+    std::map<std::string, uint64_t> rejected;
+  };
+  std::map<std::string, PerType> by_type;
+};
+
+class Mapper {
+ public:
+  Mapper(MappingSet mappings, MapperOptions options);
+  Mapper(const Mapper&) = delete;
+  Mapper& operator=(const Mapper&) = delete;
+
+  // Maps one resource and counts the outcome.
+  MapResult Map(const fhir::Json& resource, const ReferenceResolver& resolver = {}) const;
+
+  // A snapshot of the counters.
+  MapCounters Counters() const;
+
+  const MappingSet& mappings() const { return mappings_; }
+  const MapperOptions& options() const { return options_; }
+
+ private:
+  void Count(const MapResult& result) const;
+
+  MappingSet mappings_;
+  MapperOptions options_;
+  mutable std::mutex mutex_;
+  mutable MapCounters counters_;  // GUARDED_BY(mutex_)
+};
+
+// A stable JSON rendering of a MapResult (golden files, debugging): members
+// in a fixed order, dates as YYYY-MM-DD, values as shortest round-trip
+// decimals. Empty lists are omitted.
+fhir::Json MapResultToJson(const MapResult& result);
+
+}  // namespace bonewatch::mappings

@@ -1,0 +1,133 @@
+#include "map_context.h"
+
+#include "bonewatch/fhir/datetime.h"
+#include "bonewatch/fhir/reference.h"
+
+namespace bonewatch::mappings::internal {
+
+MapContext::MapContext(const MappingSet& mappings, const MapperOptions& options,
+                       const ReferenceResolver& resolver, const fhir::Json& resource,
+                       MapResult& result)
+    : mappings_(mappings),
+      options_(options),
+      resolver_(resolver),
+      resource_(resource),
+      result_(result) {}
+
+std::string MapContext::Label() const {
+  return result_.resource_type + "/" +
+         (result_.source.id.empty() ? std::string("(no id)") : result_.source.id);
+}
+
+void MapContext::Reject(std::string_view code, std::string_view field, std::string_view why) {
+  result_.outcome = MapOutcome::kRejected;
+  result_.reason_code = code;
+  result_.reason = Label() + ": " + std::string(field) + ": " + std::string(why);
+  result_.facts.clear();
+  result_.medications.clear();
+  result_.risk_factors.clear();
+  result_.demographics.reset();
+}
+
+void MapContext::Ignore(std::string_view code, std::string_view why) {
+  result_.outcome = MapOutcome::kIgnored;
+  result_.reason_code = code;
+  result_.reason = Label() + ": " + std::string(why);
+}
+
+void MapContext::Retract(std::string_view why) {
+  result_.outcome = MapOutcome::kRetracted;
+  result_.reason_code = "retracted";
+  result_.patient_id = FindSubject().patient_id;  // when known; a retraction needs none
+  result_.reason = Label() + ": " + std::string(why);
+}
+
+const fhir::Json* MapContext::Resolve(std::string_view reference) const {
+  if (reference.starts_with("#")) {
+    const fhir::Json* contained = resource_.Find("contained");
+    if (contained == nullptr) return nullptr;
+    for (const fhir::Json& r : contained->elements()) {
+      if (r.GetString("id") == reference.substr(1)) return &r;
+    }
+    return nullptr;
+  }
+  return resolver_ ? resolver_(reference) : nullptr;
+}
+
+MapContext::Subject MapContext::FindSubject() const {
+  const fhir::Json* subject = resource_.Find("subject");
+  if (subject == nullptr)
+    return {"", "missing-subject", "subject", "missing: the patient is required"};
+  const std::string text = subject->GetString("reference").value_or("");
+  if (text.empty()) {
+    return {"", "missing-subject", "subject.reference",
+            "missing: a literal reference to the Patient is required"};
+  }
+  auto parsed = fhir::ParseReference(text);
+  if (!parsed.ok()) return {"", "invalid-subject", "subject.reference", parsed.status().message()};
+  if (parsed->is_urn || parsed->is_contained) {
+    const fhir::Json* target = Resolve(text);
+    if (target == nullptr) {
+      return {"", "unresolved-subject", "subject.reference",
+              "'" + text + "' does not resolve to a resource"};
+    }
+    const std::string type = target->GetString("resourceType").value_or("");
+    if (type != "Patient") {
+      return {"", "invalid-subject", "subject.reference",
+              "'" + text + "' is a " + (type.empty() ? "resource without type" : type) +
+                  ", not a Patient"};
+    }
+    // A Patient without an id inside a transaction Bundle is known by its URN.
+    const std::string id = target->GetString("id").value_or("");
+    return {id.empty() ? parsed->id : id, "", "", ""};
+  }
+  if (parsed->type != "Patient") {
+    return {"", "invalid-subject", "subject.reference",
+            "'" + text + "' is not a Patient reference"};
+  }
+  return {parsed->id, "", "", ""};
+}
+
+bool MapContext::ResolveSubject() {
+  const Subject subject = FindSubject();
+  if (subject.patient_id.empty()) {
+    Reject(subject.code, subject.field, subject.why);
+    return false;
+  }
+  result_.patient_id = subject.patient_id;
+  return true;
+}
+
+std::optional<rules::Date> MapContext::ReadDate(const fhir::Json* value, std::string_view field,
+                                                bool* invalid) {
+  *invalid = false;
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_string()) {
+    *invalid = true;
+    Reject("invalid-date", field, "expected a date string, got " + std::string(value->TypeName()));
+    return std::nullopt;
+  }
+  auto parsed = fhir::DateTime::ParseDateTime(value->AsString());
+  if (!parsed.ok()) {
+    *invalid = true;
+    Reject("invalid-date", field,
+           "'" + value->AsString() + "' is not a FHIR date/dateTime: " + parsed.status().message());
+    return std::nullopt;
+  }
+  const fhir::LocalDate d = parsed->ToLocalDate(options_.utc_offset_minutes);
+  return rules::Date::FromYmd(d.year, d.month, d.day);
+}
+
+std::vector<fhir::Coding> Codings(const fhir::Json* codeable_concept) {
+  if (codeable_concept == nullptr) return {};
+  auto cc = fhir::CodeableConceptFromJson(*codeable_concept);
+  if (!cc.ok()) return {};
+  return std::move(cc->codings);
+}
+
+std::string FirstCode(const std::vector<fhir::Coding>& codings) {
+  if (codings.empty()) return "(no coding)";
+  return codings[0].system + "|" + codings[0].code;
+}
+
+}  // namespace bonewatch::mappings::internal

@@ -1,0 +1,231 @@
+// Observation -> Facts (values per concept, unit-normalised) or a smoking
+// status RiskFactorFact. Spec §1: concepts, panels, bodySite, statuses, dates.
+#include <array>
+#include <optional>
+#include <string>
+
+#include "bonewatch/fhir/quantity.h"
+#include "map_context.h"
+#include "resource_mappers.h"
+#include "ucum.h"
+
+namespace bonewatch::mappings::internal {
+namespace {
+
+using fhir::Json;
+
+constexpr std::array<std::string_view, 10> kNonQuantityValues = {
+    "valueCodeableConcept", "valueString",      "valueBoolean", "valueInteger",  "valueRange",
+    "valueRatio",           "valueSampledData", "valueTime",    "valueDateTime", "valuePeriod"};
+
+const ObservationMapping* FindConcept(const MappingSet& mappings,
+                                      const std::vector<fhir::Coding>& codings) {
+  for (const fhir::Coding& c : codings) {
+    if (const ObservationMapping* m = mappings.FindObservation(c.system, c.code)) return m;
+  }
+  return nullptr;
+}
+
+std::string_view StatusReason(std::string_view status) {
+  for (std::string_view s : {"preliminary", "registered", "unknown"}) {
+    if (status == s) return s;
+  }
+  return "other";
+}
+
+class ObservationMapper {
+ public:
+  explicit ObservationMapper(MapContext& ctx) : ctx_(ctx), mappings_(ctx.mappings()) {}
+
+  void Map() {
+    const Json& obs = ctx_.resource();
+    const std::vector<fhir::Coding> codings = Codings(obs.Find("code"));
+    const SmokingStatusMapping* smoking = nullptr;
+    const fhir::Coding* smoking_code = nullptr;
+    for (const fhir::Coding& c : codings) {
+      if ((smoking = mappings_.FindSmokingStatus(c.system, c.code)) != nullptr) {
+        smoking_code = &c;
+        break;
+      }
+    }
+    const ObservationMapping* own = FindConcept(mappings_, codings);
+    const Json* components = obs.Find("component");
+    std::vector<std::pair<size_t, const ObservationMapping*>> mapped_components;
+    if (components != nullptr) {
+      for (size_t i = 0; i < components->size(); ++i) {
+        if (const auto* m = FindConcept(mappings_, Codings((*components)[i].Find("code")))) {
+          mapped_components.emplace_back(i, m);
+        }
+      }
+    }
+    if (smoking == nullptr && own == nullptr && mapped_components.empty()) {
+      ctx_.Ignore("code-not-mapped", "code " + FirstCode(codings) + " is not mapped");
+      return;
+    }
+    if (!CheckStatus() || !ctx_.ResolveSubject()) return;
+    const std::optional<rules::Date> date = ReadEffective();
+    if (!date) return;
+    if (smoking != nullptr) {
+      MapSmokingStatus(*smoking, *smoking_code, *date);
+      return;
+    }
+    const std::optional<rules::Site> body_site = ReadBodySite();
+    if (own != nullptr) {
+      const bool have_components = !mapped_components.empty();
+      if (!AddFact(obs, "", *own, body_site, *date, /*value_optional=*/have_components)) return;
+    }
+    for (const auto& [i, m] : mapped_components) {
+      if (!AddFact((*components)[i], "component[" + std::to_string(i) + "]", *m, body_site, *date,
+                   /*value_optional=*/false)) {
+        return;
+      }
+    }
+    if (ctx_.result().facts.empty()) {
+      ctx_.Ignore("data-absent", "no value (dataAbsentReason)");
+      return;
+    }
+    ctx_.Mapped();
+  }
+
+ private:
+  bool CheckStatus() {
+    const std::string status = ctx_.Status();
+    if (status == "final" || status == "amended" || status == "corrected") return true;
+    if (status == "cancelled" || status == "entered-in-error") {
+      ctx_.Retract("status " + status + ": its facts are withdrawn");
+    } else if (status.empty()) {
+      ctx_.Reject("missing-status", "status", "missing");
+    } else {
+      ctx_.Ignore("status-" + std::string(StatusReason(status)),
+                  "status " + status + " is not used");
+    }
+    return false;
+  }
+
+  std::optional<rules::Date> ReadEffective() {
+    const Json& obs = ctx_.resource();
+    bool invalid = false;
+    std::optional<rules::Date> date =
+        ctx_.ReadDate(obs.Find("effectiveDateTime"), "effectiveDateTime", &invalid);
+    if (!date && !invalid) {
+      date = ctx_.ReadDate(obs.At({"effectivePeriod", "start"}), "effectivePeriod.start", &invalid);
+    }
+    if (!date && !invalid) {
+      date = ctx_.ReadDate(obs.Find("effectiveInstant"), "effectiveInstant", &invalid);
+    }
+    if (!date && !invalid) date = ctx_.ReadDate(obs.Find("issued"), "issued", &invalid);
+    if (!date && !invalid) {
+      ctx_.Reject("missing-date", "effective[x]",
+                  "no effectiveDateTime, effectivePeriod.start or issued");
+    }
+    return date;
+  }
+
+  std::optional<rules::Site> ReadBodySite() {
+    for (const fhir::Coding& c : Codings(ctx_.resource().Find("bodySite"))) {
+      if (auto site = mappings_.FindBodySite(c.system, c.code)) return site;
+    }
+    return std::nullopt;
+  }
+
+  void MapSmokingStatus(const SmokingStatusMapping& smoking, const fhir::Coding& code,
+                        rules::Date date) {
+    const Json* value = ctx_.resource().Find("valueCodeableConcept");
+    if (value == nullptr) {
+      ctx_.Reject("non-coded-value", "valueCodeableConcept",
+                  "missing: a smoking-status observation needs a coded answer");
+      return;
+    }
+    bool present = false;
+    for (const fhir::Coding& answer : Codings(value)) {
+      if (mappings_.IsCurrentSmokerAnswer(code.system, code.code, answer.system, answer.code)) {
+        present = true;
+      }
+    }
+    rules::RiskFactorFact fact;
+    fact.kind = smoking.kind;
+    fact.origin = rules::RiskFactorOrigin::kSmokingStatusObservation;
+    fact.date = date;
+    fact.clinically_active = true;
+    fact.present = present;
+    fact.source = ctx_.result().source;
+    ctx_.result().risk_factors.push_back(std::move(fact));
+    ctx_.Mapped();
+  }
+
+  // Adds the fact carried by `holder` (the Observation or one component).
+  // Returns false after a rejection.
+  bool AddFact(const Json& holder, const std::string& component, const ObservationMapping& m,
+               std::optional<rules::Site> body_site, rules::Date date, bool value_optional) {
+    const std::string prefix = component.empty() ? "" : component + ".";
+    const Json* quantity_json = holder.Find("valueQuantity");
+    if (quantity_json == nullptr) {
+      for (std::string_view key : kNonQuantityValues) {
+        if (holder.Has(key)) {
+          ctx_.Reject(
+              "non-numeric-value", prefix + std::string(key),
+              "a numeric valueQuantity is required for " + std::string(rules::ConceptCode(m.kind)));
+          return false;
+        }
+      }
+      if (value_optional || holder.Has("dataAbsentReason")) return true;
+      ctx_.Reject("missing-value", prefix + "valueQuantity",
+                  "missing: a " + std::string(rules::ConceptCode(m.kind)) + " value is required");
+      return false;
+    }
+    auto quantity = fhir::QuantityFromJson(*quantity_json);
+    if (!quantity.ok() || !quantity->has_value()) {
+      ctx_.Reject("non-numeric-value", prefix + "valueQuantity.value",
+                  quantity.ok() ? "missing" : quantity.status().message());
+      return false;
+    }
+    const std::optional<UnitConversion> conversion = FindConversion(*quantity, m.kind, prefix);
+    if (!conversion) return false;
+    rules::Fact fact;
+    fact.kind = m.kind;
+    fact.site = m.site_refinable && body_site ? *body_site : m.site;
+    fact.value = conversion->Apply(quantity->value);
+    fact.effective = date;
+    fact.source = ctx_.result().source;
+    fact.source.component = component;
+    fact.status = ctx_.Status();
+    ctx_.result().facts.push_back(std::move(fact));
+    return true;
+  }
+
+  std::optional<UnitConversion> FindConversion(const fhir::Quantity& q, rules::Concept kind,
+                                               const std::string& prefix) {
+    if (!q.code.empty()) {
+      if (auto f = mappings_.Conversion(kind, q.code)) return f;
+    }
+    if (!q.unit.empty() || q.code.empty()) {
+      if (auto f = mappings_.Conversion(kind, q.unit)) return f;
+    }
+    const std::string unit = q.code.empty() ? q.unit : q.code;
+    const std::string field =
+        prefix + (q.code.empty() ? "valueQuantity.unit" : "valueQuantity.code");
+    const std::string concept_code(rules::ConceptCode(kind));
+    const std::string canonical = mappings_.CanonicalUnit(kind);
+    if (unit.empty()) {
+      ctx_.Reject(
+          "missing-unit", prefix + "valueQuantity",
+          "no unit: a " + concept_code + " value needs a unit (canonical " + canonical + ")");
+    } else if (const std::string why = CheckUcumUnit(unit); !why.empty()) {
+      ctx_.Reject("unknown-unit", field, "unknown unit '" + unit + "': " + why);
+    } else {
+      ctx_.Reject("unconvertible-unit", field,
+                  "unit '" + unit + "' cannot be converted to " + canonical + " for " +
+                      concept_code + " (add it to a units table if it is convertible)");
+    }
+    return std::nullopt;
+  }
+
+  MapContext& ctx_;
+  const MappingSet& mappings_;
+};
+
+}  // namespace
+
+void MapObservation(MapContext& ctx) { ObservationMapper(ctx).Map(); }
+
+}  // namespace bonewatch::mappings::internal
