@@ -190,5 +190,29 @@ TEST_P(BoundaryDxaSchedulingTest, Holds) { ExpectBoundary(GetParam()); }
 INSTANTIATE_TEST_SUITE_P(Boundary, BoundaryDxaSchedulingTest,
                          ::testing::ValuesIn(DxaSchedulingCases()), RowName<BoundaryCase>());
 
+// Operator overrides (RuleSet keys) move the boundaries with them.
+TEST(BoundaryRuleSet, OverriddenIntervalsAndThresholdsAreUsed) {
+  RuleSet rules;
+  rules.dxaIntervalMonths = 18;       // 2025-01-05 + 18 months = 2026-07-05
+  rules.osteopeniaTScore = -1.5;      // −1.2 is then normal
+  rules.vitaminDDeficientBelow = 25;  // 22 ng/mL is then deficient
+
+  // Not high risk (T −0.5, no risk factor): the overridden 18-month interval.
+  const Rec normal = OnAi().TScore("2025-01-05", Site::kTotalHip, -0.5);
+  EXPECT_EQ(FindActive(EvaluateAt(normal, "2026-07-04", rules), "dxa-follow-up-due"), nullptr);
+  const Finding* follow_up =
+      FindActive(EvaluateAt(normal, "2026-07-05", rules), "dxa-follow-up-due");
+  ASSERT_NE(follow_up, nullptr);
+  EXPECT_EQ(follow_up->episode_start.ToString(), "2026-07-05");
+
+  const Rec osteopenic = OnAi().TScore("2025-01-05", Site::kTotalHip, -1.2);
+  EXPECT_EQ(FindActive(EvaluateAt(osteopenic, "2025-02-01", rules), "osteopenia"), nullptr);
+
+  const Rec low_d = OnAi().VitaminD("2025-02-01", 22);
+  const Evaluation vitamin_d = EvaluateAt(low_d, "2025-03-01", rules);
+  EXPECT_NE(FindActive(vitamin_d, "vitamin-d-deficient"), nullptr);
+  EXPECT_EQ(FindActive(vitamin_d, "vitamin-d-insufficient"), nullptr);
+}
+
 }  // namespace
 }  // namespace bonewatch::rules::dsl

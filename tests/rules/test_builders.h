@@ -209,8 +209,8 @@ class Rec {
   operator PatientRecord() const { return record_; }  // NOLINT: implicit by design
 
  private:
-  // Fact is built by position (concept, site, value, effective, source,
-  // status) so that the tests do not depend on the member names.
+  // Fact is built by position (kind, site, value, effective, source, status)
+  // so that the tests do not depend on the member names.
   static Fact MakeFact(Concept kind, Site site, std::optional<double> value, std::string_view date,
                        SourceRef source, std::string status) {
     return Fact{kind, site, value, D(date), std::move(source), std::move(status)};
