@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "bonewatch/mappings/default_dir.h"
+#include "bonewatch/mappings/mapping_set.h"
 #include "ruleset_file.h"
 
 namespace bonewatch::adapter {
@@ -22,11 +24,18 @@ constexpr std::string_view kUsage =
 
 int CheckConfig(const std::vector<std::string_view>& args) {
   std::string override_path;
+  std::string mappings_dir;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--rules" && i + 1 < args.size()) {
       override_path = args[++i];
+    } else if (args[i] == "--mappings" && i + 1 < args.size()) {
+      mappings_dir = args[++i];
     } else {
-      std::cerr << "bonewatch check-config: unexpected argument '" << args[i] << "'\n" << kUsage;
+      std::cerr << "bonewatch check-config: unexpected argument '" << args[i] << "'\n"
+                << "  check-config [--rules FILE] [--mappings DIR]\n"
+                << "                 --mappings DIR: local mapping files merged over the shipped "
+                   "mappings/default\n"
+                << kUsage;
       return 2;
     }
   }
@@ -45,6 +54,23 @@ int CheckConfig(const std::vector<std::string_view>& args) {
       return 1;
     }
     std::cout << "rules: " << override_path << ": OK\n";
+  }
+  // The shipped mappings, and the local ones over them: a bad file fails the whole load.
+  const mappings::LoadReport report = mappings::LoadMappingsReport(
+      mappings::LoadOptions{std::string(mappings::kDefaultBase),
+                            mappings::DefaultMappingsDir(BONEWATCH_SOURCE_DIR), mappings_dir});
+  if (!report.mappings) {
+    for (const mappings::LoadError& error : report.errors) {
+      std::cerr << "bonewatch check-config: mappings: " << error.ToString() << "\n";
+    }
+    std::cerr << "bonewatch check-config: " << report.errors.size()
+              << " mapping error(s); nothing was loaded\n";
+    return 1;
+  }
+  for (const mappings::FileSummary& file : report.mappings->files()) {
+    std::cout << "mappings: " << file.file << ": OK (" << file.kind
+              << (file.id.empty() ? "" : " " + file.id) << ", " << file.entries
+              << (file.kind == "ConceptMap" ? " codes" : " units") << ")\n";
   }
   return 0;
 }
