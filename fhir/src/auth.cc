@@ -36,11 +36,11 @@ class StaticHeaderAuth final : public AuthProvider {
 
 std::unique_ptr<AuthProvider> NewNoAuth() { return std::make_unique<NoAuth>(); }
 
-std::unique_ptr<AuthProvider> NewBearerAuth(std::string token) {
+std::unique_ptr<AuthProvider> NewBearerAuth(const std::string& token) {
   return std::make_unique<StaticHeaderAuth>("bearer", "Bearer " + token);
 }
 
-std::unique_ptr<AuthProvider> NewBasicAuth(std::string user, std::string password) {
+std::unique_ptr<AuthProvider> NewBasicAuth(const std::string& user, const std::string& password) {
   return std::make_unique<StaticHeaderAuth>("basic",
                                             "Basic " + internal::Base64(user + ":" + password));
 }

@@ -47,9 +47,9 @@ using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
 std::unique_ptr<AuthProvider> NewNoAuth();
 // Sends "Authorization: Bearer <token>".
-std::unique_ptr<AuthProvider> NewBearerAuth(std::string token);
+std::unique_ptr<AuthProvider> NewBearerAuth(const std::string& token);
 // Sends "Authorization: Basic base64(user:password)".
-std::unique_ptr<AuthProvider> NewBasicAuth(std::string user, std::string password);
+std::unique_ptr<AuthProvider> NewBasicAuth(const std::string& user, const std::string& password);
 
 struct SmartBackendOptions {
   // Discovery: GET {fhir_base_url}/.well-known/smart-configuration -> token_endpoint.
