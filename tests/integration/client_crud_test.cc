@@ -4,8 +4,11 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "bonewatch/fhir/client.h"
 #include "test_fhir_server.h"
@@ -35,6 +38,7 @@ class ClientCrudTest : public ::testing::Test {
     ClientOptions options;
     options.base_url = server().base_url();
     options.on_request = [this](const RequestMetrics& m) {
+      std::lock_guard<std::mutex> lock(metrics_mu_);
       ++requests_by_interaction_[std::string(m.interaction)];
     };
     client_ = std::make_unique<Client>(options, *transport_, *auth_);
@@ -45,6 +49,7 @@ class ClientCrudTest : public ::testing::Test {
   std::unique_ptr<HttpTransport> transport_;
   std::unique_ptr<AuthProvider> auth_ = NewNoAuth();
   std::unique_ptr<Client> client_;
+  std::mutex metrics_mu_;  // the hook runs on every calling thread
   std::map<std::string, int> requests_by_interaction_;
 };
 
@@ -220,6 +225,25 @@ TEST_F(ClientCrudTest, BatchReportsEntriesIndependently) {
   ASSERT_EQ(entries->size(), 2u);
   EXPECT_EQ((*entries)[0].At({"response", "status"})->AsString().substr(0, 3), "201");
   EXPECT_EQ((*entries)[1].At({"response", "status"})->AsString().substr(0, 3), "404");
+}
+
+// One Client, transport and auth provider shared by several threads (the curl transport
+// serialises calls on its mutex). Run under ASan/TSan builds to catch races.
+TEST_F(ClientCrudTest, ConcurrentCallsShareOneClient) {
+  StatusOr<FhirResult> created = client_->Create(NewPatient("Shared"));
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  std::vector<std::thread> threads;
+  std::vector<int> failures(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this, t, &failures, id = created->id] {
+      for (int i = 0; i < 10; ++i) {
+        if (!client_->Read("Patient", id).ok()) ++failures[t];
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures, std::vector<int>(4, 0));
+  EXPECT_EQ(requests_by_interaction_["read"], 40);
 }
 
 TEST_F(ClientCrudTest, CapabilitiesIsACapabilityStatement) {
