@@ -7,6 +7,7 @@
 
 #include "bonewatch/mappings/default_dir.h"
 #include "bonewatch/mappings/mapping_set.h"
+#include "evaluate_command.h"
 #include "ruleset_file.h"
 
 namespace bonewatch::adapter {
@@ -19,6 +20,8 @@ constexpr std::string_view kUsage =
     "  check-config [--rules FILE]\n"
     "                 validate the shipped rule thresholds (rules/default-rules.json)\n"
     "                 and, with --rules, an operator's override file over them\n"
+    "  evaluate [--as-of YYYY-MM-DD] [--format bundle|summary] FILE...\n"
+    "                 offline dry run over Bundles/NDJSON (evaluate --help)\n"
     "  version        print the version\n"
     "  help           print this help\n";
 
@@ -85,6 +88,7 @@ int RunCli(int argc, char** argv) {
   const std::string_view command = argv[1];
   const std::vector<std::string_view> rest(argv + 2, argv + argc);
   if (command == "check-config") return CheckConfig(rest);
+  if (command == "evaluate") return EvaluateCommand(rest);
   if (command == "version" || command == "--version") {
     std::cout << "bonewatch " << BONEWATCH_VERSION << "\n";
     return 0;

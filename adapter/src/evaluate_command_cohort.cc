@@ -1,0 +1,248 @@
+#include "evaluate_command_cohort.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+namespace bonewatch::adapter {
+namespace {
+
+constexpr size_t kChunkBytes = 1u << 20;
+
+std::optional<uint64_t> NumericVersion(std::string_view version) {
+  uint64_t value = 0;
+  const auto [ptr, ec] = std::from_chars(version.data(), version.data() + version.size(), value);
+  if (ec != std::errc() || ptr != version.data() + version.size() || version.empty()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+template <typename T, typename Pred>
+void EraseIf(std::vector<T>& items, Pred pred) {
+  items.erase(std::remove_if(items.begin(), items.end(), pred), items.end());
+}
+
+}  // namespace
+
+CohortStore::CohortStore() {
+  Intern("");  // index 0: the empty word
+}
+
+std::string_view CohortStore::Store(std::string_view text) {
+  if (text.empty()) return {};
+  if (chunks_.empty() || chunk_used_ + text.size() > chunk_size_) {
+    chunk_size_ = std::max(kChunkBytes, text.size());
+    chunks_.push_back(std::make_unique<char[]>(chunk_size_));
+    chunk_used_ = 0;
+  }
+  char* at = chunks_.back().get() + chunk_used_;
+  std::memcpy(at, text.data(), text.size());
+  chunk_used_ += text.size();
+  return {at, text.size()};
+}
+
+uint32_t CohortStore::Intern(std::string_view text) {
+  auto it = vocabulary_index_.find(std::string(text));
+  if (it != vocabulary_index_.end()) return it->second;
+  const auto index = static_cast<uint32_t>(vocabulary_.size());
+  vocabulary_.emplace_back(text);
+  vocabulary_index_.emplace(std::string(text), index);
+  return index;
+}
+
+CohortStore::PackedSource CohortStore::Pack(const rules::SourceRef& source) {
+  return PackedSource{Store(source.id), Intern(source.resource_type), Intern(source.version),
+                      Intern(source.component)};
+}
+
+rules::SourceRef CohortStore::Unpack(const PackedSource& source) const {
+  return rules::SourceRef{Word(source.type), std::string(source.id), Word(source.version),
+                          Word(source.component)};
+}
+
+CohortStore::Patient& CohortStore::PatientFor(std::string_view patient_id) {
+  auto it = patients_.find(patient_id);
+  if (it != patients_.end()) return *it->second;
+  const std::string_view key = Store(patient_id);
+  return *patients_.emplace(key, std::make_unique<Patient>()).first->second;
+}
+
+bool CohortStore::SameResource(const PackedSource& a, uint32_t type, std::string_view id) {
+  return a.type == type && a.id == id;
+}
+
+bool CohortStore::ReplaceSource(Patient& patient, const rules::SourceRef& incoming, bool* was_ai) {
+  const uint32_t type = Intern(incoming.resource_type);
+  const std::string_view id = incoming.id;
+  // The version already held, if any.
+  const PackedSource* held = nullptr;
+  for (const PackedFact& f : patient.facts) {
+    if (SameResource(f.source, type, id)) held = &f.source;
+  }
+  for (const PackedMedication& m : patient.medications) {
+    if (SameResource(m.source, type, id)) {
+      held = &m.source;
+      if (m.medication_class == static_cast<uint8_t>(rules::MedicationClass::kAromataseInhibitor)) {
+        *was_ai = true;
+      }
+    }
+  }
+  for (const PackedRiskFactor& r : patient.risk_factors) {
+    if (SameResource(r.source, type, id)) held = &r.source;
+  }
+  if (patient.has_demographics && SameResource(patient.demographics_source, type, id)) {
+    held = &patient.demographics_source;
+  }
+  if (held != nullptr) {
+    const auto old_version = NumericVersion(Word(held->version));
+    const auto new_version = NumericVersion(incoming.version);
+    if (old_version && new_version && *new_version <= *old_version) return false;
+  }
+  auto same = [&](const auto& item) { return SameResource(item.source, type, id); };
+  EraseIf(patient.facts, same);
+  EraseIf(patient.medications, same);
+  EraseIf(patient.risk_factors, same);
+  return true;
+}
+
+void CohortStore::Apply(const mappings::MapResult& result, bool ai_source) {
+  if (result.outcome == mappings::MapOutcome::kRejected || result.patient_id.empty()) return;
+  Patient& patient = PatientFor(result.patient_id);
+  bool was_ai = false;
+  if (!ReplaceSource(patient, result.source, &was_ai)) return;
+  if (result.outcome == mappings::MapOutcome::kRetracted) {
+    if (was_ai || ai_source) patient.ai_medication_retracted = true;
+    if (patient.has_demographics &&
+        SameResource(patient.demographics_source, Intern(result.source.resource_type),
+                     result.source.id)) {
+      patient.has_demographics = false;
+    }
+    return;
+  }
+  if (result.outcome != mappings::MapOutcome::kMapped) return;
+  for (const rules::Fact& fact : result.facts) {
+    PackedFact p;
+    p.source = Pack(fact.source);
+    p.value = fact.value.value_or(0);
+    p.has_value = fact.value.has_value();
+    p.date = static_cast<int32_t>(fact.effective.days());
+    p.status = Intern(fact.status);
+    p.kind = static_cast<uint8_t>(fact.kind);
+    p.site = static_cast<uint8_t>(fact.site);
+    patient.facts.push_back(p);
+  }
+  for (const rules::MedicationUse& use : result.medications) {
+    PackedMedication p;
+    p.source = Pack(use.source);
+    p.start = static_cast<int32_t>(use.start.days());
+    p.has_end = use.end.has_value();
+    p.end = use.end ? static_cast<int32_t>(use.end->days()) : 0;
+    p.ingredient = Intern(use.ingredient);
+    p.medication_class = static_cast<uint8_t>(use.medication_class);
+    p.status = static_cast<uint8_t>(use.status);
+    patient.medications.push_back(p);
+  }
+  for (const rules::RiskFactorFact& risk : result.risk_factors) {
+    PackedRiskFactor p;
+    p.source = Pack(risk.source);
+    p.date = static_cast<int32_t>(risk.date.days());
+    p.kind = static_cast<uint8_t>(risk.kind);
+    p.origin = static_cast<uint8_t>(risk.origin);
+    p.clinically_active = risk.clinically_active;
+    p.present = risk.present;
+    patient.risk_factors.push_back(p);
+  }
+  if (result.demographics) {
+    patient.has_demographics = true;
+    patient.demographics_source = Pack(result.source);
+    patient.has_birth_date = result.demographics->birth_date.has_value();
+    patient.birth_date =
+        patient.has_birth_date ? static_cast<int32_t>(result.demographics->birth_date->days()) : 0;
+    patient.gender = static_cast<uint8_t>(result.demographics->gender);
+  }
+}
+
+void CohortStore::Delete(std::string_view resource_type, std::string_view id) {
+  const uint32_t type = Intern(resource_type);
+  for (auto& [patient_id, patient] : patients_) {
+    auto same = [&](const auto& item) { return SameResource(item.source, type, id); };
+    for (const PackedMedication& m : patient->medications) {
+      if (same(m) &&
+          m.medication_class == static_cast<uint8_t>(rules::MedicationClass::kAromataseInhibitor)) {
+        patient->ai_medication_retracted = true;
+      }
+    }
+    EraseIf(patient->facts, same);
+    EraseIf(patient->medications, same);
+    EraseIf(patient->risk_factors, same);
+    if (patient->has_demographics && SameResource(patient->demographics_source, type, id)) {
+      patient->has_demographics = false;
+    }
+  }
+}
+
+std::vector<std::string_view> CohortStore::SortedPatientIds() const {
+  std::vector<std::string_view> ids;
+  ids.reserve(patients_.size());
+  for (const auto& [id, patient] : patients_) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+rules::PatientRecord CohortStore::Record(std::string_view patient_id) const {
+  const Patient& patient = *patients_.at(patient_id);
+  rules::PatientRecord record;
+  record.patient_id = std::string(patient_id);
+  if (patient.has_demographics) {
+    if (patient.has_birth_date)
+      record.demographics.birth_date = rules::Date::FromDays(patient.birth_date);
+    record.demographics.gender = static_cast<rules::Gender>(patient.gender);
+  }
+  record.facts.reserve(patient.facts.size());
+  for (const PackedFact& p : patient.facts) {
+    rules::Fact fact;
+    fact.kind = static_cast<rules::Concept>(p.kind);
+    fact.site = static_cast<rules::Site>(p.site);
+    if (p.has_value) fact.value = p.value;
+    fact.effective = rules::Date::FromDays(p.date);
+    fact.source = Unpack(p.source);
+    fact.status = Word(p.status);
+    record.facts.push_back(std::move(fact));
+  }
+  record.medications.reserve(patient.medications.size());
+  for (const PackedMedication& p : patient.medications) {
+    rules::MedicationUse use;
+    use.medication_class = static_cast<rules::MedicationClass>(p.medication_class);
+    use.ingredient = Word(p.ingredient);
+    use.status = static_cast<rules::MedicationStatus>(p.status);
+    use.start = rules::Date::FromDays(p.start);
+    if (p.has_end) use.end = rules::Date::FromDays(p.end);
+    use.source = Unpack(p.source);
+    record.medications.push_back(std::move(use));
+  }
+  record.risk_factors.reserve(patient.risk_factors.size());
+  for (const PackedRiskFactor& p : patient.risk_factors) {
+    rules::RiskFactorFact risk;
+    risk.kind = static_cast<rules::RiskFactorKind>(p.kind);
+    risk.origin = static_cast<rules::RiskFactorOrigin>(p.origin);
+    risk.date = rules::Date::FromDays(p.date);
+    risk.clinically_active = p.clinically_active;
+    risk.present = p.present;
+    risk.source = Unpack(p.source);
+    record.risk_factors.push_back(std::move(risk));
+  }
+  record.ai_medication_retracted = patient.ai_medication_retracted;
+  return record;
+}
+
+void CohortStore::Release(std::string_view patient_id) {
+  auto it = patients_.find(patient_id);
+  if (it == patients_.end()) return;
+  Patient& patient = *it->second;
+  std::vector<PackedFact>().swap(patient.facts);
+  std::vector<PackedMedication>().swap(patient.medications);
+  std::vector<PackedRiskFactor>().swap(patient.risk_factors);
+}
+
+}  // namespace bonewatch::adapter

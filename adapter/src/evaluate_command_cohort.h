@@ -1,0 +1,126 @@
+// CohortStore: the mapped facts of every patient of an offline evaluation,
+// kept compact so that a large NDJSON export fits in bounded memory.
+//
+// Purpose: `bonewatch evaluate` must group resources by patient before it can
+// evaluate anyone (a Bulk Data export has one file per resource type), so it
+// holds every patient's facts until the input ends. It keeps them packed
+// (~48 bytes a fact, ids in an arena, small vocabularies interned) instead of
+// as rules::PatientRecord (~250 bytes a fact) or as FHIR JSON (kilobytes a
+// resource), and rebuilds one PatientRecord at a time for evaluation.
+//
+// Same semantics as the daemon's Store, for one pass over the input:
+//  - a resource's facts are keyed by its source (type, id): a later version
+//    (meta.versionId, compared numerically when both are numbers; otherwise
+//    the later one read) replaces what an earlier one gave; an older or
+//    duplicate version changes nothing;
+//  - an ignored resource withdraws what an earlier version of it gave;
+//  - a retracted (entered-in-error, cancelled) or deleted resource withdraws
+//    its facts; retracting an aromatase-inhibitor source marks the patient
+//    (PatientRecord::ai_medication_retracted).
+//
+// Thread-safety: not thread-safe. Ownership: owns everything it holds.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "bonewatch/mappings/mapper.h"
+#include "bonewatch/rules/model.h"
+
+namespace bonewatch::adapter {
+
+class CohortStore {
+ public:
+  CohortStore();
+  CohortStore(const CohortStore&) = delete;
+  CohortStore& operator=(const CohortStore&) = delete;
+
+  // Applies one MapResult (mapped, ignored or retracted; rejections are the
+  // caller's to report and change nothing). `ai_source` says whether a
+  // retracted resource was an aromatase-inhibitor medication.
+  void Apply(const mappings::MapResult& result, bool ai_source);
+  // A deleted resource ("Observation", "12"): withdraws its facts wherever held.
+  void Delete(std::string_view resource_type, std::string_view id);
+
+  size_t patient_count() const { return patients_.size(); }
+  // Patient ids in ascending order.
+  std::vector<std::string_view> SortedPatientIds() const;
+  // The record of `patient_id`. REQUIRES: the id is one of SortedPatientIds().
+  rules::PatientRecord Record(std::string_view patient_id) const;
+  // Frees the packed data of a patient after it has been evaluated.
+  void Release(std::string_view patient_id);
+
+ private:
+  struct PackedSource {
+    std::string_view id;  // in the arena
+    uint32_t type = 0;    // vocabulary indices
+    uint32_t version = 0;
+    uint32_t component = 0;
+  };
+  struct PackedFact {
+    PackedSource source;
+    double value = 0;
+    int32_t date = 0;
+    uint32_t status = 0;
+    uint8_t kind = 0;
+    uint8_t site = 0;
+    bool has_value = false;
+  };
+  struct PackedMedication {
+    PackedSource source;
+    int32_t start = 0;
+    int32_t end = 0;
+    uint32_t ingredient = 0;
+    uint8_t medication_class = 0;
+    uint8_t status = 0;
+    bool has_end = false;
+  };
+  struct PackedRiskFactor {
+    PackedSource source;
+    int32_t date = 0;
+    uint8_t kind = 0;
+    uint8_t origin = 0;
+    bool clinically_active = true;
+    bool present = true;
+  };
+  struct Patient {
+    std::vector<PackedFact> facts;
+    std::vector<PackedMedication> medications;
+    std::vector<PackedRiskFactor> risk_factors;
+    PackedSource demographics_source;
+    int32_t birth_date = 0;
+    uint8_t gender = 0;
+    bool has_birth_date = false;
+    bool has_demographics = false;
+    bool ai_medication_retracted = false;
+  };
+
+  std::string_view Store(std::string_view text);
+  uint32_t Intern(std::string_view text);
+  const std::string& Word(uint32_t index) const { return vocabulary_[index]; }
+  PackedSource Pack(const rules::SourceRef& source);
+  rules::SourceRef Unpack(const PackedSource& source) const;
+  Patient& PatientFor(std::string_view patient_id);
+  // Whether `incoming` should replace what `patient` holds for its source
+  // (false for an older or duplicate version); removes the old contribution
+  // when it should.
+  bool ReplaceSource(Patient& patient, const rules::SourceRef& incoming, bool* was_ai);
+  static bool SameResource(const PackedSource& a, uint32_t type, std::string_view id);
+
+  // Arena of id strings: fixed chunks, never moved.
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  size_t chunk_used_ = 0;
+  size_t chunk_size_ = 0;
+
+  std::vector<std::string> vocabulary_;
+  std::unordered_map<std::string, uint32_t> vocabulary_index_;
+
+  std::unordered_map<std::string_view, std::unique_ptr<Patient>> patients_;
+};
+
+}  // namespace bonewatch::adapter

@@ -1,0 +1,239 @@
+#include "evaluate_command_input.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "bonewatch/fhir/ndjson.h"
+
+namespace bonewatch::adapter {
+namespace {
+
+bool IsReadType(std::string_view type) {
+  return type == "Observation" || type == "MedicationStatement" || type == "MedicationRequest" ||
+         type == "Condition" || type == "Procedure" || type == "Patient";
+}
+
+bool IsMedicationUse(std::string_view type) {
+  return type == "MedicationStatement" || type == "MedicationRequest";
+}
+
+// "Type/id" at the end of an absolute reference ("https://x/fhir/Patient/1").
+std::string_view TrailingTypeAndId(std::string_view reference) {
+  const size_t slash = reference.rfind('/');
+  if (slash == std::string_view::npos || slash == 0) return {};
+  const size_t type_slash = reference.rfind('/', slash - 1);
+  if (type_slash == std::string_view::npos) return {};
+  return reference.substr(type_slash + 1);
+}
+
+}  // namespace
+
+InputReader::InputReader(const mappings::Mapper& mapper, CohortStore& store, std::ostream& err,
+                         std::string tag_system)
+    : mapper_(mapper), store_(store), err_(err), tag_system_(std::move(tag_system)) {}
+
+void InputReader::Unusable(const std::string& message) {
+  ++counts_.unusable;
+  err_ << "bonewatch evaluate: " << message << "\n";
+}
+
+void InputReader::ReadFile(const std::string& path) {
+  if (path.ends_with(".ndjson")) {
+    ReadNdjson(path);
+  } else {
+    ReadJsonDocument(path);
+  }
+}
+
+void InputReader::ReadNdjson(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    Unusable(path + ": cannot open: " + std::strerror(errno));
+    return;
+  }
+  fhir::NdjsonReader reader(in);
+  fhir::NdjsonRecord record;
+  const mappings::ReferenceResolver resolver = [this](std::string_view reference) {
+    auto it = medications_.find(std::string(reference));
+    if (it == medications_.end()) it = medications_.find(std::string(TrailingTypeAndId(reference)));
+    return it == medications_.end() ? nullptr : &it->second;
+  };
+  while (reader.Next(&record)) {
+    const std::string location = path + ":" + std::to_string(record.line_number);
+    if (!record.ok()) {
+      Unusable(location + ": " + record.status.message());
+      continue;
+    }
+    Process(record.value, location, resolver, /*may_defer=*/true);
+  }
+  if (in.bad()) Unusable(path + ": read error after line " + std::to_string(reader.lines_read()));
+}
+
+void InputReader::ReadJsonDocument(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    Unusable(path + ": cannot open: " + std::strerror(errno));
+    return;
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    Unusable(path + ": read error");
+    return;
+  }
+  auto json = fhir::Json::Parse(text);
+  if (!json.ok()) {
+    Unusable(path + ": " + json.status().message());
+    return;
+  }
+  std::string().swap(text);
+  if (!json->is_object() || !json->GetString("resourceType")) {
+    Unusable(path + ": not a FHIR resource or Bundle (no resourceType at the top level)");
+    return;
+  }
+  if (json->GetString("resourceType") == "Bundle") {
+    ReadBundle(path, *json);
+  } else {
+    Process(*json, path, {}, /*may_defer=*/false);
+  }
+}
+
+void InputReader::ReadBundle(const std::string& path, const fhir::Json& bundle) {
+  const fhir::Json* entries = bundle.Find("entry");
+  if (entries == nullptr) return;
+  if (!entries->is_array()) {
+    Unusable(path + ": Bundle.entry is not an array");
+    return;
+  }
+  std::unordered_map<std::string, const fhir::Json*> index;
+  for (const fhir::Json& entry : entries->elements()) {
+    const fhir::Json* resource = entry.Find("resource");
+    if (resource == nullptr || !resource->is_object()) continue;
+    if (auto full_url = entry.GetString("fullUrl"); full_url && !full_url->empty()) {
+      index.emplace(*full_url, resource);
+    }
+    const auto type = resource->GetString("resourceType");
+    const auto id = resource->GetString("id");
+    if (type && id) index.emplace(*type + "/" + *id, resource);
+    if (type == "Medication" && id) medications_.insert_or_assign("Medication/" + *id, *resource);
+  }
+  const mappings::ReferenceResolver resolver =
+      [this, &index](std::string_view reference) -> const fhir::Json* {
+    auto it = index.find(std::string(reference));
+    if (it != index.end()) return it->second;
+    const std::string type_and_id(TrailingTypeAndId(reference));
+    if (!type_and_id.empty()) {
+      it = index.find(type_and_id);
+      if (it != index.end()) return it->second;
+    }
+    auto med = medications_.find(type_and_id.empty() ? std::string(reference) : type_and_id);
+    return med == medications_.end() ? nullptr : &med->second;
+  };
+  for (size_t i = 0; i < entries->size(); ++i) {
+    const fhir::Json& entry = (*entries)[i];
+    const std::string location = path + ": entry[" + std::to_string(i) + "]";
+    const fhir::Json* resource = entry.Find("resource");
+    if (resource == nullptr) {
+      // A history Bundle's DELETE: the resource is withdrawn.
+      const fhir::Json* request = entry.Find("request");
+      if (request != nullptr && request->GetString("method") == "DELETE") {
+        const std::string url = request->GetString("url").value_or("");
+        const size_t slash = url.find('/');
+        if (slash != std::string::npos) {
+          ++counts_.retracted;
+          store_.Delete(std::string_view(url).substr(0, slash),
+                        std::string_view(url).substr(slash + 1));
+        }
+      }
+      continue;
+    }
+    Process(*resource, location, resolver, /*may_defer=*/false);
+  }
+}
+
+bool InputReader::IsOwnResource(const fhir::Json& resource) const {
+  const fhir::Json* tags = resource.At({"meta", "tag"});
+  if (tags == nullptr) return false;
+  for (const fhir::Json& tag : tags->elements()) {
+    if (tag.GetString("system") == tag_system_ && tag.GetString("code") == "bonewatch") return true;
+  }
+  return false;
+}
+
+bool InputReader::IsAiMedication(const fhir::Json& resource) const {
+  const fhir::Json* codings = resource.At({"medicationCodeableConcept", "coding"});
+  if (codings == nullptr) return false;
+  for (const fhir::Json& coding : codings->elements()) {
+    const mappings::MedicationMapping* m = mapper_.mappings().FindMedication(
+        coding.GetString("system").value_or(""), coding.GetString("code").value_or(""));
+    if (m != nullptr && m->medication_class == rules::MedicationClass::kAromataseInhibitor) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void InputReader::Process(const fhir::Json& resource, const std::string& location,
+                          const mappings::ReferenceResolver& resolver, bool may_defer) {
+  ++counts_.resources;
+  const std::string type = resource.GetString("resourceType").value_or("");
+  if (type.empty()) {
+    ++counts_.rejected;
+    err_ << "bonewatch evaluate: " << location
+         << ": rejected: not a FHIR resource (no resourceType)\n";
+    return;
+  }
+  if (type == "Medication") {
+    if (auto id = resource.GetString("id"))
+      medications_.insert_or_assign("Medication/" + *id, resource);
+    ++counts_.skipped;
+    return;
+  }
+  if (!IsReadType(type) || IsOwnResource(resource)) {
+    ++counts_.skipped;
+    return;
+  }
+  if (may_defer && IsMedicationUse(type)) {
+    const auto reference = resource.At({"medicationReference"});
+    const std::string text =
+        reference != nullptr ? reference->GetString("reference").value_or("") : "";
+    if (!text.empty() && !text.starts_with("#") && resolver(text) == nullptr) {
+      --counts_.resources;  // counted when mapped at Finish()
+      deferred_.push_back({resource, location});
+      return;
+    }
+  }
+  const mappings::MapResult result = mapper_.Map(resource, resolver);
+  switch (result.outcome) {
+    case mappings::MapOutcome::kMapped:
+      ++counts_.mapped;
+      break;
+    case mappings::MapOutcome::kIgnored:
+      ++counts_.ignored;
+      break;
+    case mappings::MapOutcome::kRetracted:
+      ++counts_.retracted;
+      break;
+    case mappings::MapOutcome::kRejected:
+      ++counts_.rejected;
+      err_ << "bonewatch evaluate: " << location << ": rejected: " << result.reason << "\n";
+      return;
+  }
+  store_.Apply(result, result.outcome == mappings::MapOutcome::kRetracted &&
+                           IsMedicationUse(type) && IsAiMedication(resource));
+}
+
+void InputReader::Finish() {
+  const mappings::ReferenceResolver resolver = [this](std::string_view reference) {
+    auto it = medications_.find(std::string(reference));
+    if (it == medications_.end()) it = medications_.find(std::string(TrailingTypeAndId(reference)));
+    return it == medications_.end() ? nullptr : &it->second;
+  };
+  std::vector<Deferred> deferred;
+  deferred.swap(deferred_);
+  for (const Deferred& d : deferred) Process(d.resource, d.location, resolver, /*may_defer=*/false);
+}
+
+}  // namespace bonewatch::adapter
