@@ -200,8 +200,8 @@ TEST(BoundaryRuleSet, OverriddenIntervalsAndThresholdsAreUsed) {
   // Not high risk (T −0.5, no risk factor): the overridden 18-month interval.
   const Rec normal = OnAi().TScore("2025-01-05", Site::kTotalHip, -0.5);
   EXPECT_EQ(FindActive(EvaluateAt(normal, "2026-07-04", rules), "dxa-follow-up-due"), nullptr);
-  const Finding* follow_up =
-      FindActive(EvaluateAt(normal, "2026-07-05", rules), "dxa-follow-up-due");
+  const Evaluation on_due_date = EvaluateAt(normal, "2026-07-05", rules);
+  const Finding* follow_up = FindActive(on_due_date, "dxa-follow-up-due");
   ASSERT_NE(follow_up, nullptr);
   EXPECT_EQ(follow_up->episode_start.ToString(), "2026-07-05");
 
