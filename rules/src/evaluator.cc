@@ -23,6 +23,9 @@ std::string Signature(const RuleResults& results, const std::vector<PlanActivity
     if (!results[i]) continue;
     Finding f;
     f.rule = std::string(kRuleCodes[i]);
+    // The formula's identity at that date (antiresorptive-indicated's is the
+    // run's first point, which only a flip can change).
+    if (i != internal::kAntiresorptiveIndicated) f.episode_start = results[i]->episode_start;
     f.priority = results[i]->priority;
     f.evidence = results[i]->evidence;
     f.text = results[i]->text;
