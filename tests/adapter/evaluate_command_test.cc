@@ -1,0 +1,257 @@
+// `bonewatch evaluate`: exit codes, error messages, input forms and NDJSON streaming.
+#include "evaluate_command.h"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <streambuf>
+#include <string>
+#include <vector>
+
+#include "bonewatch/fhir/json.h"
+
+namespace bonewatch::adapter {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() /
+            ("bonewatch-evaluate-test-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  std::string Write(const std::string& name, const std::string& text) const {
+    const fs::path p = path_ / name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+struct RunResult {
+  int code = 0;
+  std::string out;
+  std::string err;
+};
+
+RunResult Evaluate(std::vector<std::string> files,
+                   EvaluateFormat format = EvaluateFormat::kSummary) {
+  EvaluateOptions options;
+  options.as_of = *rules::Date::Parse("2026-03-01");
+  options.format = format;
+  options.files = std::move(files);
+  std::ostringstream out;
+  std::ostringstream err;
+  RunResult run;
+  run.code = RunEvaluate(options, out, err);
+  run.out = out.str();
+  run.err = err.str();
+  return run;
+}
+
+std::string AiStatement(const std::string& id, const std::string& patient) {
+  return R"({"resourceType":"MedicationStatement","id":")" + id +
+         R"(","status":"active","medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"84857"}]},"subject":{"reference":"Patient/)" +
+         patient + R"("},"effectiveDateTime":"2025-10-01"})";
+}
+
+TEST(EvaluateCommand, UnreadableFileFailsNamingIt) {
+  const RunResult run = Evaluate({"/nonexistent/dir/cohort.json"});
+  EXPECT_EQ(run.code, 1);
+  EXPECT_EQ(run.out, "");
+  EXPECT_NE(run.err.find("/nonexistent/dir/cohort.json: cannot open"), std::string::npos)
+      << run.err;
+}
+
+TEST(EvaluateCommand, InvalidJsonFailsNamingFileAndOffset) {
+  TempDir dir;
+  const std::string path = dir.Write("broken.json", R"({"resourceType":"Bundle","entry":[)");
+  const RunResult run = Evaluate({path});
+  EXPECT_EQ(run.code, 1);
+  EXPECT_EQ(run.out, "");
+  EXPECT_NE(run.err.find("broken.json: invalid JSON at offset"), std::string::npos) << run.err;
+}
+
+TEST(EvaluateCommand, NotAResourceFails) {
+  TempDir dir;
+  const RunResult run = Evaluate({dir.Write("array.json", "[1,2]")});
+  EXPECT_EQ(run.code, 1);
+  EXPECT_NE(run.err.find("array.json: not a FHIR resource"), std::string::npos) << run.err;
+}
+
+TEST(EvaluateCommand, BadNdjsonLineFailsNamingTheLine) {
+  TempDir dir;
+  const std::string path = dir.Write(
+      "cohort.ndjson", AiStatement("m1", "p1") + "\n{not json\n" + AiStatement("m2", "p2") + "\n");
+  const RunResult run = Evaluate({path});
+  EXPECT_EQ(run.code, 1);
+  EXPECT_EQ(run.out, "");
+  EXPECT_NE(run.err.find("cohort.ndjson:2: "), std::string::npos) << run.err;
+}
+
+TEST(EvaluateCommand, UnrelatedTypesAreSkippedSilentlyAndRejectionsDoNotFail) {
+  TempDir dir;
+  const std::string path = dir.Write(
+      "cohort.ndjson",
+      R"({"resourceType":"Encounter","id":"e1","status":"finished","class":{"code":"AMB"},"subject":{"reference":"Patient/p1"}})"
+      "\n"
+      R"({"resourceType":"Claim","id":"c1"})"
+      "\n" +
+          AiStatement("m1", "p1") + "\n" +
+          R"({"resourceType":"Observation","id":"o1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"38267-1"}]},"effectiveDateTime":"2025-10-01","valueQuantity":{"value":-2.0,"unit":"{T-score}"}})"
+          "\n");
+  const RunResult run = Evaluate({path});
+  EXPECT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(run.err.find("Encounter"), std::string::npos);
+  EXPECT_EQ(run.err.find("Claim"), std::string::npos);
+  EXPECT_NE(run.err.find("cohort.ndjson:4: rejected: Observation/o1: subject"), std::string::npos)
+      << run.err;
+  EXPECT_NE(run.out.find("p1       baseline-dxa-missing"), std::string::npos) << run.out;
+}
+
+TEST(EvaluateCommand, NdjsonMedicationReferenceResolvesToALaterMedicationFile) {
+  TempDir dir;
+  const std::string requests = dir.Write(
+      "MedicationRequest.ndjson",
+      R"({"resourceType":"MedicationRequest","id":"r1","status":"active","intent":"order","medicationReference":{"reference":"Medication/letrozole"},"subject":{"reference":"Patient/p1"},"authoredOn":"2025-10-01"})"
+      "\n");
+  const std::string medications = dir.Write(
+      "Medication.ndjson",
+      R"({"resourceType":"Medication","id":"letrozole","code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"72965"}]}})"
+      "\n");
+  const RunResult run = Evaluate({requests, medications});
+  EXPECT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(run.err, "");
+  EXPECT_NE(run.out.find("course started 2025-10-01"), std::string::npos) << run.out;
+}
+
+TEST(EvaluateCommand, LaterVersionReplacesAndEnteredInErrorRetracts) {
+  TempDir dir;
+  const std::string obs_v1 =
+      R"({"resourceType":"Observation","id":"v","meta":{"versionId":"1"},"status":"final","code":{"coding":[{"system":"http://loinc.org","code":"62292-8"}]},"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-01-10","valueQuantity":{"value":12,"unit":"ng/mL"}})";
+  std::string obs_v2 = obs_v1;
+  obs_v2.replace(obs_v2.find("\"1\""), 3, "\"2\"");
+  obs_v2.replace(obs_v2.find("\"value\":12"), 10, "\"value\":25");
+  // Version 2 (insufficient) wins over version 1 (deficient), whatever the order.
+  const RunResult run = Evaluate(
+      {dir.Write("a.ndjson", AiStatement("m1", "p1") + "\n" + obs_v2 + "\n" + obs_v1 + "\n")});
+  EXPECT_NE(run.out.find("vitamin-d-insufficient"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("vitamin-d-deficient"), std::string::npos) << run.out;
+  std::string retracted = AiStatement("m1", "p1");
+  retracted.replace(retracted.find("\"active\""), 8, "\"entered-in-error\"");
+  const RunResult gone =
+      Evaluate({dir.Write("b.ndjson", AiStatement("m1", "p1") + "\n" + retracted + "\n")},
+               EvaluateFormat::kBundle);
+  EXPECT_EQ(gone.out, "{\n  \"resourceType\": \"Bundle\",\n  \"type\": \"transaction\"\n}\n");
+}
+
+TEST(EvaluateCommand, UsageErrorsExitTwo) {
+  EXPECT_EQ(EvaluateCommand({}), 2);
+  EXPECT_EQ(EvaluateCommand({"--as-of", "2026-02-30", "x.json"}), 2);
+  EXPECT_EQ(EvaluateCommand({"--format", "xml", "x.json"}), 2);
+  EXPECT_EQ(EvaluateCommand({"--bogus", "x.json"}), 2);
+}
+
+// Discards output, counting bytes.
+class CountingBuffer : public std::streambuf {
+ public:
+  size_t bytes = 0;
+
+ protected:
+  int_type overflow(int_type c) override {
+    ++bytes;
+    return c;
+  }
+  std::streamsize xsputn(const char*, std::streamsize n) override {
+    bytes += static_cast<size_t>(n);
+    return n;
+  }
+};
+
+long PeakRssKb() {
+  struct rusage usage {};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+// >= 50k resources in one NDJSON file, grouped by type as a Bulk Data export is (every
+// patient's resources far apart): memory must stay far below a DOM of the file.
+TEST(EvaluateCommand, LargeNdjsonStreamsWithBoundedMemory) {
+  TempDir dir;
+  constexpr int kPatients = 15000;
+  const fs::path path = dir.path() / "cohort.ndjson";
+  {
+    std::ofstream out(path, std::ios::binary);
+    for (int p = 0; p < kPatients; ++p) {
+      out << R"({"resourceType":"Patient","id":"patient-)" << p
+          << R"(","gender":"female","birthDate":"1960-01-01"})"
+          << "\n";
+    }
+    for (int p = 0; p < kPatients; ++p) {
+      out << AiStatement("ms-" + std::to_string(p), "patient-" + std::to_string(p)) << "\n";
+    }
+    const char* codes[] = {"38267-1", "38264-8"};
+    for (int k = 0; k < 2; ++k) {
+      for (int p = 0; p < kPatients; ++p) {
+        out << R"({"resourceType":"Observation","id":"t)" << k << "-" << p
+            << R"(","status":"final","code":{"coding":[{"system":"http://loinc.org","code":")"
+            << codes[k] << R"("}]},"subject":{"reference":"Patient/patient-)" << p
+            << R"("},"effectiveDateTime":"2025-09-20","valueQuantity":{"value":-)" << (p % 30) / 10
+            << "." << p % 10 << R"(,"unit":"{T-score}","system":"http://unitsofmeasure.org"}})"
+            << "\n";
+      }
+    }
+    for (int p = 0; p < kPatients; ++p) {
+      out << R"({"resourceType":"Observation","id":"vd-)" << p
+          << R"(","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"62292-8"}]},"subject":{"reference":"Patient/patient-)"
+          << p << R"("},"effectiveDateTime":"2026-01-15","valueQuantity":{"value":)" << 10 + p % 30
+          << R"(,"unit":"ng/mL"}})"
+          << "\n";
+      out << R"({"resourceType":"Encounter","id":"enc-)" << p
+          << R"(","status":"finished","class":{"code":"AMB"},"subject":{"reference":"Patient/patient-)"
+          << p << R"("}})"
+          << "\n";
+    }
+  }
+  const auto file_bytes = static_cast<long>(fs::file_size(path));
+  EvaluateOptions options;
+  options.as_of = *rules::Date::Parse("2026-03-01");
+  options.format = EvaluateFormat::kBundle;
+  options.files = {path.string()};
+  CountingBuffer sink;
+  std::ostream out(&sink);
+  std::ostringstream err;
+  EvaluateStats stats;
+  const long before_kb = PeakRssKb();
+  ASSERT_EQ(RunEvaluate(options, out, err, &stats), 0) << err.str();
+  const long growth_kb = PeakRssKb() - before_kb;
+  EXPECT_EQ(err.str(), "");
+  EXPECT_EQ(stats.resources, 6u * kPatients);
+  EXPECT_EQ(stats.patients, static_cast<uint64_t>(kPatients));
+  EXPECT_EQ(stats.in_scope, static_cast<uint64_t>(kPatients));
+  EXPECT_GT(stats.active_findings, static_cast<uint64_t>(kPatients));
+  EXPECT_GT(sink.bytes, static_cast<size_t>(file_bytes));  // the whole bundle was printed
+  // The input file is ~40 MB; our Json DOM of it would take several times that. The packed
+  // cohort (4 facts and one course a patient) takes a few MB.
+  EXPECT_LT(growth_kb, 64 * 1024) << "peak RSS grew by " << growth_kb << " kB for a "
+                                  << file_bytes / 1024 << " kB file";
+  RecordProperty("peak_rss_growth_kb", std::to_string(growth_kb));
+  RecordProperty("file_kb", std::to_string(file_bytes / 1024));
+}
+
+}  // namespace
+}  // namespace bonewatch::adapter
