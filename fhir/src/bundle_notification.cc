@@ -80,8 +80,7 @@ Status ReadSubscriptionStatus(const Json& s, SubscriptionNotification& n) {
     if (const Json* focus = e.Find("focus"); focus != nullptr) {
       ASSIGN_OR_RETURN(ev.focus, ReadRef(*focus, where + ".focus"));
     }
-    for (const Json& ctx : e.Find("additionalContext") ? e.Find("additionalContext")->elements()
-                                                       : Json().elements()) {
+    for (const Json& ctx : internal::ArrayField(e, "additionalContext")) {
       ASSIGN_OR_RETURN(Reference ref, ReadRef(ctx, where + ".additionalContext"));
       ev.additional_context.push_back(std::move(ref));
     }
@@ -101,7 +100,7 @@ const Json* ParameterValue(const Json& param) {
 Status ReadBackportEvent(const Json& param, NotificationEvent& ev) {
   const std::string where = "Parameters.notification-event";
   bool has_number = false;
-  for (const Json& part : param.Find("part") ? param.Find("part")->elements() : Json().elements()) {
+  for (const Json& part : internal::ArrayField(param, "part")) {
     const std::string name = part.GetString("name").value_or("");
     const Json* value = ParameterValue(part);
     if (value == nullptr) continue;
@@ -123,8 +122,7 @@ Status ReadBackportEvent(const Json& param, NotificationEvent& ev) {
 
 Status ReadBackportParameters(const Json& p, SubscriptionNotification& n) {
   bool has_type = false;
-  for (const Json& param :
-       p.Find("parameter") ? p.Find("parameter")->elements() : Json().elements()) {
+  for (const Json& param : internal::ArrayField(p, "parameter")) {
     const std::string name = param.GetString("name").value_or("");
     if (name == "notification-event") {
       NotificationEvent ev;

@@ -172,12 +172,12 @@ bool Json::Remove(std::string_view key) {
   return true;
 }
 
-const std::vector<Json::Member>& Json::members() const {
+const std::vector<Json::Member>& Json::members() const& {
   return is_object() ? members_ : EmptyMembers();
 }
 
-std::vector<Json::Member>& Json::members() {
-  if (!is_object()) *this = Object();
+std::vector<Json::Member>& Json::members() & {
+  // Empty for non-objects: only objects ever hold members.
   return members_;
 }
 
@@ -192,10 +192,12 @@ Json Json::Push(Json value) && {
   return std::move(*this);
 }
 
-const std::vector<Json>& Json::elements() const { return is_array() ? elements_ : EmptyElements(); }
+const std::vector<Json>& Json::elements() const& {
+  return is_array() ? elements_ : EmptyElements();
+}
 
-std::vector<Json>& Json::elements() {
-  if (!is_array()) *this = Array();
+std::vector<Json>& Json::elements() & {
+  // Empty for non-arrays: only arrays ever hold elements.
   return elements_;
 }
 

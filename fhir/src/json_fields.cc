@@ -25,6 +25,12 @@ StatusOr<std::string> StringField(const Json& object, std::string_view key,
   return v.value_or(std::string());
 }
 
+const std::vector<Json>& ArrayField(const Json& object, std::string_view key) {
+  static const Json* const kNull = new Json();
+  const Json* v = object.Find(key);
+  return (v != nullptr ? *v : *kNull).elements();
+}
+
 void SetIfNotEmpty(Json& object, std::string_view key, const std::string& value) {
   if (!value.empty()) object.Set(std::string(key), value);
 }

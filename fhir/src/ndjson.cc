@@ -14,8 +14,7 @@ bool IsBlank(const std::string& s) {
 
 }  // namespace
 
-NdjsonReader::NdjsonReader(std::istream& in, Options options)
-    : in_(in), options_(std::move(options)) {}
+NdjsonReader::NdjsonReader(std::istream& in, Options options) : in_(in), options_(options) {}
 
 bool NdjsonReader::ReadLine() {
   line_.clear();

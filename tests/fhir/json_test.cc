@@ -181,6 +181,8 @@ TEST(JsonBuildTest, ScalarsHaveNoMembers) {
   EXPECT_TRUE(s.members().empty());
   EXPECT_TRUE(s.elements().empty());
   EXPECT_EQ(s.size(), 0u);
+  EXPECT_TRUE(s.is_string());  // reading through mutable accessors changes nothing
+  EXPECT_TRUE(Json(5).elements().empty());
 }
 
 TEST(JsonBuildTest, MovesAreCheapAndLeaveSourceUsable) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bonewatch/fhir/json.h"
 #include "bonewatch/fhir/status.h"
@@ -24,6 +25,9 @@ StatusOr<std::string> StringField(const Json& object, std::string_view key, std:
 // Like StringField but nullopt when missing.
 StatusOr<std::optional<std::string>> OptionalStringField(const Json& object, std::string_view key,
                                                          std::string_view where);
+
+// The elements of the array member `key`; empty when missing or not an array.
+const std::vector<Json>& ArrayField(const Json& object, std::string_view key);
 
 // Sets `key` to `value` on `object` unless `value` is empty.
 void SetIfNotEmpty(Json& object, std::string_view key, const std::string& value);

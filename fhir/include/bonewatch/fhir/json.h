@@ -115,17 +115,19 @@ class Json {
   Json Set(std::string key, Json value) &&;
   // Removes `key`; returns whether it was present.
   bool Remove(std::string_view key);
-  // Members in order; empty for non-objects.
-  const std::vector<Member>& members() const;
-  std::vector<Member>& members();
+  // Members in order; empty for non-objects. The mutable overload is for
+  // lvalues; REQUIRES is_object() to add members through it (use Set()).
+  const std::vector<Member>& members() const&;
+  std::vector<Member>& members() &;
 
   // ---- Arrays ----
   // Appends. A non-array value becomes an empty array first.
   Json& Push(Json value) &;
   Json Push(Json value) &&;
-  // Elements in order; empty for non-arrays.
-  const std::vector<Json>& elements() const;
-  std::vector<Json>& elements();
+  // Elements in order; empty for non-arrays. The mutable overload is for
+  // lvalues; REQUIRES is_array() to add elements through it (use Push()).
+  const std::vector<Json>& elements() const&;
+  std::vector<Json>& elements() &;
   // REQUIRES: is_array() && i < size().
   const Json& operator[](std::size_t i) const { return elements()[i]; }
   Json& operator[](std::size_t i) { return elements()[i]; }
