@@ -1,8 +1,6 @@
 #include "writeback_identity.h"
 
 #include <Poco/SHA1Engine.h>
-#include <Poco/UUID.h>
-#include <Poco/UUIDGenerator.h>
 
 #include "bonewatch/rules/evaluation.h"
 
@@ -78,16 +76,44 @@ std::string VersionedReference(const rules::SourceRef& source) {
   return source.Reference() + "/_history/" + source.version;
 }
 
+namespace {
+
+// RFC 4122 §4.3 name-based UUID, version 5 (SHA-1), as raw bytes.
+Poco::DigestEngine::Digest NameBasedSha1(const Poco::DigestEngine::Digest& name_space,
+                                         std::string_view name) {
+  Poco::SHA1Engine sha1;
+  sha1.update(name_space.data(), static_cast<unsigned>(16));
+  sha1.update(name.data(), static_cast<unsigned>(name.size()));
+  Poco::DigestEngine::Digest digest = sha1.digest();
+  digest.resize(16);
+  digest[6] = static_cast<unsigned char>((digest[6] & 0x0F) | 0x50);  // version 5
+  digest[8] = static_cast<unsigned char>((digest[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  return digest;
+}
+
+// The RFC 4122 URL namespace, 6ba7b811-9dad-11d1-80b4-00c04fd430c8.
+const Poco::DigestEngine::Digest& UrlNamespace() {
+  static const Poco::DigestEngine::Digest kUrl = {0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
+                                                  0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
+  return kUrl;
+}
+
+}  // namespace
+
 std::string DeterministicUrnUuid(const WritebackOptions& options, std::string_view name) {
   // The namespace is itself a v5 UUID of the base in the RFC 4122 URL namespace,
   // so two deployments with different bases never share fullUrls.
-  Poco::UUIDGenerator generator;  // name-based UUIDs use no generator state
-  Poco::SHA1Engine sha1;
-  const Poco::UUID base_namespace = generator.createFromName(Poco::UUID::uri(), options.base, sha1,
-                                                             Poco::UUID::UUID_NAME_BASED_SHA1);
-  const Poco::UUID uuid = generator.createFromName(base_namespace, std::string(name), sha1,
-                                                   Poco::UUID::UUID_NAME_BASED_SHA1);
-  return "urn:uuid:" + uuid.toString();
+  const Poco::DigestEngine::Digest base_namespace = NameBasedSha1(UrlNamespace(), options.base);
+  const Poco::DigestEngine::Digest uuid = NameBasedSha1(base_namespace, name);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text = "urn:uuid:";
+  text.reserve(9 + 36);
+  for (size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
+    text += kHex[uuid[i] >> 4];
+    text += kHex[uuid[i] & 0x0F];
+  }
+  return text;
 }
 
 std::string IdentifierQuery(std::string_view system, std::string_view value) {

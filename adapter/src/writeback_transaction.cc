@@ -140,18 +140,17 @@ TransactionWriter::TransactionWriter(std::ostream& out, WritebackOptions options
     : out_(out), options_(std::move(options)) {}
 
 void TransactionWriter::WriteEntry(const Json& entry) {
-  out_ << (entries_written_ == 0 ? "" : ",\n");
+  // The entry sits two levels deep in the Bundle: indent every line by four spaces.
   const std::string text = entry.SerializePretty();
-  size_t begin = 0;
-  while (begin <= text.size()) {
-    size_t end = text.find('\n', begin);
-    if (end == std::string::npos) end = text.size();
-    out_ << "    ";
-    out_.write(text.data() + begin, static_cast<std::streamsize>(end - begin));
-    if (end == text.size()) break;
-    out_ << '\n';
-    begin = end + 1;
+  std::string indented;
+  indented.reserve(text.size() + text.size() / 8 + 8);
+  if (entries_written_ > 0) indented += ",\n";
+  indented += "    ";
+  for (const char c : text) {
+    indented += c;
+    if (c == '\n') indented += "    ";
   }
+  out_.write(indented.data(), static_cast<std::streamsize>(indented.size()));
   ++entries_written_;
 }
 
