@@ -245,10 +245,13 @@ TEST(EvaluateCommand, LargeNdjsonStreamsWithBoundedMemory) {
   EXPECT_EQ(stats.in_scope, static_cast<uint64_t>(kPatients));
   EXPECT_GT(stats.active_findings, static_cast<uint64_t>(kPatients));
   EXPECT_GT(sink.bytes, static_cast<size_t>(file_bytes));  // the whole bundle was printed
-  // The input file is ~40 MB; our Json DOM of it would take several times that. The packed
-  // cohort (4 facts and one course a patient) takes a few MB.
+  // The input file is ~20 MB; our Json DOM of it would take several times that. The packed
+  // cohort (4 facts and one course a patient) takes a few MB. AddressSanitizer's quarantine
+  // keeps freed memory resident, so the bound only holds in a normal build.
+#if !defined(__SANITIZE_ADDRESS__)
   EXPECT_LT(growth_kb, 64 * 1024) << "peak RSS grew by " << growth_kb << " kB for a "
                                   << file_bytes / 1024 << " kB file";
+#endif
   RecordProperty("peak_rss_growth_kb", std::to_string(growth_kb));
   RecordProperty("file_kb", std::to_string(file_bytes / 1024));
 }
