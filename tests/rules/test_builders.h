@@ -241,47 +241,10 @@ inline constexpr Priority PL = Priority::kLow;
 inline constexpr Priority PM = Priority::kMedium;
 inline constexpr Priority PH = Priority::kHigh;
 
-inline std::string Code(Priority p) {
-  switch (p) {
-    case Priority::kLow:
-      return "PL";
-    case Priority::kMedium:
-      return "PM";
-    case Priority::kHigh:
-      return "PH";
-  }
-  return "?";
-}
-
-inline std::string Code(ActivityStatus s) {
-  switch (s) {
-    case ActivityStatus::kNotStarted:
-      return "not-started";
-    case ActivityStatus::kScheduled:
-      return "scheduled";
-    case ActivityStatus::kInProgress:
-      return "in-progress";
-    case ActivityStatus::kCompleted:
-      return "completed";
-    case ActivityStatus::kCancelled:
-      return "cancelled";
-  }
-  return "?";
-}
-
-inline std::string Code(Disposition d) {
-  switch (d) {
-    case Disposition::kOutOfScope:
-      return "out-of-scope";
-    case Disposition::kActive:
-      return "active";
-    case Disposition::kCompleted:
-      return "completed";
-    case Disposition::kRetracted:
-      return "retracted";
-  }
-  return "?";
-}
+// Readable codes for failure messages.
+inline std::string Code(Priority p) { return std::string(PriorityCode(p)); }
+inline std::string Code(ActivityStatus s) { return std::string(ActivityStatusCode(s)); }
+inline std::string Code(Disposition d) { return std::string(DispositionCode(d)); }
 
 // The active finding for `rule`, or nullptr.
 inline const Finding* FindActive(const Evaluation& evaluation, std::string_view rule) {
