@@ -1,0 +1,119 @@
+// Config: the daemon's one JSON configuration file, parsed once into typed,
+// validated values and shared read-only (std::shared_ptr<const Config>).
+//
+// Environment overrides (BONEWATCH_*) replace file values for URLs and
+// secrets, so that secrets need not be in the file: see kEnvOverrides in
+// config.cc and docs/configuration.md. Secrets may also be read from files
+// (`*File` keys). Unknown keys are errors (a typo must not silently fall back
+// to a default). Every error names the file and the field path, e.g.
+// "bonewatch.json: fhir.baseUrl: must be an absolute http(s) URL".
+//
+// Thread-safety: a Config is immutable after LoadConfig.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bonewatch/fhir/status.h"
+
+namespace bonewatch::adapter {
+
+struct Config {
+  std::string source_path;  // the file it was read from ("" for defaults)
+
+  struct Fhir {
+    std::string base_url;         // REQUIRED. BONEWATCH_FHIR_BASE_URL
+    std::string auth = "none";    // none | bearer | basic | smart-backend
+    std::string bearer_token;     // BONEWATCH_FHIR_BEARER_TOKEN (secret)
+    std::string basic_username;   // BONEWATCH_FHIR_BASIC_USERNAME
+    std::string basic_password;   // BONEWATCH_FHIR_BASIC_PASSWORD (secret)
+    std::string smart_client_id;  // BONEWATCH_SMART_CLIENT_ID
+    std::string
+        smart_private_key_pem;  // from smartPrivateKeyFile or BONEWATCH_SMART_PRIVATE_KEY (secret)
+    std::string smart_algorithm = "RS384";  // RS384 | ES384
+    std::string smart_key_id;
+    std::string smart_token_endpoint;  // "" = discover from .well-known/smart-configuration
+    std::string smart_scope =
+        "system/Observation.rs system/MedicationStatement.rs system/MedicationRequest.rs "
+        "system/Condition.rs system/Procedure.rs system/Patient.rs system/Flag.cru "
+        "system/CarePlan.cru system/Provenance.c system/Device.cr system/Subscription.cruds";
+    std::string ca_file;
+    std::string client_cert_file;
+    std::string client_key_file;
+    int connect_timeout_ms = 5000;
+    int request_timeout_ms = 30000;
+    int max_attempts = 4;
+    int transaction_max_entries = 8;  // entries per write transaction (1 = single requests)
+  } fhir;
+
+  // Canonical base of everything BoneWatch writes ({base} in the spec).
+  std::string canonical_base = "http://bonewatch.example/fhir";
+  // The configured time zone as a fixed UTC offset, "+HH:MM" / "-HH:MM".
+  int utc_offset_minutes = 0;
+
+  struct Inputs {  // spec §1 "where enabled"
+    bool medication_request = true;
+    bool condition = true;
+    bool procedure = true;
+  } inputs;
+
+  struct Notifications {
+    bool enabled = true;
+    std::string listen_address = "0.0.0.0";
+    int port = 8090;
+    // The URL the FHIR server calls (Subscription.channel.endpoint), e.g.
+    // "http://bonewatch.internal:8090/fhir/notify". BONEWATCH_NOTIFY_ENDPOINT
+    std::string public_endpoint;
+    std::string secret_header = "x-bonewatch-secret";
+    std::string shared_secret;  // BONEWATCH_NOTIFY_SECRET (secret); "" = no header check
+    std::string hmac_secret;    // BONEWATCH_NOTIFY_HMAC_SECRET (secret); x-signature check
+    size_t max_body_bytes = 1024 * 1024;
+  } notifications;
+
+  struct Subscriptions {
+    bool enabled = true;  // manage rest-hook Subscriptions on the FHIR server
+  } subscriptions;
+
+  struct Poller {
+    bool enabled = true;
+    int interval_seconds = 60;
+    int overlap_seconds = 120;
+    int page_size = 100;
+  } poller;
+
+  struct Store {
+    std::string path = "/var/lib/bonewatch/bonewatch.db";  // BONEWATCH_STORE_PATH
+  } store;
+
+  struct Ops {
+    std::string listen_address = "127.0.0.1";
+    int port = 9090;
+  } ops;
+
+  struct Logging {
+    std::string format = "text";  // text | json
+    std::string level = "info";   // debug | info | warning | error
+  } logging;
+
+  std::string mappings_dir;  // extra mapping files merged over the defaults ("" = none)
+  std::string rules_file;    // rule threshold overrides ("" = none)
+  int worker_threads = 2;
+  int shutdown_grace_seconds = 20;
+  int max_inbox_attempts = 5;  // then the item becomes a dead letter
+};
+
+// Reads, overrides from `env`, and validates. `env` maps BONEWATCH_* names
+// to values (pass CurrentEnvironment() in production, a map in tests).
+StatusOr<std::shared_ptr<const Config>> LoadConfig(const std::string& path,
+                                                   const std::map<std::string, std::string>& env);
+// Same, from text (for tests); `file_name` is used in messages.
+StatusOr<std::shared_ptr<const Config>> ParseConfig(const std::string& text,
+                                                    const std::string& file_name,
+                                                    const std::map<std::string, std::string>& env);
+
+// The BONEWATCH_* variables of this process.
+std::map<std::string, std::string> CurrentEnvironment();
+
+}  // namespace bonewatch::adapter

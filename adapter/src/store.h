@@ -1,0 +1,163 @@
+// Store: the daemon's durable state (architecture "Data flow").
+//
+// It holds, per the daemon issue:
+//  - facts, keyed by their source resource (type, id) and version: what the
+//    Mapper produced from the newest version seen of each source;
+//  - patients: demographics, whether their history was fetched, whether an
+//    AI source of theirs was retracted, the dirty mark and the next
+//    re-evaluation date;
+//  - what was last written: per written resource identifier, the server id,
+//    versionId, content hash and status;
+//  - the durable inbox of notifications/poll results not yet processed;
+//  - dead letters: inputs that could not be processed, kept for replay;
+//  - cursors: named string values (poll watermarks, subscription state).
+//
+// Idempotency contract of UpsertSource: a newer version (by last_updated,
+// then by version id as a tie-break) replaces all facts of that source; an
+// equal version (same version id, or same last_updated and same content) or
+// an older one changes nothing. RetractSource removes a source's facts.
+//
+// Errors are values: every method returns Status/StatusOr; an I/O failure is
+// kUnavailable or kInternal with the operation named. The Store never throws.
+//
+// Thread-safety: implementations are safe to call from several threads
+// (SQLite: one connection guarded by a mutex, WAL mode). Ownership: the
+// caller owns the Store; values returned are copies.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bonewatch/fhir/status.h"
+#include "bonewatch/rules/date.h"
+#include "bonewatch/rules/model.h"
+
+namespace bonewatch::adapter {
+
+// Everything one version of one source resource contributed.
+struct SourceFacts {
+  std::string patient_id;
+  std::string resource_type;
+  std::string resource_id;
+  std::string version_id;    // meta.versionId ("" when the server gives none)
+  std::string last_updated;  // meta.lastUpdated as sent (FHIR instant), "" when absent
+  std::vector<rules::Fact> facts;
+  std::vector<rules::MedicationUse> medications;
+  std::vector<rules::RiskFactorFact> risk_factors;
+  std::optional<rules::PatientDemographics> demographics;  // from a Patient resource
+};
+
+enum class UpsertOutcome {
+  kInserted,   // first time this source is seen
+  kReplaced,   // a newer version replaced the facts
+  kUnchanged,  // the same version again (duplicate delivery)
+  kStale,      // an older version: ignored
+};
+
+struct RetractOutcome {
+  bool found = false;          // the source had facts stored
+  std::string patient_id;      // whose facts they were
+  bool ai_medication = false;  // an aromatase-inhibitor use was among them
+};
+
+// A resource BoneWatch wrote, as last written.
+struct WrittenResource {
+  std::string identifier;     // "{system}|{value}", the conditional-update key
+  std::string resource_type;  // "Flag", "CarePlan"
+  std::string patient_id;
+  std::string server_id;      // the id the server assigned
+  std::string version_id;     // the versionId of our last write
+  std::string content_hash;   // hash of what we wrote (without meta/id)
+  std::string status;         // the status we wrote
+  bool human_edited = false;  // a person changed it: leave it alone (spec §4)
+};
+
+struct InboxItem {
+  int64_t id = 0;            // assigned by Enqueue
+  std::string received_at;   // FHIR instant
+  std::string origin;        // "rest-hook", "poll", "backfill", "replay"
+  std::string headers_json;  // the relevant request headers, as a JSON object
+  std::string body;          // the raw body (may be empty)
+  std::string hint;          // "Observation/123" from the URL or headers, "" when none
+  int attempts = 0;
+  std::string last_error;
+};
+
+struct DeadLetter {
+  int64_t id = 0;
+  std::string created_at;  // FHIR instant
+  std::string origin;
+  std::string resource;     // "Observation/123" when known
+  std::string reason_code;  // short, for metrics labels ("rejected:unknown-unit", "malformed-json")
+  std::string reason;       // for operators: names the resource, file/field and what is wrong
+  std::string payload;      // the body or resource JSON, to replay
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // ---- Facts and patients ----
+  virtual StatusOr<UpsertOutcome> UpsertSource(const SourceFacts& source) = 0;
+  virtual StatusOr<RetractOutcome> RetractSource(const std::string& resource_type,
+                                                 const std::string& resource_id) = 0;
+  // The patient's whole record (empty record with the id when unknown).
+  virtual StatusOr<rules::PatientRecord> LoadRecord(const std::string& patient_id) = 0;
+  virtual StatusOr<std::vector<std::string>> PatientIds() = 0;
+  virtual StatusOr<uint64_t> FactCount() = 0;
+
+  // First-seen patients: true once their history has been fetched.
+  virtual StatusOr<bool> HistoryFetched(const std::string& patient_id) = 0;
+  virtual Status SetHistoryFetched(const std::string& patient_id) = 0;
+
+  // Dirty patients wait for evaluation; TakeDirty returns and clears up to `limit`.
+  virtual Status MarkDirty(const std::string& patient_id) = 0;
+  virtual StatusOr<std::vector<std::string>> TakeDirty(size_t limit) = 0;
+  // Re-evaluation schedule (Evaluation::next_evaluation); nullopt clears it.
+  virtual Status SetNextEvaluation(const std::string& patient_id,
+                                   std::optional<rules::Date> date) = 0;
+  // Patients whose next evaluation date is on or before `today`.
+  virtual StatusOr<std::vector<std::string>> DueForEvaluation(rules::Date today) = 0;
+
+  // ---- What was written ----
+  virtual StatusOr<std::optional<WrittenResource>> GetWritten(const std::string& identifier) = 0;
+  virtual StatusOr<std::vector<WrittenResource>> WrittenForPatient(
+      const std::string& patient_id) = 0;
+  virtual Status PutWritten(const WrittenResource& written) = 0;
+
+  // ---- Inbox ----
+  // Durable before it returns (the endpoint answers 2xx only after this).
+  virtual StatusOr<int64_t> Enqueue(const InboxItem& item) = 0;
+  // The oldest items, without removing them.
+  virtual StatusOr<std::vector<InboxItem>> PeekInbox(size_t limit) = 0;
+  virtual Status AckInbox(int64_t id) = 0;
+  // Records a failed attempt (the item stays for a retry).
+  virtual Status FailInbox(int64_t id, const std::string& error) = 0;
+  virtual StatusOr<uint64_t> InboxDepth() = 0;
+
+  // ---- Dead letters ----
+  virtual StatusOr<int64_t> AddDeadLetter(const DeadLetter& letter) = 0;
+  virtual StatusOr<std::vector<DeadLetter>> ListDeadLetters(size_t limit) = 0;
+  // Removes and returns one (for replay); NotFound when absent.
+  virtual StatusOr<DeadLetter> TakeDeadLetter(int64_t id) = 0;
+  virtual StatusOr<uint64_t> DeadLetterDepth() = 0;
+
+  // ---- Cursors ----
+  virtual StatusOr<std::optional<std::string>> GetCursor(const std::string& name) = 0;
+  virtual Status SetCursor(const std::string& name, const std::string& value) = 0;
+};
+
+// SQLite through Poco Data, one file, WAL mode, versioned schema with
+// migrations applied at open. `path` ":memory:" gives a private in-memory DB.
+StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+
+// A plain in-memory Store for unit tests (same contract, no persistence).
+std::unique_ptr<Store> NewMemoryStore();
+
+}  // namespace bonewatch::adapter
