@@ -1,0 +1,274 @@
+// NewMemoryStore: the Store contract (store.h) over std containers, for unit
+// tests and fakes. Same ordering, tombstone and error semantics as the SQLite
+// store (store_sqlite.cc); the shared parts live in store_codec.h.
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "store.h"
+#include "store_codec.h"
+
+namespace bonewatch::adapter {
+namespace {
+
+struct StoredSource {
+  SourceFacts facts;  // empty facts when retracted
+  std::string payload;
+  bool retracted = false;
+};
+
+struct PatientState {
+  bool history_fetched = false;
+  bool ai_medication_retracted = false;
+  std::optional<rules::Date> next_evaluation;
+};
+
+class MemoryStore final : public Store {
+ public:
+  StatusOr<UpsertOutcome> UpsertSource(const SourceFacts& source) override {
+    std::lock_guard lock(mu_);
+    const std::string payload = EncodeSourcePayload(source);
+    auto key = std::make_pair(source.resource_type, source.resource_id);
+    auto it = sources_.find(key);
+    UpsertOutcome outcome = UpsertOutcome::kInserted;
+    if (it != sources_.end()) {
+      StatusOr<VersionOrder> order =
+          CompareSourceVersions(it->second.facts.version_id, it->second.facts.last_updated,
+                                it->second.payload, source, payload);
+      if (!order.ok()) return order.status().WithContext(Where("UpsertSource", source));
+      if (*order == VersionOrder::kOlder) return UpsertOutcome::kStale;
+      if (*order == VersionOrder::kSame) return UpsertOutcome::kUnchanged;
+      outcome = UpsertOutcome::kReplaced;
+    } else if (!source.last_updated.empty()) {
+      StatusOr<VersionOrder> order = CompareSourceVersions("", "", "", source, payload);
+      if (!order.ok()) return order.status().WithContext(Where("UpsertSource", source));
+    }
+    sources_[key] = StoredSource{source, payload, false};
+    if (!source.patient_id.empty()) patients_[source.patient_id];
+    return outcome;
+  }
+
+  StatusOr<RetractOutcome> RetractSource(const std::string& resource_type,
+                                         const std::string& resource_id) override {
+    std::lock_guard lock(mu_);
+    RetractOutcome out;
+    auto it = sources_.find(std::make_pair(resource_type, resource_id));
+    if (it == sources_.end() || it->second.retracted) return out;
+    StoredSource& stored = it->second;
+    out.found = true;
+    out.patient_id = stored.facts.patient_id;
+    out.ai_medication = HasAiMedication(stored.facts);
+    if (out.ai_medication && !out.patient_id.empty()) {
+      patients_[out.patient_id].ai_medication_retracted = true;
+    }
+    // Keep a tombstone (version and instant) so a late, older delivery stays stale.
+    stored.retracted = true;
+    stored.facts.facts.clear();
+    stored.facts.medications.clear();
+    stored.facts.risk_factors.clear();
+    stored.facts.demographics.reset();
+    stored.payload = EncodeSourcePayload(stored.facts);
+    return out;
+  }
+
+  StatusOr<rules::PatientRecord> LoadRecord(const std::string& patient_id) override {
+    std::lock_guard lock(mu_);
+    rules::PatientRecord record;
+    record.patient_id = patient_id;
+    for (const auto& [key, stored] : sources_) {
+      const SourceFacts& s = stored.facts;
+      if (stored.retracted || s.patient_id != patient_id) continue;
+      record.facts.insert(record.facts.end(), s.facts.begin(), s.facts.end());
+      record.medications.insert(record.medications.end(), s.medications.begin(),
+                                s.medications.end());
+      record.risk_factors.insert(record.risk_factors.end(), s.risk_factors.begin(),
+                                 s.risk_factors.end());
+      if (s.demographics && s.resource_type == "Patient") {
+        record.demographics = *s.demographics;
+      }
+    }
+    auto p = patients_.find(patient_id);
+    if (p != patients_.end()) record.ai_medication_retracted = p->second.ai_medication_retracted;
+    return record;
+  }
+
+  StatusOr<std::vector<std::string>> PatientIds() override {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> ids;
+    for (const auto& [id, state] : patients_) ids.push_back(id);
+    return ids;
+  }
+
+  StatusOr<uint64_t> FactCount() override {
+    std::lock_guard lock(mu_);
+    uint64_t n = 0;
+    for (const auto& [key, stored] : sources_) n += FactItemCount(stored.facts);
+    return n;
+  }
+
+  StatusOr<bool> HistoryFetched(const std::string& patient_id) override {
+    std::lock_guard lock(mu_);
+    auto p = patients_.find(patient_id);
+    return p != patients_.end() && p->second.history_fetched;
+  }
+  Status SetHistoryFetched(const std::string& patient_id) override {
+    std::lock_guard lock(mu_);
+    patients_[patient_id].history_fetched = true;
+    return Status::Ok();
+  }
+
+  Status MarkDirty(const std::string& patient_id) override {
+    std::lock_guard lock(mu_);
+    if (std::find(dirty_.begin(), dirty_.end(), patient_id) == dirty_.end()) {
+      dirty_.push_back(patient_id);
+    }
+    patients_[patient_id];
+    return Status::Ok();
+  }
+  StatusOr<std::vector<std::string>> TakeDirty(size_t limit) override {
+    std::lock_guard lock(mu_);
+    const size_t n = std::min(limit, dirty_.size());
+    std::vector<std::string> taken(dirty_.begin(), dirty_.begin() + static_cast<std::ptrdiff_t>(n));
+    dirty_.erase(dirty_.begin(), dirty_.begin() + static_cast<std::ptrdiff_t>(n));
+    return taken;
+  }
+  Status SetNextEvaluation(const std::string& patient_id,
+                           std::optional<rules::Date> date) override {
+    std::lock_guard lock(mu_);
+    patients_[patient_id].next_evaluation = date;
+    return Status::Ok();
+  }
+  StatusOr<std::vector<std::string>> DueForEvaluation(rules::Date today) override {
+    std::lock_guard lock(mu_);
+    std::vector<std::pair<rules::Date, std::string>> due;
+    for (const auto& [id, state] : patients_) {
+      if (state.next_evaluation && *state.next_evaluation <= today) {
+        due.emplace_back(*state.next_evaluation, id);
+      }
+    }
+    std::sort(due.begin(), due.end());
+    std::vector<std::string> ids;
+    for (auto& [date, id] : due) ids.push_back(std::move(id));
+    return ids;
+  }
+
+  StatusOr<std::optional<WrittenResource>> GetWritten(const std::string& identifier) override {
+    std::lock_guard lock(mu_);
+    auto it = written_.find(identifier);
+    if (it == written_.end()) return std::optional<WrittenResource>();
+    return std::optional<WrittenResource>(it->second);
+  }
+  StatusOr<std::vector<WrittenResource>> WrittenForPatient(const std::string& patient_id) override {
+    std::lock_guard lock(mu_);
+    std::vector<WrittenResource> out;
+    for (const auto& [id, w] : written_) {
+      if (w.patient_id == patient_id) out.push_back(w);
+    }
+    return out;
+  }
+  Status PutWritten(const WrittenResource& written) override {
+    std::lock_guard lock(mu_);
+    if (written.identifier.empty()) return InvalidArgumentError("PutWritten: empty identifier");
+    written_[written.identifier] = written;
+    return Status::Ok();
+  }
+
+  StatusOr<int64_t> Enqueue(const InboxItem& item) override {
+    std::lock_guard lock(mu_);
+    InboxItem stored = item;
+    stored.id = ++last_inbox_id_;
+    inbox_[stored.id] = std::move(stored);
+    return last_inbox_id_;
+  }
+  StatusOr<std::vector<InboxItem>> PeekInbox(size_t limit) override {
+    std::lock_guard lock(mu_);
+    std::vector<InboxItem> out;
+    for (auto it = inbox_.begin(); it != inbox_.end() && out.size() < limit; ++it) {
+      out.push_back(it->second);
+    }
+    return out;
+  }
+  Status AckInbox(int64_t id) override {
+    std::lock_guard lock(mu_);
+    inbox_.erase(id);
+    return Status::Ok();
+  }
+  Status FailInbox(int64_t id, const std::string& error) override {
+    std::lock_guard lock(mu_);
+    auto it = inbox_.find(id);
+    if (it == inbox_.end()) return NotFoundError("FailInbox: no inbox item " + std::to_string(id));
+    ++it->second.attempts;
+    it->second.last_error = error;
+    return Status::Ok();
+  }
+  StatusOr<uint64_t> InboxDepth() override {
+    std::lock_guard lock(mu_);
+    return static_cast<uint64_t>(inbox_.size());
+  }
+
+  StatusOr<int64_t> AddDeadLetter(const DeadLetter& letter) override {
+    std::lock_guard lock(mu_);
+    DeadLetter stored = letter;
+    stored.id = ++last_dead_letter_id_;
+    dead_letters_[stored.id] = std::move(stored);
+    return last_dead_letter_id_;
+  }
+  StatusOr<std::vector<DeadLetter>> ListDeadLetters(size_t limit) override {
+    std::lock_guard lock(mu_);
+    std::vector<DeadLetter> out;
+    for (auto it = dead_letters_.begin(); it != dead_letters_.end() && out.size() < limit; ++it) {
+      out.push_back(it->second);
+    }
+    return out;
+  }
+  StatusOr<DeadLetter> TakeDeadLetter(int64_t id) override {
+    std::lock_guard lock(mu_);
+    auto it = dead_letters_.find(id);
+    if (it == dead_letters_.end()) {
+      return NotFoundError("TakeDeadLetter: no dead letter " + std::to_string(id));
+    }
+    DeadLetter letter = std::move(it->second);
+    dead_letters_.erase(it);
+    return letter;
+  }
+  StatusOr<uint64_t> DeadLetterDepth() override {
+    std::lock_guard lock(mu_);
+    return static_cast<uint64_t>(dead_letters_.size());
+  }
+
+  StatusOr<std::optional<std::string>> GetCursor(const std::string& name) override {
+    std::lock_guard lock(mu_);
+    auto it = cursors_.find(name);
+    if (it == cursors_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+  Status SetCursor(const std::string& name, const std::string& value) override {
+    std::lock_guard lock(mu_);
+    cursors_[name] = value;
+    return Status::Ok();
+  }
+
+ private:
+  static std::string Where(std::string_view op, const SourceFacts& s) {
+    return "memory " + std::string(op) + " " + s.resource_type + "/" + s.resource_id;
+  }
+
+  std::mutex mu_;
+  // All below GUARDED_BY(mu_).
+  std::map<std::pair<std::string, std::string>, StoredSource> sources_;
+  std::map<std::string, PatientState> patients_;
+  std::vector<std::string> dirty_;  // in the order marked
+  std::map<std::string, WrittenResource> written_;
+  std::map<int64_t, InboxItem> inbox_;
+  int64_t last_inbox_id_ = 0;
+  std::map<int64_t, DeadLetter> dead_letters_;
+  int64_t last_dead_letter_id_ = 0;
+  std::map<std::string, std::string> cursors_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> NewMemoryStore() { return std::make_unique<MemoryStore>(); }
+
+}  // namespace bonewatch::adapter

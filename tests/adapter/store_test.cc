@@ -1,0 +1,393 @@
+// The Store contract (adapter/src/store.h), run against every implementation,
+// plus SQLite-only persistence, migration, WAL and concurrency tests.
+#include "store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store_codec.h"
+
+namespace bonewatch::adapter {
+namespace {
+
+using rules::Date;
+
+struct StoreFactory {
+  std::string name;
+  std::function<std::unique_ptr<Store>()> make;
+};
+
+[[maybe_unused]] std::unique_ptr<Store> MustOpenSqlite(const std::string& path) {
+  auto store = OpenSqliteStore(path);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+std::vector<StoreFactory> Factories() {
+  return {
+      {"Memory", [] { return NewMemoryStore(); }},
+      // SQLITE_FACTORY
+  };
+}
+
+rules::Fact TScore(const std::string& id, const std::string& version, double value) {
+  rules::Fact f;
+  f.kind = rules::Concept::kDxaTScore;
+  f.site = rules::Site::kLumbarSpine;
+  f.value = value;
+  f.effective = Date::FromYmd(2024, 3, 5);
+  f.source = {"Observation", id, version, ""};
+  f.status = "final";
+  return f;
+}
+
+SourceFacts Observation(const std::string& id, const std::string& version,
+                        const std::string& last_updated, double value,
+                        const std::string& patient = "p1") {
+  SourceFacts s;
+  s.patient_id = patient;
+  s.resource_type = "Observation";
+  s.resource_id = id;
+  s.version_id = version;
+  s.last_updated = last_updated;
+  s.facts = {TScore(id, version, value)};
+  return s;
+}
+
+SourceFacts AiStatement(const std::string& id, const std::string& patient = "p1") {
+  SourceFacts s;
+  s.patient_id = patient;
+  s.resource_type = "MedicationStatement";
+  s.resource_id = id;
+  s.version_id = "a1b2c3d4-0000-4000-8000-000000000001";
+  s.last_updated = "2024-01-01T10:00:00Z";
+  rules::MedicationUse m;
+  m.medication_class = rules::MedicationClass::kAromataseInhibitor;
+  m.ingredient = "anastrozole";
+  m.status = rules::MedicationStatus::kActive;
+  m.start = Date::FromYmd(2024, 1, 1);
+  m.source = {"MedicationStatement", id, s.version_id, ""};
+  s.medications = {m};
+  return s;
+}
+
+class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override {
+    store_ = GetParam().make();
+    ASSERT_NE(store_, nullptr);
+  }
+  UpsertOutcome Upsert(const SourceFacts& s) {
+    auto r = store_->UpsertSource(s);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.value_or(UpsertOutcome::kUnchanged);
+  }
+  rules::PatientRecord Record(const std::string& id) {
+    auto r = store_->LoadRecord(id);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : rules::PatientRecord{};
+  }
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreContractTest, SameVersionTwiceIsUnchanged) {
+  EXPECT_EQ(Upsert(Observation("o1", "v-a", "2024-03-05T10:00:00Z", -2.6)),
+            UpsertOutcome::kInserted);
+  EXPECT_EQ(Upsert(Observation("o1", "v-a", "2024-03-05T10:00:00Z", -2.6)),
+            UpsertOutcome::kUnchanged);
+  EXPECT_EQ(Record("p1").facts.size(), 1u);
+  EXPECT_EQ(store_->FactCount().value_or(0), 1u);
+}
+
+TEST_P(StoreContractTest, OlderVersionIsStale) {
+  Upsert(Observation("o1", "v-new", "2024-03-05T10:00:00Z", -2.6));
+  EXPECT_EQ(Upsert(Observation("o1", "v-old", "2024-03-05T09:00:00Z", -1.0)),
+            UpsertOutcome::kStale);
+  ASSERT_EQ(Record("p1").facts.size(), 1u);
+  EXPECT_EQ(Record("p1").facts[0].value, -2.6);
+}
+
+TEST_P(StoreContractTest, NewerVersionReplacesAndOldFactsAreGone) {
+  SourceFacts first = Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6);
+  first.facts.push_back(TScore("o1", "v1", -2.0));
+  first.facts.back().source.component = "hip";
+  Upsert(first);
+  EXPECT_EQ(Upsert(Observation("o1", "v2", "2024-03-05T10:00:01Z", -2.9)),
+            UpsertOutcome::kReplaced);
+  const rules::PatientRecord record = Record("p1");
+  ASSERT_EQ(record.facts.size(), 1u);
+  EXPECT_EQ(record.facts[0].value, -2.9);
+  EXPECT_EQ(record.facts[0].source.version, "v2");
+  EXPECT_EQ(store_->FactCount().value_or(0), 1u);
+}
+
+TEST_P(StoreContractTest, InstantsCompareAcrossOffsetsNotAsStrings) {
+  // 11:30+02:00 is 09:30Z: older than 10:00Z although it sorts later as text.
+  Upsert(Observation("o1", "v-z", "2024-03-05T10:00:00Z", -2.6));
+  EXPECT_EQ(Upsert(Observation("o1", "v-plus2", "2024-03-05T11:30:00+02:00", -1.0)),
+            UpsertOutcome::kStale);
+  EXPECT_EQ(Upsert(Observation("o1", "v-minus5", "2024-03-05T05:30:00-05:00", -3.0)),
+            UpsertOutcome::kReplaced);  // 10:30Z
+}
+
+TEST_P(StoreContractTest, OpaqueVersionIdsAreNeverNumeric) {
+  // "10" > "9" numerically; with equal content and instants both are the same version.
+  Upsert(Observation("o1", "9", "2024-03-05T10:00:00Z", -2.6));
+  EXPECT_EQ(Upsert(Observation("o1", "10", "2024-03-05T09:00:00Z", -2.6)), UpsertOutcome::kStale);
+}
+
+TEST_P(StoreContractTest, EqualInstantDifferentContentConvergesInAnyOrder) {
+  SourceFacts a = Observation("o1", "aaaa", "2024-03-05T10:00:00Z", -1.0);
+  SourceFacts b = Observation("o1", "bbbb", "2024-03-05T10:00:00.000Z", -2.0);
+  Upsert(a);
+  EXPECT_EQ(Upsert(b), UpsertOutcome::kReplaced);
+  EXPECT_EQ(Upsert(a), UpsertOutcome::kStale);
+  EXPECT_EQ(Record("p1").facts.at(0).value, -2.0);
+}
+
+TEST_P(StoreContractTest, InvalidLastUpdatedIsAnError) {
+  auto r = store_->UpsertSource(Observation("o1", "v1", "yesterday", -1.0));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("Observation/o1"), std::string::npos) << r.status().message();
+}
+
+TEST_P(StoreContractTest, RetractRemovesFactsAndKeepsTombstone) {
+  Upsert(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6));
+  auto r = store_->RetractSource("Observation", "o1");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->found);
+  EXPECT_EQ(r->patient_id, "p1");
+  EXPECT_FALSE(r->ai_medication);
+  EXPECT_TRUE(Record("p1").facts.empty());
+  EXPECT_FALSE(Record("p1").ai_medication_retracted);
+  // A late redelivery of the retracted version changes nothing.
+  EXPECT_EQ(Upsert(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6)),
+            UpsertOutcome::kUnchanged);
+  EXPECT_TRUE(Record("p1").facts.empty());
+  auto again = store_->RetractSource("Observation", "o1");
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->found);
+  auto unknown = store_->RetractSource("Observation", "nope");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(unknown->found);
+}
+
+TEST_P(StoreContractTest, RetractingAnAiMedicationIsRemembered) {
+  Upsert(AiStatement("ms1"));
+  EXPECT_EQ(Record("p1").medications.size(), 1u);
+  auto r = store_->RetractSource("MedicationStatement", "ms1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ai_medication);
+  const rules::PatientRecord record = Record("p1");
+  EXPECT_TRUE(record.medications.empty());
+  EXPECT_TRUE(record.ai_medication_retracted);
+  EXPECT_FALSE(Record("p2").ai_medication_retracted);
+}
+
+TEST_P(StoreContractTest, RecordAssemblesDemographicsAndAllKinds) {
+  SourceFacts patient;
+  patient.patient_id = "p1";
+  patient.resource_type = "Patient";
+  patient.resource_id = "p1";
+  patient.version_id = "1";
+  patient.demographics =
+      rules::PatientDemographics{Date::FromYmd(1960, 5, 1), rules::Gender::kFemale};
+  Upsert(patient);
+  Upsert(AiStatement("ms1"));
+  Upsert(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6));
+  Upsert(Observation("o2", "v1", "2024-03-05T10:00:00Z", 1.0, "p2"));
+  SourceFacts smoker;
+  smoker.patient_id = "p1";
+  smoker.resource_type = "Condition";
+  smoker.resource_id = "c1";
+  rules::RiskFactorFact rf;
+  rf.kind = rules::RiskFactorKind::kSmoker;
+  rf.date = Date::FromYmd(2020, 1, 1);
+  rf.clinically_active = false;
+  rf.source = {"Condition", "c1", "", ""};
+  smoker.risk_factors = {rf};
+  Upsert(smoker);
+
+  const rules::PatientRecord record = Record("p1");
+  EXPECT_EQ(record.patient_id, "p1");
+  ASSERT_TRUE(record.demographics.birth_date.has_value());
+  EXPECT_EQ(*record.demographics.birth_date, Date::FromYmd(1960, 5, 1));
+  EXPECT_EQ(record.demographics.gender, rules::Gender::kFemale);
+  ASSERT_EQ(record.facts.size(), 1u);
+  EXPECT_EQ(record.facts[0].source, (rules::SourceRef{"Observation", "o1", "v1", ""}));
+  EXPECT_EQ(record.facts[0].site, rules::Site::kLumbarSpine);
+  EXPECT_EQ(record.facts[0].status, "final");
+  ASSERT_EQ(record.medications.size(), 1u);
+  EXPECT_EQ(record.medications[0].ingredient, "anastrozole");
+  ASSERT_EQ(record.risk_factors.size(), 1u);
+  EXPECT_FALSE(record.risk_factors[0].clinically_active);
+  EXPECT_EQ(record.risk_factors[0].source.Reference(), "Condition/c1");
+  EXPECT_EQ(store_->PatientIds().value_or({}), (std::vector<std::string>{"p1", "p2"}));
+  EXPECT_EQ(store_->FactCount().value_or(0), 4u);
+
+  const rules::PatientRecord unknown = Record("zz");
+  EXPECT_EQ(unknown.patient_id, "zz");
+  EXPECT_TRUE(unknown.facts.empty());
+}
+
+TEST_P(StoreContractTest, HistoryFetched) {
+  EXPECT_FALSE(store_->HistoryFetched("p1").value_or(true));
+  ASSERT_TRUE(store_->SetHistoryFetched("p1").ok());
+  EXPECT_TRUE(store_->HistoryFetched("p1").value_or(false));
+  EXPECT_FALSE(store_->HistoryFetched("p2").value_or(true));
+}
+
+TEST_P(StoreContractTest, DirtyAndTake) {
+  ASSERT_TRUE(store_->MarkDirty("p1").ok());
+  ASSERT_TRUE(store_->MarkDirty("p2").ok());
+  ASSERT_TRUE(store_->MarkDirty("p1").ok());
+  ASSERT_TRUE(store_->MarkDirty("p3").ok());
+  EXPECT_EQ(store_->TakeDirty(2).value_or({}), (std::vector<std::string>{"p1", "p2"}));
+  EXPECT_EQ(store_->TakeDirty(10).value_or({}), (std::vector<std::string>{"p3"}));
+  EXPECT_TRUE(store_->TakeDirty(10).value_or({"x"}).empty());
+}
+
+TEST_P(StoreContractTest, ScheduleDue) {
+  ASSERT_TRUE(store_->SetNextEvaluation("p1", Date::FromYmd(2025, 1, 10)).ok());
+  ASSERT_TRUE(store_->SetNextEvaluation("p2", Date::FromYmd(2025, 1, 5)).ok());
+  ASSERT_TRUE(store_->SetNextEvaluation("p3", Date::FromYmd(2025, 2, 1)).ok());
+  ASSERT_TRUE(store_->SetNextEvaluation("p4", Date::FromYmd(2025, 1, 1)).ok());
+  ASSERT_TRUE(store_->SetNextEvaluation("p4", std::nullopt).ok());
+  EXPECT_TRUE(store_->DueForEvaluation(Date::FromYmd(2025, 1, 4)).value_or({"x"}).empty());
+  EXPECT_EQ(store_->DueForEvaluation(Date::FromYmd(2025, 1, 10)).value_or({}),
+            (std::vector<std::string>{"p2", "p1"}));
+}
+
+TEST_P(StoreContractTest, WrittenRoundTrip) {
+  WrittenResource w{"http://bonewatch.example/fhir/id|flag-1",
+                    "Flag",
+                    "p1",
+                    "srv-1",
+                    "9f1c-uuid",
+                    "sha256:abc",
+                    "active",
+                    false};
+  EXPECT_FALSE(store_->GetWritten(w.identifier).value_or(w).has_value());
+  ASSERT_TRUE(store_->PutWritten(w).ok());
+  w.version_id = "9f1d-uuid";
+  w.human_edited = true;
+  ASSERT_TRUE(store_->PutWritten(w).ok());
+  WrittenResource other{"sys|careplan-1", "CarePlan", "p1", "srv-2", "1", "h", "active", false};
+  ASSERT_TRUE(store_->PutWritten(other).ok());
+  ASSERT_TRUE(store_->PutWritten({"sys|x", "Flag", "p2", "s", "1", "h", "active", false}).ok());
+  auto got = store_->GetWritten(w.identifier);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->version_id, "9f1d-uuid");
+  EXPECT_TRUE((*got)->human_edited);
+  EXPECT_EQ((*got)->server_id, "srv-1");
+  EXPECT_EQ((*got)->content_hash, "sha256:abc");
+  auto for_patient = store_->WrittenForPatient("p1");
+  ASSERT_TRUE(for_patient.ok());
+  EXPECT_EQ(for_patient->size(), 2u);
+}
+
+TEST_P(StoreContractTest, InboxEnqueuePeekAckFail) {
+  InboxItem item{0,    "2024-03-05T10:00:00Z", "rest-hook", R"({"x-medplum-interaction":"delete"})",
+                 "{}", "Observation/1",        0,           ""};
+  auto id1 = store_->Enqueue(item);
+  item.body = std::string("binary\0body", 11);
+  auto id2 = store_->Enqueue(item);
+  ASSERT_TRUE(id1.ok() && id2.ok());
+  EXPECT_LT(*id1, *id2);
+  EXPECT_EQ(store_->InboxDepth().value_or(0), 2u);
+  auto peek = store_->PeekInbox(1);
+  ASSERT_TRUE(peek.ok());
+  ASSERT_EQ(peek->size(), 1u);
+  EXPECT_EQ((*peek)[0].id, *id1);
+  EXPECT_EQ((*peek)[0].headers_json, item.headers_json);
+  EXPECT_EQ((*peek)[0].hint, "Observation/1");
+  ASSERT_TRUE(store_->FailInbox(*id1, "GET Observation/1: HTTP 503").ok());
+  ASSERT_TRUE(store_->FailInbox(*id1, "GET Observation/1: HTTP 503 again").ok());
+  peek = store_->PeekInbox(10);
+  ASSERT_TRUE(peek.ok());
+  ASSERT_EQ(peek->size(), 2u);
+  EXPECT_EQ((*peek)[0].attempts, 2);
+  EXPECT_EQ((*peek)[0].last_error, "GET Observation/1: HTTP 503 again");
+  EXPECT_EQ((*peek)[1].body, item.body);
+  ASSERT_TRUE(store_->AckInbox(*id1).ok());
+  ASSERT_TRUE(store_->AckInbox(*id1).ok());  // idempotent
+  EXPECT_EQ(store_->InboxDepth().value_or(9), 1u);
+  EXPECT_EQ(store_->FailInbox(*id1, "x").code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, DeadLettersAddListTake) {
+  DeadLetter d{0,
+               "2024-03-05T10:00:00Z",
+               "rest-hook",
+               "Observation/9",
+               "rejected:unknown-unit",
+               "Observation/9: valueQuantity.unit 'furlong' is not mapped",
+               R"({"resourceType":"Observation"})"};
+  auto id1 = store_->AddDeadLetter(d);
+  d.resource = "Observation/10";
+  auto id2 = store_->AddDeadLetter(d);
+  ASSERT_TRUE(id1.ok() && id2.ok());
+  EXPECT_EQ(store_->DeadLetterDepth().value_or(0), 2u);
+  auto list = store_->ListDeadLetters(10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].resource, "Observation/9");
+  EXPECT_EQ((*list)[0].reason_code, "rejected:unknown-unit");
+  EXPECT_EQ((*list)[0].payload, d.payload);
+  auto taken = store_->TakeDeadLetter(*id1);
+  ASSERT_TRUE(taken.ok());
+  EXPECT_EQ(taken->id, *id1);
+  EXPECT_EQ(taken->resource, "Observation/9");
+  EXPECT_EQ(store_->TakeDeadLetter(*id1).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->DeadLetterDepth().value_or(0), 1u);
+}
+
+TEST_P(StoreContractTest, Cursors) {
+  EXPECT_FALSE(store_->GetCursor("poll:Observation").value_or("x").has_value());
+  ASSERT_TRUE(store_->SetCursor("poll:Observation", "2024-03-05T10:00:00Z").ok());
+  ASSERT_TRUE(store_->SetCursor("poll:Observation", "2024-03-06T10:00:00Z").ok());
+  auto c = store_->GetCursor("poll:Observation");
+  ASSERT_TRUE(c.ok() && c->has_value());
+  EXPECT_EQ(**c, "2024-03-06T10:00:00Z");
+}
+
+INSTANTIATE_TEST_SUITE_P(AllStores, StoreContractTest, ::testing::ValuesIn(Factories()),
+                         [](const ::testing::TestParamInfo<StoreFactory>& param_info) {
+                           return param_info.param.name;
+                         });
+
+TEST(StoreCodec, RoundTripsEveryField) {
+  SourceFacts s = AiStatement("ms1");
+  s.medications[0].end = Date::FromYmd(2024, 6, 30);
+  s.medications[0].status = rules::MedicationStatus::kCompleted;
+  s.facts = {TScore("ms1", "3", 0.1 + 0.2)};
+  s.facts[0].source.resource_type = "MedicationStatement";
+  s.facts[0].source.component = "lumbar";
+  const std::string payload = EncodeSourcePayload(s);
+  SourceFacts back;
+  back.resource_type = s.resource_type;
+  back.resource_id = s.resource_id;
+  ASSERT_TRUE(DecodeSourcePayload(payload, &back).ok());
+  EXPECT_EQ(EncodeSourcePayload(back), payload);
+  EXPECT_EQ(back.facts[0].value, 0.1 + 0.2);
+  EXPECT_EQ(back.facts[0].source, s.facts[0].source);
+  EXPECT_EQ(back.medications[0].end, s.medications[0].end);
+}
+
+TEST(StoreCodec, CorruptPayloadIsDataLoss) {
+  SourceFacts back;
+  back.resource_type = "Observation";
+  back.resource_id = "1";
+  Status st = DecodeSourcePayload(R"({"f":[{"k":"nope","d":"2024-01-01"}]})", &back);
+  EXPECT_EQ(st.code(), StatusCode::kDataLoss);
+  EXPECT_NE(st.message().find("Observation/1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bonewatch::adapter
