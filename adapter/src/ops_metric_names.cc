@@ -1,0 +1,50 @@
+#include "ops_metric_names.h"
+
+#include <chrono>
+#include <string>
+
+namespace bonewatch::adapter::metric {
+
+void DescribeDaemonMetrics(Metrics& metrics) {
+  metrics.DescribeCounter(kNotificationsReceived,
+                          "Items accepted into the durable inbox, by source.");
+  metrics.DescribeCounter(kNotificationsRejected, "Notifications refused, by reason.");
+  metrics.DescribeCounter(kResourcesMapped,
+                          "Resources through the mapper, by type and result "
+                          "(mapped, ignored, rejected).");
+  metrics.DescribeCounter(kFactsStored, "Facts stored (new sources and newer versions).");
+  metrics.DescribeGauge(kFactsInStore, "Facts currently held in the store.");
+  metrics.DescribeCounter(kEvaluations, "Patient evaluations, by trigger.");
+  metrics.DescribeGauge(kActiveFindings, "Active findings over monitored patients, by rule.");
+  metrics.DescribeCounter(kWrites, "Write-back outcomes, by resource type and result.");
+  metrics.DescribeCounter(kFhirRequests, "FHIR requests, by HTTP method and status.");
+  metrics.DescribeHistogram(kFhirRequestSeconds, "FHIR request latency, retries included.",
+                            DefaultLatencyBuckets());
+  metrics.DescribeGauge(kInboxDepth, "Inbox items waiting to be processed.");
+  metrics.DescribeGauge(kDeadLetterDepth, "Dead letters kept for inspection and replay.");
+  metrics.DescribeCounter(kDeadLettered, "Items turned into dead letters, by reason code.");
+  metrics.DescribeGauge(kPollLag, "Seconds between now and the poll watermark, by type.");
+  metrics.DescribeCounter(kPolls, "Poller runs, by type and result.");
+  metrics.DescribeGauge(kPatients, "Patients known to the store.");
+  metrics.DescribeGauge(kDirtyPatients, "Patients waiting for evaluation.");
+  metrics.DescribeGauge(kConverged,
+                        "1 when the last worker pass found an empty inbox and no dirty patient.");
+  metrics.DescribeCounter(kWorkerErrors, "Worker errors (logged and retried), by stage.");
+  metrics.DescribeGauge(kUptime, "Seconds since the daemon started.");
+  // Series that should read 0 rather than be absent.
+  metrics.SetGauge(kInboxDepth, {}, 0);
+  metrics.SetGauge(kDeadLetterDepth, {}, 0);
+  metrics.SetGauge(kConverged, {}, 0);
+  metrics.Increment(kFactsStored, {}, 0);
+}
+
+std::function<void(const fhir::RequestMetrics&)> FhirRequestObserver(Metrics& metrics) {
+  return [&metrics](const fhir::RequestMetrics& request) {
+    metrics.Increment(kFhirRequests, {{"method", request.method},
+                                      {"status", std::to_string(request.http_status)}});
+    metrics.Observe(kFhirRequestSeconds, {{"method", request.method}},
+                    std::chrono::duration<double>(request.latency).count());
+  };
+}
+
+}  // namespace bonewatch::adapter::metric
