@@ -1,7 +1,281 @@
-#include "store.h"
+// SqliteStore: open, error conversion, facts and patients (store_sqlite.h).
+#include "store_sqlite.h"
+
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Exception.h>
+
+#include <algorithm>
+#include <exception>
+#include <limits>
+
+#include "store_codec.h"
+#include "store_sqlite_schema.h"
 
 namespace bonewatch::adapter {
-StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
-  return UnimplementedError("sqlite store " + path + ": not yet");
+
+using namespace Poco::Data::Keywords;  // NOLINT(google-build-using-namespace): into/bind/now
+using Poco::Data::Session;
+
+namespace {
+
+std::string Ref(const std::string& type, const std::string& id) { return type + "/" + id; }
+
+void EnsurePatient(Session& s, const std::string& patient_id) {
+  s << "INSERT OR IGNORE INTO patients (patient_id) VALUES (?)", bind(patient_id), now;
 }
+
+}  // namespace
+
+SqliteStore::SqliteStore(std::unique_ptr<Session> session, std::string path)
+    : session_(std::move(session)), path_(std::move(path)) {}
+
+Status SqliteStore::Run(const std::string& op, bool transaction,
+                        const std::function<Status(Session&)>& body) {
+  std::lock_guard lock(mu_);
+  Session& s = *session_;
+  try {
+    if (transaction) s.begin();
+    Status status = body(s);
+    if (transaction) {
+      if (status.ok()) {
+        s.commit();
+      } else {
+        RollbackQuietly(s);
+      }
+    }
+    return status.WithContext("sqlite " + op);
+  } catch (const Poco::Data::SQLite::DBLockedException& e) {
+    RollbackQuietly(s);
+    return UnavailableError("sqlite " + op + ": database is locked (" + e.displayText() + ")");
+  } catch (const Poco::Data::SQLite::TableLockedException& e) {
+    RollbackQuietly(s);
+    return UnavailableError("sqlite " + op + ": table is locked (" + e.displayText() + ")");
+  } catch (const Poco::Data::SQLite::IOErrorException& e) {
+    RollbackQuietly(s);
+    return UnavailableError("sqlite " + op + ": " + e.displayText());
+  } catch (const Poco::Data::SQLite::DatabaseFullException& e) {
+    RollbackQuietly(s);
+    return UnavailableError("sqlite " + op + ": " + e.displayText());
+  } catch (const Poco::Exception& e) {
+    RollbackQuietly(s);
+    return InternalError("sqlite " + op + ": " + e.displayText());
+  } catch (const std::exception& e) {
+    RollbackQuietly(s);
+    return InternalError("sqlite " + op + ": " + e.what());
+  }
+}
+
+StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  std::unique_ptr<Session> session;
+  try {
+    Poco::Data::SQLite::Connector::registerConnector();  // idempotent
+    session = std::make_unique<Session>("SQLite", path);
+    int busy_timeout = 0;
+    std::string journal_mode;
+    *session << "PRAGMA busy_timeout = 5000", into(busy_timeout), now;
+    *session << "PRAGMA journal_mode = WAL", into(journal_mode), now;
+    *session << "PRAGMA synchronous = FULL", now;
+    *session << "PRAGMA foreign_keys = ON", now;
+    std::transform(journal_mode.begin(), journal_mode.end(), journal_mode.begin(), ::tolower);
+    // ":memory:" databases cannot use WAL and report "memory".
+    if (journal_mode != "wal" && journal_mode != "memory") {
+      return UnavailableError("sqlite open " + path + ": journal_mode is '" + journal_mode +
+                              "', WAL could not be enabled");
+    }
+  } catch (const Poco::Exception& e) {
+    return UnavailableError("sqlite open " + path + ": " + e.displayText());
+  } catch (const std::exception& e) {
+    return InternalError("sqlite open " + path + ": " + e.what());
+  }
+  StatusOr<int> version = MigrateSqliteSchema(*session, path);
+  if (!version.ok()) return version.status();
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(session), path));
+}
+
+// ---- Facts and patients ----
+
+StatusOr<UpsertOutcome> SqliteStore::UpsertSource(const SourceFacts& source) {
+  const std::string payload = EncodeSourcePayload(source);
+  return RunFor<UpsertOutcome>(
+      "UpsertSource " + Ref(source.resource_type, source.resource_id), true,
+      [&](Session& s) -> StatusOr<UpsertOutcome> {
+        std::vector<std::string> versions, instants, payloads;
+        s << "SELECT version_id, last_updated, payload FROM sources"
+             " WHERE resource_type = ? AND resource_id = ?",
+            bind(source.resource_type), bind(source.resource_id), into(versions), into(instants),
+            into(payloads), now;
+        UpsertOutcome outcome = UpsertOutcome::kInserted;
+        if (!versions.empty()) {
+          StatusOr<VersionOrder> order =
+              CompareSourceVersions(versions[0], instants[0], payloads[0], source, payload);
+          if (!order.ok()) return order.status();
+          if (*order == VersionOrder::kOlder) return UpsertOutcome::kStale;
+          if (*order == VersionOrder::kSame) return UpsertOutcome::kUnchanged;
+          outcome = UpsertOutcome::kReplaced;
+        } else {
+          StatusOr<VersionOrder> valid = CompareSourceVersions("", "", "", source, payload);
+          if (!valid.ok()) return valid.status();
+        }
+        const auto fact_count = static_cast<Poco::Int64>(FactItemCount(source));
+        s << "INSERT OR REPLACE INTO sources (resource_type, resource_id, patient_id, version_id,"
+             " last_updated, retracted, fact_count, payload) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+            bind(source.resource_type), bind(source.resource_id), bind(source.patient_id),
+            bind(source.version_id), bind(source.last_updated), bind(fact_count), bind(payload),
+            now;
+        if (!source.patient_id.empty()) EnsurePatient(s, source.patient_id);
+        return outcome;
+      });
+}
+
+StatusOr<RetractOutcome> SqliteStore::RetractSource(const std::string& resource_type,
+                                                    const std::string& resource_id) {
+  return RunFor<RetractOutcome>(
+      "RetractSource " + Ref(resource_type, resource_id), true,
+      [&](Session& s) -> StatusOr<RetractOutcome> {
+        std::vector<std::string> patients, payloads;
+        s << "SELECT patient_id, payload FROM sources"
+             " WHERE resource_type = ? AND resource_id = ? AND retracted = 0",
+            bind(resource_type), bind(resource_id), into(patients), into(payloads), now;
+        RetractOutcome out;
+        if (patients.empty()) return out;
+        SourceFacts stored;
+        stored.resource_type = resource_type;
+        stored.resource_id = resource_id;
+        stored.patient_id = patients[0];
+        RETURN_IF_ERROR(DecodeSourcePayload(payloads[0], &stored));
+        out.found = true;
+        out.patient_id = patients[0];
+        out.ai_medication = HasAiMedication(stored);
+        SourceFacts tombstone;
+        const std::string empty_payload = EncodeSourcePayload(tombstone);
+        s << "UPDATE sources SET retracted = 1, fact_count = 0, payload = ?"
+             " WHERE resource_type = ? AND resource_id = ?",
+            bind(empty_payload), bind(resource_type), bind(resource_id), now;
+        if (out.ai_medication && !out.patient_id.empty()) {
+          EnsurePatient(s, out.patient_id);
+          s << "UPDATE patients SET ai_medication_retracted = 1 WHERE patient_id = ?",
+              bind(out.patient_id), now;
+        }
+        return out;
+      });
+}
+
+StatusOr<rules::PatientRecord> SqliteStore::LoadRecord(const std::string& patient_id) {
+  return RunFor<rules::PatientRecord>(
+      "LoadRecord Patient/" + patient_id, false, [&](Session& s) -> StatusOr<rules::PatientRecord> {
+        std::vector<std::string> types, ids, payloads;
+        s << "SELECT resource_type, resource_id, payload FROM sources"
+             " WHERE patient_id = ? AND retracted = 0 ORDER BY resource_type, resource_id",
+            bind(patient_id), into(types), into(ids), into(payloads), now;
+        rules::PatientRecord record;
+        record.patient_id = patient_id;
+        for (size_t i = 0; i < types.size(); ++i) {
+          SourceFacts source;
+          source.patient_id = patient_id;
+          source.resource_type = types[i];
+          source.resource_id = ids[i];
+          RETURN_IF_ERROR(DecodeSourcePayload(payloads[i], &source));
+          auto append = [](auto& to, auto& from) {
+            to.insert(to.end(), std::make_move_iterator(from.begin()),
+                      std::make_move_iterator(from.end()));
+          };
+          append(record.facts, source.facts);
+          append(record.medications, source.medications);
+          append(record.risk_factors, source.risk_factors);
+          if (source.demographics && source.resource_type == "Patient") {
+            record.demographics = *source.demographics;
+          }
+        }
+        std::vector<int> retracted;
+        s << "SELECT ai_medication_retracted FROM patients WHERE patient_id = ?", bind(patient_id),
+            into(retracted), now;
+        record.ai_medication_retracted = !retracted.empty() && retracted[0] != 0;
+        return record;
+      });
+}
+
+StatusOr<std::vector<std::string>> SqliteStore::PatientIds() {
+  return RunFor<std::vector<std::string>>(
+      "PatientIds", false, [&](Session& s) -> StatusOr<std::vector<std::string>> {
+        std::vector<std::string> ids;
+        s << "SELECT patient_id FROM patients ORDER BY patient_id", into(ids), now;
+        return ids;
+      });
+}
+
+StatusOr<uint64_t> SqliteStore::FactCount() {
+  return RunFor<uint64_t>("FactCount", false, [&](Session& s) -> StatusOr<uint64_t> {
+    Poco::Int64 n = 0;
+    s << "SELECT COALESCE(SUM(fact_count), 0) FROM sources", into(n), now;
+    return static_cast<uint64_t>(n);
+  });
+}
+
+StatusOr<bool> SqliteStore::HistoryFetched(const std::string& patient_id) {
+  return RunFor<bool>("HistoryFetched Patient/" + patient_id, false,
+                      [&](Session& s) -> StatusOr<bool> {
+                        std::vector<int> fetched;
+                        s << "SELECT history_fetched FROM patients WHERE patient_id = ?",
+                            bind(patient_id), into(fetched), now;
+                        return !fetched.empty() && fetched[0] != 0;
+                      });
+}
+
+Status SqliteStore::SetHistoryFetched(const std::string& patient_id) {
+  return Run("SetHistoryFetched Patient/" + patient_id, true, [&](Session& s) {
+    EnsurePatient(s, patient_id);
+    s << "UPDATE patients SET history_fetched = 1 WHERE patient_id = ?", bind(patient_id), now;
+    return Status::Ok();
+  });
+}
+
+Status SqliteStore::MarkDirty(const std::string& patient_id) {
+  return Run("MarkDirty Patient/" + patient_id, true, [&](Session& s) {
+    EnsurePatient(s, patient_id);
+    s << "INSERT OR IGNORE INTO dirty (patient_id) VALUES (?)", bind(patient_id), now;
+    return Status::Ok();
+  });
+}
+
+StatusOr<std::vector<std::string>> SqliteStore::TakeDirty(size_t limit) {
+  const auto sql_limit = static_cast<Poco::Int64>(
+      std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<Poco::Int64>::max())));
+  return RunFor<std::vector<std::string>>(
+      "TakeDirty", true, [&](Session& s) -> StatusOr<std::vector<std::string>> {
+        std::vector<std::string> ids;
+        s << "SELECT patient_id FROM dirty ORDER BY seq LIMIT ?", bind(sql_limit), into(ids), now;
+        for (const std::string& id : ids) {
+          s << "DELETE FROM dirty WHERE patient_id = ?", bind(id), now;
+        }
+        return ids;
+      });
+}
+
+Status SqliteStore::SetNextEvaluation(const std::string& patient_id,
+                                      std::optional<rules::Date> date) {
+  return Run("SetNextEvaluation Patient/" + patient_id, true, [&](Session& s) {
+    EnsurePatient(s, patient_id);
+    if (date) {
+      s << "UPDATE patients SET next_evaluation = ? WHERE patient_id = ?",
+          bind(static_cast<Poco::Int64>(date->days())), bind(patient_id), now;
+    } else {
+      s << "UPDATE patients SET next_evaluation = NULL WHERE patient_id = ?", bind(patient_id), now;
+    }
+    return Status::Ok();
+  });
+}
+
+StatusOr<std::vector<std::string>> SqliteStore::DueForEvaluation(rules::Date today) {
+  return RunFor<std::vector<std::string>>(
+      "DueForEvaluation", false, [&](Session& s) -> StatusOr<std::vector<std::string>> {
+        std::vector<std::string> ids;
+        s << "SELECT patient_id FROM patients"
+             " WHERE next_evaluation IS NOT NULL AND next_evaluation <= ?"
+             " ORDER BY next_evaluation, patient_id",
+            bind(static_cast<Poco::Int64>(today.days())), into(ids), now;
+        return ids;
+      });
+}
+
 }  // namespace bonewatch::adapter

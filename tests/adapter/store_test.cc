@@ -2,16 +2,21 @@
 // plus SQLite-only persistence, migration, WAL and concurrency tests.
 #include "store.h"
 
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "store_codec.h"
+#include "store_sqlite_schema.h"
 
 namespace bonewatch::adapter {
 namespace {
@@ -23,7 +28,7 @@ struct StoreFactory {
   std::function<std::unique_ptr<Store>()> make;
 };
 
-[[maybe_unused]] std::unique_ptr<Store> MustOpenSqlite(const std::string& path) {
+std::unique_ptr<Store> MustOpenSqlite(const std::string& path) {
   auto store = OpenSqliteStore(path);
   EXPECT_TRUE(store.ok()) << store.status().ToString();
   return store.ok() ? std::move(store).value() : nullptr;
@@ -32,7 +37,7 @@ struct StoreFactory {
 std::vector<StoreFactory> Factories() {
   return {
       {"Memory", [] { return NewMemoryStore(); }},
-      // SQLITE_FACTORY
+      {"Sqlite", [] { return MustOpenSqlite(":memory:"); }},
   };
 }
 
@@ -387,6 +392,134 @@ TEST(StoreCodec, CorruptPayloadIsDataLoss) {
   Status st = DecodeSourcePayload(R"({"f":[{"k":"nope","d":"2024-01-01"}]})", &back);
   EXPECT_EQ(st.code(), StatusCode::kDataLoss);
   EXPECT_NE(st.message().find("Observation/1"), std::string::npos);
+}
+
+// ---- SQLite only ----
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("bonewatch-store-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "bonewatch.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteStoreTest, PersistsAcrossReopen) {
+  {
+    auto store = MustOpenSqlite(path_);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->UpsertSource(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6)).ok());
+    ASSERT_TRUE(store->UpsertSource(AiStatement("ms1")).ok());
+    ASSERT_TRUE(store->RetractSource("MedicationStatement", "ms1").ok());
+    ASSERT_TRUE(store->MarkDirty("p1").ok());
+    ASSERT_TRUE(store->SetCursor("poll:Observation", "2024-03-05T10:00:00Z").ok());
+    ASSERT_TRUE(store->Enqueue(InboxItem{0, "t", "poll", "{}", "body", "", 0, ""}).ok());
+    ASSERT_TRUE(store->PutWritten({"sys|1", "Flag", "p1", "s1", "v", "h", "active", false}).ok());
+  }
+  auto store = MustOpenSqlite(path_);
+  ASSERT_NE(store, nullptr);
+  const rules::PatientRecord record = store->LoadRecord("p1").value_or({});
+  ASSERT_EQ(record.facts.size(), 1u);
+  EXPECT_EQ(record.facts[0].value, -2.6);
+  EXPECT_TRUE(record.ai_medication_retracted);
+  EXPECT_EQ(store->UpsertSource(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6))
+                .value_or(UpsertOutcome::kInserted),
+            UpsertOutcome::kUnchanged);
+  EXPECT_EQ(store->TakeDirty(10).value_or({}), (std::vector<std::string>{"p1"}));
+  EXPECT_EQ(store->GetCursor("poll:Observation").value_or(std::nullopt).value_or(""),
+            "2024-03-05T10:00:00Z");
+  EXPECT_EQ(store->InboxDepth().value_or(0), 1u);
+  EXPECT_TRUE(store->GetWritten("sys|1").value_or(std::nullopt).has_value());
+}
+
+int SchemaVersion(const std::string& path) {
+  Poco::Data::SQLite::Connector::registerConnector();
+  Poco::Data::Session session("SQLite", path);
+  int version = -1;
+  session << "SELECT MAX(version) FROM schema_version", Poco::Data::Keywords::into(version),
+      Poco::Data::Keywords::now;
+  return version;
+}
+
+TEST_F(SqliteStoreTest, MigratesEmptyFileAndReopens) {
+  { std::ofstream touch(path_); }  // an existing, empty file
+  ASSERT_EQ(std::filesystem::file_size(path_), 0u);
+  const int latest = SqliteMigrations().back().version;
+  ASSERT_NE(MustOpenSqlite(path_), nullptr);
+  EXPECT_EQ(SchemaVersion(path_), latest);
+  auto again = MustOpenSqlite(path_);  // re-open: nothing re-applied, no error
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(SchemaVersion(path_), latest);
+  Poco::Data::Session session("SQLite", path_);
+  int rows = 0;
+  session << "SELECT COUNT(*) FROM schema_version", Poco::Data::Keywords::into(rows),
+      Poco::Data::Keywords::now;
+  EXPECT_EQ(rows, static_cast<int>(SqliteMigrations().size()));
+}
+
+TEST_F(SqliteStoreTest, RefusesNewerSchema) {
+  ASSERT_NE(MustOpenSqlite(path_), nullptr);
+  {
+    Poco::Data::Session session("SQLite", path_);
+    session << "INSERT INTO schema_version (version) VALUES (999)", Poco::Data::Keywords::now;
+  }
+  auto store = OpenSqliteStore(path_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("999"), std::string::npos) << store.status().message();
+}
+
+TEST_F(SqliteStoreTest, WalModeIsOn) {
+  auto store = MustOpenSqlite(path_);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->SetCursor("c", "v").ok());
+  Poco::Data::Session session("SQLite", path_);
+  std::string mode;
+  session << "PRAGMA journal_mode", Poco::Data::Keywords::into(mode), Poco::Data::Keywords::now;
+  EXPECT_EQ(mode, "wal");
+  EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
+}
+
+TEST_F(SqliteStoreTest, UnopenablePathIsAnErrorNamingIt) {
+  auto store = OpenSqliteStore((dir_ / "missing-dir" / "x.db").string());
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("missing-dir"), std::string::npos)
+      << store.status().message();
+}
+
+TEST_F(SqliteStoreTest, ConcurrentUpsertsFromSeveralThreads) {
+  auto store = MustOpenSqlite(path_);
+  ASSERT_NE(store, nullptr);
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 50;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string id = "o" + std::to_string(i);
+        const std::string patient = "p" + std::to_string(t);
+        SourceFacts s =
+            Observation(id + "-" + patient, "v" + std::to_string(t),
+                        "2024-03-05T10:00:0" + std::to_string(t) + "Z", -1.0 * t, patient);
+        if (!store->UpsertSource(s).ok()) ++failures;
+        if (!store->MarkDirty(patient).ok()) ++failures;
+        if (!store->Enqueue(InboxItem{0, "t", "poll", "{}", id, "", 0, ""}).ok()) ++failures;
+        if (!store->LoadRecord(patient).ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(store->FactCount().value_or(0), static_cast<uint64_t>(kThreads * kPerThread));
+  EXPECT_EQ(store->InboxDepth().value_or(0), static_cast<uint64_t>(kThreads * kPerThread));
+  EXPECT_EQ(store->TakeDirty(100).value_or({}).size(), static_cast<size_t>(kThreads));
 }
 
 }  // namespace

@@ -1,0 +1,218 @@
+// SqliteStore: what was written, the inbox, dead letters and cursors
+// (store_sqlite.h).
+#include <Poco/Data/LOB.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "store_sqlite.h"
+
+namespace bonewatch::adapter {
+
+using namespace Poco::Data::Keywords;  // NOLINT(google-build-using-namespace): into/bind/now
+using Poco::Data::BLOB;
+using Poco::Data::Session;
+
+namespace {
+
+BLOB ToBlob(const std::string& bytes) {
+  return BLOB(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+std::string FromBlob(const BLOB& blob) {
+  if (blob.size() == 0) return {};
+  return std::string(reinterpret_cast<const char*>(blob.rawContent()), blob.size());
+}
+Poco::Int64 SqlLimit(size_t limit) {
+  return static_cast<Poco::Int64>(
+      std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<Poco::Int64>::max())));
+}
+
+constexpr const char* kWrittenColumns =
+    "SELECT identifier, resource_type, patient_id, server_id, version_id, content_hash, status,"
+    " human_edited FROM written ";
+
+std::vector<WrittenResource> SelectWritten(Session& s, const std::string& where,
+                                           const std::string& key) {
+  std::vector<std::string> identifier, type, patient, server, version, hash, status;
+  std::vector<int> edited;
+  s << std::string(kWrittenColumns) + where, bind(key), into(identifier), into(type), into(patient),
+      into(server), into(version), into(hash), into(status), into(edited), now;
+  std::vector<WrittenResource> out;
+  for (size_t i = 0; i < identifier.size(); ++i) {
+    out.push_back(WrittenResource{identifier[i], type[i], patient[i], server[i], version[i],
+                                  hash[i], status[i], edited[i] != 0});
+  }
+  return out;
+}
+
+}  // namespace
+
+// ---- What was written ----
+
+StatusOr<std::optional<WrittenResource>> SqliteStore::GetWritten(const std::string& identifier) {
+  return RunFor<std::optional<WrittenResource>>(
+      "GetWritten " + identifier, false,
+      [&](Session& s) -> StatusOr<std::optional<WrittenResource>> {
+        std::vector<WrittenResource> rows = SelectWritten(s, "WHERE identifier = ?", identifier);
+        if (rows.empty()) return std::optional<WrittenResource>();
+        return std::optional<WrittenResource>(std::move(rows[0]));
+      });
+}
+
+StatusOr<std::vector<WrittenResource>> SqliteStore::WrittenForPatient(
+    const std::string& patient_id) {
+  return RunFor<std::vector<WrittenResource>>(
+      "WrittenForPatient Patient/" + patient_id, false,
+      [&](Session& s) -> StatusOr<std::vector<WrittenResource>> {
+        return SelectWritten(s, "WHERE patient_id = ? ORDER BY identifier", patient_id);
+      });
+}
+
+Status SqliteStore::PutWritten(const WrittenResource& w) {
+  if (w.identifier.empty()) return InvalidArgumentError("sqlite PutWritten: empty identifier");
+  return Run("PutWritten " + w.identifier, false, [&](Session& s) {
+    const int edited = w.human_edited ? 1 : 0;
+    s << "INSERT OR REPLACE INTO written (identifier, resource_type, patient_id, server_id,"
+         " version_id, content_hash, status, human_edited) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        bind(w.identifier), bind(w.resource_type), bind(w.patient_id), bind(w.server_id),
+        bind(w.version_id), bind(w.content_hash), bind(w.status), bind(edited), now;
+    return Status::Ok();
+  });
+}
+
+// ---- Inbox ----
+
+StatusOr<int64_t> SqliteStore::Enqueue(const InboxItem& item) {
+  return RunFor<int64_t>("Enqueue " + item.origin, true, [&](Session& s) -> StatusOr<int64_t> {
+    s << "INSERT INTO inbox (received_at, origin, headers_json, body, hint, attempts, last_error)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        bind(item.received_at), bind(item.origin), bind(item.headers_json), bind(ToBlob(item.body)),
+        bind(item.hint), bind(item.attempts), bind(item.last_error), now;
+    Poco::Int64 id = 0;
+    s << "SELECT last_insert_rowid()", into(id), now;
+    return static_cast<int64_t>(id);
+  });
+}
+
+StatusOr<std::vector<InboxItem>> SqliteStore::PeekInbox(size_t limit) {
+  return RunFor<std::vector<InboxItem>>(
+      "PeekInbox", false, [&](Session& s) -> StatusOr<std::vector<InboxItem>> {
+        std::vector<Poco::Int64> id;
+        std::vector<std::string> received, origin, headers, hint, error;
+        std::vector<BLOB> body;
+        std::vector<int> attempts;
+        s << "SELECT id, received_at, origin, headers_json, body, hint, attempts, last_error"
+             " FROM inbox ORDER BY id LIMIT ?",
+            bind(SqlLimit(limit)), into(id), into(received), into(origin), into(headers),
+            into(body), into(hint), into(attempts), into(error), now;
+        std::vector<InboxItem> out;
+        for (size_t i = 0; i < id.size(); ++i) {
+          out.push_back(InboxItem{id[i], received[i], origin[i], headers[i], FromBlob(body[i]),
+                                  hint[i], attempts[i], error[i]});
+        }
+        return out;
+      });
+}
+
+Status SqliteStore::AckInbox(int64_t id) {
+  return Run("AckInbox " + std::to_string(id), false, [&](Session& s) {
+    s << "DELETE FROM inbox WHERE id = ?", bind(static_cast<Poco::Int64>(id)), now;
+    return Status::Ok();
+  });
+}
+
+Status SqliteStore::FailInbox(int64_t id, const std::string& error) {
+  return Run("FailInbox " + std::to_string(id), false, [&](Session& s) -> Status {
+    Poco::Data::Statement update(s);
+    update << "UPDATE inbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", bind(error),
+        bind(static_cast<Poco::Int64>(id));
+    if (update.execute() == 0) return NotFoundError("no inbox item " + std::to_string(id));
+    return Status::Ok();
+  });
+}
+
+StatusOr<uint64_t> SqliteStore::InboxDepth() {
+  return RunFor<uint64_t>("InboxDepth", false, [&](Session& s) -> StatusOr<uint64_t> {
+    Poco::Int64 n = 0;
+    s << "SELECT COUNT(*) FROM inbox", into(n), now;
+    return static_cast<uint64_t>(n);
+  });
+}
+
+// ---- Dead letters ----
+
+StatusOr<int64_t> SqliteStore::AddDeadLetter(const DeadLetter& d) {
+  return RunFor<int64_t>("AddDeadLetter " + d.resource, true, [&](Session& s) -> StatusOr<int64_t> {
+    s << "INSERT INTO dead_letters (created_at, origin, resource, reason_code, reason, payload)"
+         " VALUES (?, ?, ?, ?, ?, ?)",
+        bind(d.created_at), bind(d.origin), bind(d.resource), bind(d.reason_code), bind(d.reason),
+        bind(ToBlob(d.payload)), now;
+    Poco::Int64 id = 0;
+    s << "SELECT last_insert_rowid()", into(id), now;
+    return static_cast<int64_t>(id);
+  });
+}
+
+namespace {
+std::vector<DeadLetter> SelectDeadLetters(Session& s, const std::string& tail, Poco::Int64 key) {
+  std::vector<Poco::Int64> id;
+  std::vector<std::string> created, origin, resource, code, reason;
+  std::vector<BLOB> payload;
+  s << "SELECT id, created_at, origin, resource, reason_code, reason, payload FROM dead_letters " +
+           tail,
+      bind(key), into(id), into(created), into(origin), into(resource), into(code), into(reason),
+      into(payload), now;
+  std::vector<DeadLetter> out;
+  for (size_t i = 0; i < id.size(); ++i) {
+    out.push_back(DeadLetter{id[i], created[i], origin[i], resource[i], code[i], reason[i],
+                             FromBlob(payload[i])});
+  }
+  return out;
+}
+}  // namespace
+
+StatusOr<std::vector<DeadLetter>> SqliteStore::ListDeadLetters(size_t limit) {
+  return RunFor<std::vector<DeadLetter>>(
+      "ListDeadLetters", false, [&](Session& s) -> StatusOr<std::vector<DeadLetter>> {
+        return SelectDeadLetters(s, "ORDER BY id LIMIT ?", SqlLimit(limit));
+      });
+}
+
+StatusOr<DeadLetter> SqliteStore::TakeDeadLetter(int64_t id) {
+  return RunFor<DeadLetter>(
+      "TakeDeadLetter " + std::to_string(id), true, [&](Session& s) -> StatusOr<DeadLetter> {
+        std::vector<DeadLetter> rows = SelectDeadLetters(s, "WHERE id = ?", id);
+        if (rows.empty()) return NotFoundError("no dead letter " + std::to_string(id));
+        s << "DELETE FROM dead_letters WHERE id = ?", bind(static_cast<Poco::Int64>(id)), now;
+        return std::move(rows[0]);
+      });
+}
+
+StatusOr<uint64_t> SqliteStore::DeadLetterDepth() {
+  return RunFor<uint64_t>("DeadLetterDepth", false, [&](Session& s) -> StatusOr<uint64_t> {
+    Poco::Int64 n = 0;
+    s << "SELECT COUNT(*) FROM dead_letters", into(n), now;
+    return static_cast<uint64_t>(n);
+  });
+}
+
+// ---- Cursors ----
+
+StatusOr<std::optional<std::string>> SqliteStore::GetCursor(const std::string& name) {
+  return RunFor<std::optional<std::string>>(
+      "GetCursor " + name, false, [&](Session& s) -> StatusOr<std::optional<std::string>> {
+        std::vector<std::string> values;
+        s << "SELECT value FROM cursors WHERE name = ?", bind(name), into(values), now;
+        if (values.empty()) return std::optional<std::string>();
+        return std::optional<std::string>(values[0]);
+      });
+}
+
+Status SqliteStore::SetCursor(const std::string& name, const std::string& value) {
+  return Run("SetCursor " + name, false, [&](Session& s) {
+    s << "INSERT OR REPLACE INTO cursors (name, value) VALUES (?, ?)", bind(name), bind(value), now;
+    return Status::Ok();
+  });
+}
+
+}  // namespace bonewatch::adapter
