@@ -4,7 +4,10 @@
 #include <Poco/SHA2Engine.h>
 
 #include <algorithm>
+#include <set>
 #include <utility>
+
+#include "writeback_flag.h"
 
 namespace bonewatch::adapter {
 namespace {
@@ -21,6 +24,55 @@ std::string IdentifierKey(const Json& resource) {
 
 bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
+}
+
+// Flags we wrote whose episode no longer exists in the evaluation (its data
+// was corrected or withdrawn, or an earlier session moved the episode start):
+// they become entered-in-error, so that no stale active Flag stays behind.
+void AddVanishedFlags(const rules::Evaluation& evaluation,
+                      const std::vector<WrittenResource>& written, const WritebackOptions& options,
+                      std::vector<fhir::RequestEntry>& entries) {
+  if (evaluation.disposition != rules::Disposition::kActive &&
+      evaluation.disposition != rules::Disposition::kCompleted) {
+    return;
+  }
+  if (entries.empty() || !entries.back().resource ||
+      entries.back().resource->GetString("resourceType") != "Provenance") {
+    return;
+  }
+  std::set<std::string> desired;
+  for (const fhir::RequestEntry& entry : entries) {
+    if (entry.resource) desired.insert(IdentifierKey(*entry.resource));
+  }
+  const std::string system = options.FlagIdentifierSystem();
+  const std::string device = DeviceFullUrl(options);
+  fhir::RequestEntry provenance = std::move(entries.back());
+  entries.pop_back();
+  for (const WrittenResource& resource : written) {
+    if (resource.resource_type != "Flag" || resource.human_edited ||
+        resource.status == "entered-in-error" || desired.count(resource.identifier) > 0 ||
+        !StartsWith(resource.identifier, system + "|")) {
+      continue;
+    }
+    const std::string value = resource.identifier.substr(system.size() + 1);
+    const auto parsed = ParseFlagIdentifierValue(value);
+    if (!parsed || parsed->patient_id != evaluation.patient_id) continue;
+    fhir::RequestEntry entry;
+    entry.full_url = DeterministicUrnUuid(options, "Flag|" + system + "|" + value);
+    entry.resource = BuildRetractedFlag(*parsed, options, device);
+    if (Json* code = entry.resource->Find("code"); code != nullptr && code->is_object()) {
+      code->Set("text", Json("Entered in error: the data this flag was based on was corrected "
+                             "or withdrawn"));
+    }
+    entry.request.method = "PUT";
+    entry.request.url = "Flag?" + IdentifierQuery(system, value);
+    if (Json* targets = provenance.resource->Find("target");
+        targets != nullptr && targets->is_array()) {
+      targets->Push(Json::Object().Set("reference", Json(entry.full_url)));
+    }
+    entries.push_back(std::move(entry));
+  }
+  entries.push_back(std::move(provenance));
 }
 
 }  // namespace
@@ -76,6 +128,7 @@ WritePlan PlanWrites(const rules::Evaluation& evaluation,
   input.evaluation = &evaluation;
   input.prior = PriorWritesFrom(written, options);
   std::vector<fhir::RequestEntry> entries = BuildPatientEntries(input, recorded, options);
+  AddVanishedFlags(evaluation, written, options, entries);
   const std::string device_url = DeviceFullUrl(options);
 
   WritePlan plan;

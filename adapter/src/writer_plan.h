@@ -9,6 +9,9 @@
 //    If-Match W/"{our last version}"; one the Store does not know is written
 //    by conditional update on its identifier (crash-safe: a write whose record
 //    was lost converges on the same server resource).
+//  - a Flag we wrote whose episode no longer appears in the evaluation (its
+//    data was corrected or withdrawn, or its start moved) becomes
+//    entered-in-error, so that no stale active Flag is left behind.
 // The Device reference (author, agent) is replaced by the known "Device/{id}"
 // so that the content hash equals the hash of what the server holds.
 //

@@ -144,6 +144,19 @@ TEST_F(WriterTest, EndedEpisodeUpdatesTheFlagByIdWithIfMatch) {
   EXPECT_EQ(fake_.CountType("Flag"), 1u);
 }
 
+TEST_F(WriterTest, AFlagWhoseEpisodeVanishedIsWithdrawn) {
+  Writer writer = MakeWriter();
+  ASSERT_TRUE(writer.Write(Active()).ok());
+  rules::Evaluation later = Active();
+  later.findings[0].episode_start = D("2026-02-01");  // an earlier session moved the start
+  ASSERT_TRUE(writer.Write(later).ok());
+  EXPECT_EQ(FlagStatus(kOsteoporosisFlag), "entered-in-error");
+  EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-02-01"), "active");
+  const size_t before = fake_.requests.size();
+  ASSERT_TRUE(writer.Write(later).ok());
+  EXPECT_EQ(fake_.requests.size(), before);
+}
+
 TEST_F(WriterTest, RetractionMakesEverythingEnteredInError) {
   Writer writer = MakeWriter();
   ASSERT_TRUE(writer.Write(Active()).ok());

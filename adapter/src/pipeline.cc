@@ -1,0 +1,229 @@
+#include "pipeline.h"
+
+#include <chrono>
+#include <utility>
+
+#include "bonewatch/fhir/datetime.h"
+
+namespace bonewatch::adapter {
+namespace {
+
+using fhir::Json;
+
+constexpr char kResourcesTotal[] = "bonewatch_resources_total";
+constexpr char kFactsGauge[] = "bonewatch_facts";
+constexpr char kInboxDepth[] = "bonewatch_inbox_depth";
+constexpr char kDeadLetters[] = "bonewatch_dead_letters";
+constexpr char kDeadLettered[] = "bonewatch_dead_lettered_total";
+
+std::string NowInstant(const Clock& clock) {
+  return fhir::FormatInstant(
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now().time_since_epoch())
+          .count());
+}
+
+bool Changed(UpsertOutcome outcome) {
+  return outcome == UpsertOutcome::kInserted || outcome == UpsertOutcome::kReplaced;
+}
+
+}  // namespace
+
+rules::Date TodayAt(std::chrono::system_clock::time_point now, int utc_offset_minutes) {
+  const int64_t ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() +
+      int64_t{utc_offset_minutes} * 60'000;
+  constexpr int64_t kDay = 86'400'000;
+  return rules::Date::FromDays(ms >= 0 ? ms / kDay : -((-ms + kDay - 1) / kDay));
+}
+
+Pipeline::Pipeline(PipelineDeps deps)
+    : deps_(std::move(deps)),
+      writer_(WriterDeps{deps_.config, deps_.store, deps_.client, deps_.metrics, deps_.logger,
+                         deps_.clock}) {
+  Metrics& m = deps_.metrics;
+  m.DescribeCounter(kResourcesTotal, "Resources through the Mapper, by type and result.");
+  m.DescribeGauge(kFactsGauge, "Facts currently in the store.");
+  m.DescribeGauge(kInboxDepth, "Inbox items waiting.");
+  m.DescribeGauge(kDeadLetters, "Dead letters kept.");
+  m.DescribeCounter(kDeadLettered, "Items turned into dead letters, by reason.");
+}
+
+void Pipeline::UpdateGauges() {
+  if (auto facts = deps_.store.FactCount(); facts.ok()) {
+    deps_.metrics.SetGauge(kFactsGauge, {}, static_cast<double>(*facts));
+  }
+  if (auto depth = deps_.store.InboxDepth(); depth.ok()) {
+    deps_.metrics.SetGauge(kInboxDepth, {}, static_cast<double>(*depth));
+  }
+  if (auto letters = deps_.store.DeadLetterDepth(); letters.ok()) {
+    deps_.metrics.SetGauge(kDeadLetters, {}, static_cast<double>(*letters));
+  }
+}
+
+StatusOr<size_t> Pipeline::ProcessInbox(size_t max_items) {
+  ASSIGN_OR_RETURN(std::vector<InboxItem> items, deps_.store.PeekInbox(max_items));
+  size_t acknowledged = 0;
+  Status failure;
+  for (const InboxItem& item : items) {
+    Status status = ProcessItem(item);
+    if (status.ok()) {
+      status = deps_.store.AckInbox(item.id);
+      if (status.ok()) {
+        ++acknowledged;
+        continue;
+      }
+    }
+    // Infrastructure failure: keep the item for a retry, or give up on it.
+    const std::string id = std::to_string(item.id);
+    if (item.attempts + 1 >= deps_.config.max_inbox_attempts) {
+      deps_.logger.Error("pipeline.item_abandoned",
+                         {{"inbox_id", id},
+                          {"attempts", std::to_string(item.attempts + 1)},
+                          {"error", status.message()}});
+      Status dead = DeadLetter(item, item.hint, "retries-exhausted",
+                               "inbox item " + id + " failed " + std::to_string(item.attempts + 1) +
+                                   " times; last error: " + status.message(),
+                               item.body);
+      if (dead.ok()) dead = deps_.store.AckInbox(item.id);
+      if (dead.ok()) {
+        ++acknowledged;
+        continue;
+      }
+    } else {
+      deps_.logger.Warn("pipeline.item_failed", {{"inbox_id", id}, {"error", status.message()}});
+      deps_.store.FailInbox(item.id, status.message()).IgnoreError();
+    }
+    failure = status;
+    break;  // the server or the store is in trouble: let the caller back off
+  }
+  UpdateGauges();
+  if (!failure.ok()) return failure;
+  return acknowledged;
+}
+
+Status Pipeline::ProcessItem(const InboxItem& item) {
+  StatusOr<std::vector<WorkUnit>> units = DecodeInboxItem(item);
+  if (!units.ok()) {
+    return DeadLetter(item, item.hint, "malformed", units.status().message(), item.body);
+  }
+  for (const WorkUnit& unit : *units) RETURN_IF_ERROR(ProcessUnit(unit, item));
+  return Status::Ok();
+}
+
+Status Pipeline::ProcessUnit(const WorkUnit& unit, const InboxItem& item) {
+  switch (unit.kind) {
+    case WorkUnit::Kind::kPollNow:
+      if (deps_.poll_now) deps_.poll_now();
+      return Status::Ok();
+    case WorkUnit::Kind::kDelete:
+      return Retract(unit.resource_type, unit.resource_id);
+    case WorkUnit::Kind::kFetch: {
+      StatusOr<fhir::FhirResult> read = deps_.client.Read(unit.resource_type, unit.resource_id);
+      if (!read.ok()) {
+        if (read.status().code() == StatusCode::kNotFound) {
+          return Retract(unit.resource_type, unit.resource_id);
+        }
+        return read.status();
+      }
+      return ProcessResource(read->resource, item, /*with_history=*/true);
+    }
+    case WorkUnit::Kind::kResource:
+      return ProcessResource(unit.resource, item, /*with_history=*/true);
+  }
+  return Status::Ok();
+}
+
+Status Pipeline::ProcessResource(const Json& resource, const InboxItem& item, bool with_history) {
+  const mappings::MapResult result = deps_.mapper.Map(resource);
+  const std::string type = resource.GetString("resourceType").value_or(result.resource_type);
+  const std::string id = resource.GetString("id").value_or(result.source.id);
+  deps_.metrics.Increment(
+      kResourcesTotal,
+      {{"type", type}, {"result", std::string(mappings::MapOutcomeCode(result.outcome))}});
+  switch (result.outcome) {
+    case mappings::MapOutcome::kRejected:
+      deps_.logger.Info("pipeline.rejected",
+                        {{"resource", type + "/" + id}, {"reason", result.reason_code}});
+      return DeadLetter(item, type + "/" + id, "rejected:" + result.reason_code, result.reason,
+                        resource.Serialize());
+    case mappings::MapOutcome::kRetracted:
+      return Retract(result.source.resource_type.empty() ? type : result.source.resource_type,
+                     result.source.id.empty() ? id : result.source.id);
+    case mappings::MapOutcome::kIgnored:
+      return Retract(type, id);  // a newer version that no longer maps withdraws the old facts
+    case mappings::MapOutcome::kMapped:
+      break;
+  }
+  SourceFacts source;
+  source.patient_id = result.patient_id;
+  source.resource_type = result.source.resource_type.empty() ? type : result.source.resource_type;
+  source.resource_id = result.source.id.empty() ? id : result.source.id;
+  source.version_id = result.source.version;
+  if (const Json* updated = resource.At({"meta", "lastUpdated"});
+      updated != nullptr && updated->is_string()) {
+    source.last_updated = updated->AsString();
+  }
+  if (source.version_id.empty()) {
+    if (const Json* vid = resource.At({"meta", "versionId"}); vid != nullptr && vid->is_string()) {
+      source.version_id = vid->AsString();
+    }
+  }
+  source.facts = result.facts;
+  source.medications = result.medications;
+  source.risk_factors = result.risk_factors;
+  source.demographics = result.demographics;
+  ASSIGN_OR_RETURN(UpsertOutcome outcome, deps_.store.UpsertSource(source));
+  if (Changed(outcome)) RETURN_IF_ERROR(deps_.store.MarkDirty(source.patient_id));
+  deps_.logger.Debug("pipeline.stored",
+                     {{"resource", source.resource_type + "/" + source.resource_id},
+                      {"patient", source.patient_id},
+                      {"changed", Changed(outcome) ? "true" : "false"}});
+  if (with_history && !source.patient_id.empty()) {
+    RETURN_IF_ERROR(EnsureHistory(source.patient_id, item));
+  }
+  return Status::Ok();
+}
+
+Status Pipeline::Retract(const std::string& type, const std::string& id) {
+  ASSIGN_OR_RETURN(RetractOutcome outcome, deps_.store.RetractSource(type, id));
+  if (!outcome.found) return Status::Ok();
+  deps_.logger.Info("pipeline.retracted",
+                    {{"resource", type + "/" + id}, {"patient", outcome.patient_id}});
+  return deps_.store.MarkDirty(outcome.patient_id);
+}
+
+Status Pipeline::EnsureHistory(const std::string& patient_id, const InboxItem& item) {
+  if (!deps_.fetch_history) return Status::Ok();
+  ASSIGN_OR_RETURN(bool fetched, deps_.store.HistoryFetched(patient_id));
+  if (fetched) return Status::Ok();
+  ASSIGN_OR_RETURN(std::vector<Json> history, deps_.fetch_history(patient_id));
+  for (const Json& resource : history) {
+    RETURN_IF_ERROR(ProcessResource(resource, item, /*with_history=*/false));
+  }
+  RETURN_IF_ERROR(deps_.store.SetHistoryFetched(patient_id));
+  RETURN_IF_ERROR(deps_.store.MarkDirty(patient_id));
+  deps_.logger.Info("pipeline.history_fetched",
+                    {{"patient", patient_id}, {"resources", std::to_string(history.size())}});
+  return Status::Ok();
+}
+
+Status Pipeline::DeadLetter(const InboxItem& item, const std::string& resource,
+                            const std::string& reason_code, const std::string& reason,
+                            const std::string& payload) {
+  adapter::DeadLetter letter;
+  letter.created_at = NowInstant(deps_.clock);
+  letter.origin = item.origin;
+  letter.resource = resource;
+  letter.reason_code = reason_code;
+  letter.reason = reason;
+  letter.payload = payload;
+  ASSIGN_OR_RETURN(int64_t id, deps_.store.AddDeadLetter(letter));
+  deps_.metrics.Increment(kDeadLettered, {{"reason", reason_code}});
+  deps_.logger.Warn("pipeline.dead_letter", {{"dead_letter_id", std::to_string(id)},
+                                             {"inbox_id", std::to_string(item.id)},
+                                             {"resource", resource},
+                                             {"reason", reason_code}});
+  return Status::Ok();
+}
+
+}  // namespace bonewatch::adapter

@@ -1,0 +1,117 @@
+// Pipeline: inbox -> fetch -> map -> store -> mark dirty -> evaluate -> write
+// (architecture "Data flow"; daemon issue "Pipeline").
+//
+// ProcessInbox(max_items) takes the oldest inbox items (Store::PeekInbox),
+// decodes each into WorkUnits (DecodeInboxItem) and runs them:
+//  - kResource: Mapper::Map; kMapped -> Store::UpsertSource (older versions
+//    and duplicates change nothing); kRetracted -> RetractSource; kIgnored ->
+//    RetractSource (a new version that no longer maps withdraws the facts of
+//    the old one); kRejected -> a dead letter naming the resource and field;
+//  - kFetch: Client::Read first; 404/410 is a delete;
+//  - kDelete: RetractSource;
+//  - kPollNow: the injected poll_now hook.
+// Any change (inserted, replaced, retracted) marks the patient dirty. A
+// patient seen for the first time (Store::HistoryFetched false) has their
+// history fetched once through the fetch_history hook, mapped and stored.
+// An item is acknowledged only after all its effects are stored. A malformed
+// item is dead-lettered at once. An infrastructure failure (FHIR server, Store)
+// records a failed attempt (FailInbox), stops the batch and is returned, so the
+// caller backs off; after Config::max_inbox_attempts the item is dead-lettered.
+// Returns the number of items acknowledged (dead-lettered ones included).
+//
+// EvaluateDirty(max_patients) evaluates patients marked dirty (TakeDirty):
+// LoadRecord -> rules::Evaluate(today in Config::utc_offset_minutes) ->
+// Writer::Write -> SetNextEvaluation. A patient whose write fails is marked
+// dirty again (retried on a later pass) and the first error is returned after
+// the others were done. Returns the number of patients evaluated.
+//
+// Metrics (names as in ops_metric_names.h): bonewatch_resources_total{type,result},
+// bonewatch_facts (gauge), bonewatch_evaluations_total,
+// bonewatch_active_findings{rule} (gauge, from the evaluations this process
+// ran), bonewatch_dead_letters and bonewatch_inbox_depth (gauges),
+// bonewatch_dead_lettered_total{reason}.
+//
+// Never throws. Ownership: the deps are references the caller keeps alive.
+// Thread-safety: ProcessInbox and EvaluateDirty may run on different threads;
+// each of them must not run concurrently with itself (inbox items are peeked,
+// not claimed).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bonewatch/fhir/client.h"
+#include "bonewatch/fhir/json.h"
+#include "bonewatch/fhir/status.h"
+#include "bonewatch/mappings/mapper.h"
+#include "bonewatch/rules/date.h"
+#include "bonewatch/rules/ruleset.h"
+#include "clock.h"
+#include "config.h"
+#include "logger.h"
+#include "metrics.h"
+#include "store.h"
+#include "work_unit.h"
+#include "writer.h"
+
+namespace bonewatch::adapter {
+
+// The relevant history of a first-seen patient (their Observations,
+// medications, Conditions, Procedures and the Patient), read from the server.
+using HistoryFetch =
+    std::function<StatusOr<std::vector<fhir::Json>>(const std::string& patient_id)>;
+
+struct PipelineDeps {
+  const Config& config;
+  Store& store;
+  const fhir::Client& client;
+  const mappings::Mapper& mapper;
+  const rules::RuleSet& ruleset;
+  Metrics& metrics;
+  Logger& logger;
+  const Clock& clock;
+  HistoryFetch fetch_history;      // empty: history is not fetched
+  std::function<void()> poll_now;  // empty: kPollNow is ignored
+};
+
+// Today's date at `now` in a fixed UTC offset.
+rules::Date TodayAt(std::chrono::system_clock::time_point now, int utc_offset_minutes);
+
+class Pipeline {
+ public:
+  explicit Pipeline(PipelineDeps deps);
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  [[nodiscard]] StatusOr<size_t> ProcessInbox(size_t max_items);
+  [[nodiscard]] StatusOr<size_t> EvaluateDirty(size_t max_patients);
+
+  // Refreshes the store gauges (facts, inbox depth, dead letters).
+  void UpdateGauges();
+
+ private:
+  // Bad data of one item: dead-lettered, acknowledged. Anything else: retried.
+  Status ProcessItem(const InboxItem& item);
+  Status ProcessUnit(const WorkUnit& unit, const InboxItem& item);
+  // `with_history`: fetch a first-seen patient's history (not while storing it).
+  Status ProcessResource(const fhir::Json& resource, const InboxItem& item, bool with_history);
+  Status Retract(const std::string& type, const std::string& id);
+  Status EnsureHistory(const std::string& patient_id, const InboxItem& item);
+  Status DeadLetter(const InboxItem& item, const std::string& resource,
+                    const std::string& reason_code, const std::string& reason,
+                    const std::string& payload);
+  Status EvaluateOne(const std::string& patient_id, rules::Date today);
+  void TrackActiveFindings(const std::string& patient_id, std::set<std::string> rules);
+
+  PipelineDeps deps_;
+  Writer writer_;
+  std::mutex findings_mutex_;
+  std::map<std::string, std::set<std::string>> active_rules_;  // GUARDED_BY(findings_mutex_)
+  std::map<std::string, int> active_count_;                    // GUARDED_BY(findings_mutex_)
+};
+
+}  // namespace bonewatch::adapter

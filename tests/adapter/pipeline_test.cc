@@ -1,0 +1,272 @@
+#include "pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "bonewatch/mappings/default_dir.h"
+#include "bonewatch/mappings/mapping_set.h"
+#include "pipeline_fake_fhir.h"
+#include "scheduler.h"
+#include "store.h"
+
+namespace bonewatch::adapter {
+namespace {
+
+using fhir::Json;
+using testing::FakeClient;
+using testing::FakeFhir;
+
+constexpr char kFlagSystem[] = "http://bonewatch.example/fhir/identifier/flag";
+
+std::chrono::system_clock::time_point At(const char* date) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::hours(24 * rules::Date::Parse(date)->days()) + std::chrono::hours(12));
+}
+
+Json Meta(const std::string& version, const std::string& last_updated) {
+  return Json::Object().Set("versionId", version).Set("lastUpdated", last_updated);
+}
+
+Json AiStatement(const std::string& status = "active", const std::string& version = "1",
+                 const std::string& updated = "2026-01-10T10:00:00.000Z") {
+  return Json::
+      Parse(R"({"resourceType":"MedicationStatement","id":"ai1","status":")" + status +
+            R"(","medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"84857"}]},
+      "subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-01-10"})")
+          ->Set("meta", Meta(version, updated));
+}
+
+Json TScore(double value, const std::string& version = "1",
+            const std::string& updated = "2026-01-05T10:00:00.000Z",
+            const char* unit = "{T-score}") {
+  return Json::Parse(std::string(R"({"resourceType":"Observation","id":"t1","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"38267-1"}]},
+      "subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-01-05",
+      "valueQuantity":{"value":)") +
+                     std::to_string(value) + R"(,"system":"http://unitsofmeasure.org","code":")" +
+                     unit + R"("}})")
+      ->Set("meta", Meta(version, updated));
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  PipelineTest()
+      : clock_(At("2026-03-01")),
+        logger_(LogFormat::kText, LogLevel::kDebug, clock_, &log_),
+        store_(NewMemoryStore()),
+        client_(fake_),
+        mapper_(LoadDefaultMappings(), mappings::MapperOptions{}) {
+    config_.max_inbox_attempts = 3;
+  }
+
+  static mappings::MappingSet LoadDefaultMappings() {
+    mappings::LoadOptions options;
+    options.default_dir = mappings::DefaultMappingsDir(BONEWATCH_SOURCE_DIR);
+    return *mappings::LoadMappings(options);
+  }
+
+  Pipeline& pipeline() {
+    if (!pipeline_) {
+      pipeline_ = std::make_unique<Pipeline>(PipelineDeps{config_, *store_, client_.client, mapper_,
+                                                          ruleset_, metrics_, logger_, clock_,
+                                                          history_, [this] { ++polls_; }});
+    }
+    return *pipeline_;
+  }
+
+  void Enqueue(const std::string& body, const std::string& hint = "") {
+    InboxItem item;
+    item.origin = "poll";
+    item.received_at = "2026-03-01T12:00:00.000Z";
+    item.headers_json = "{}";
+    item.body = body;
+    item.hint = hint;
+    ASSERT_TRUE(store_->Enqueue(item).ok());
+  }
+  void EnqueueResource(const Json& resource) { Enqueue(resource.Serialize()); }
+
+  void RunAll() {
+    auto processed = pipeline().ProcessInbox(100);
+    ASSERT_TRUE(processed.ok()) << processed.status().ToString();
+    auto evaluated = pipeline().EvaluateDirty(100);
+    ASSERT_TRUE(evaluated.ok()) << evaluated.status().ToString();
+  }
+  std::string FlagStatus(const std::string& value) const {
+    const Json* flag = fake_.FindByIdentifier("Flag", kFlagSystem, value);
+    return flag ? flag->GetString("status").value_or("") : "<none>";
+  }
+  double Resources(const char* type, const char* result) const {
+    return metrics_.Value("bonewatch_resources_total", {{"type", type}, {"result", result}});
+  }
+
+  Config config_;
+  ManualClock clock_;
+  std::ostringstream log_;
+  Logger logger_;
+  Metrics metrics_;
+  std::unique_ptr<Store> store_;
+  FakeFhir fake_;
+  FakeClient client_;
+  mappings::Mapper mapper_;
+  rules::RuleSet ruleset_;
+  HistoryFetch history_;
+  int polls_ = 0;
+  std::unique_ptr<Pipeline> pipeline_;
+};
+
+TEST_F(PipelineTest, ResourcesBecomeFlagsAndTheCarePlan) {
+  EnqueueResource(AiStatement());
+  EnqueueResource(TScore(-2.7));
+  RunAll();
+  EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "active");
+  EXPECT_EQ(fake_.CountType("CarePlan"), 1u);
+  EXPECT_EQ(*store_->InboxDepth(), 0u);
+  EXPECT_EQ(Resources("Observation", "mapped"), 1);
+  EXPECT_EQ(metrics_.Value("bonewatch_evaluations_total"), 1);
+  EXPECT_EQ(metrics_.Value("bonewatch_active_findings", {{"rule", "osteoporosis"}}), 1);
+  EXPECT_GT(metrics_.Value("bonewatch_facts"), 0);
+}
+
+TEST_F(PipelineTest, TheSameNotificationTwiceChangesAndWritesOnce) {
+  EnqueueResource(AiStatement());
+  EnqueueResource(TScore(-2.7));
+  RunAll();
+  const size_t requests = fake_.requests.size();
+  EnqueueResource(TScore(-2.7));
+  EnqueueResource(AiStatement());
+  RunAll();
+  EXPECT_EQ(fake_.requests.size(), requests);
+  EXPECT_EQ(metrics_.Value("bonewatch_evaluations_total"), 1);
+  EXPECT_EQ(Resources("Observation", "mapped"), 2);
+}
+
+TEST_F(PipelineTest, AnOlderVersionChangesNothing) {
+  EnqueueResource(AiStatement());
+  EnqueueResource(TScore(-2.7, "v-b", "2026-02-01T00:00:00.000Z"));
+  RunAll();
+  EnqueueResource(TScore(-1.5, "v-a", "2026-01-05T10:00:00.000Z"));  // arrives late, is older
+  RunAll();
+  EXPECT_EQ(metrics_.Value("bonewatch_evaluations_total"), 1);
+  EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "active");
+  EXPECT_EQ(FlagStatus("p1.osteopenia.2026-01-10"), "<none>");
+}
+
+TEST_F(PipelineTest, RetractedCourseMakesTheFlagsEnteredInError) {
+  EnqueueResource(AiStatement());
+  EnqueueResource(TScore(-2.7));
+  RunAll();
+  EnqueueResource(AiStatement("entered-in-error", "2", "2026-02-20T00:00:00.000Z"));
+  RunAll();
+  EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "entered-in-error");
+  const Json* careplan = fake_.FindByIdentifier(
+      "CarePlan", "http://bonewatch.example/fhir/identifier/careplan", "p1.2026-01-10");
+  ASSERT_NE(careplan, nullptr);
+  EXPECT_EQ(careplan->GetString("status"), "entered-in-error");
+}
+
+TEST_F(PipelineTest, ADeletedSourceIsRetracted) {
+  EnqueueResource(AiStatement());
+  EnqueueResource(TScore(-2.7));
+  RunAll();
+  // A HAPI-style id-only notification; the server answers 404 to the read.
+  Enqueue("", "Observation/t1");
+  RunAll();
+  // The episode no longer exists: its Flag is withdrawn, never left active.
+  EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "entered-in-error");
+}
+
+TEST_F(PipelineTest, RejectedResourceIsADeadLetterAndCounted) {
+  EnqueueResource(TScore(-2.7, "1", "2026-01-05T10:00:00.000Z", "kg"));
+  RunAll();
+  EXPECT_EQ(Resources("Observation", "rejected"), 1);
+  auto letters = store_->ListDeadLetters(10);
+  ASSERT_TRUE(letters.ok());
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ((*letters)[0].resource, "Observation/t1");
+  EXPECT_EQ((*letters)[0].reason_code.rfind("rejected:", 0), 0u);
+  EXPECT_NE((*letters)[0].reason.find("Observation"), std::string::npos);
+  EXPECT_EQ(metrics_.Value("bonewatch_dead_letters"), 1);
+  EXPECT_EQ(*store_->InboxDepth(), 0u);
+}
+
+TEST_F(PipelineTest, MalformedItemIsADeadLetterAtOnce) {
+  Enqueue("{not json");
+  RunAll();
+  auto letters = store_->ListDeadLetters(10);
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ((*letters)[0].reason_code, "malformed");
+  EXPECT_EQ((*letters)[0].payload, "{not json");
+  EXPECT_EQ(*store_->InboxDepth(), 0u);
+}
+
+TEST_F(PipelineTest, InfrastructureFailureIsRetriedThenDeadLettered) {
+  fake_.fail_next = 100;  // the server is down
+  Enqueue("", "Observation/t1");
+  EXPECT_FALSE(pipeline().ProcessInbox(10).ok());
+  EXPECT_EQ(*store_->InboxDepth(), 1u);
+  EXPECT_EQ((*store_->PeekInbox(1))[0].attempts, 1);
+  EXPECT_FALSE(pipeline().ProcessInbox(10).ok());
+  EXPECT_EQ(*store_->InboxDepth(), 1u);
+  auto third = pipeline().ProcessInbox(10);  // max_inbox_attempts = 3
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(*third, 1u);
+  EXPECT_EQ(*store_->InboxDepth(), 0u);
+  auto letters = store_->ListDeadLetters(10);
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ((*letters)[0].reason_code, "retries-exhausted");
+}
+
+TEST_F(PipelineTest, FirstSeenPatientHasHistoryFetchedOnce) {
+  int fetches = 0;
+  history_ = [&](const std::string& patient_id) -> StatusOr<std::vector<Json>> {
+    ++fetches;
+    EXPECT_EQ(patient_id, "p1");
+    return std::vector<Json>{AiStatement()};
+  };
+  EnqueueResource(TScore(-2.7));
+  EnqueueResource(TScore(-2.7, "2", "2026-01-06T10:00:00.000Z"));
+  RunAll();
+  EXPECT_EQ(fetches, 1);
+  EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "active");
+}
+
+TEST_F(PipelineTest, EmptyNotificationRunsThePoller) {
+  Enqueue("");
+  RunAll();
+  EXPECT_EQ(polls_, 1);
+}
+
+TEST_F(PipelineTest, FailedWriteLeavesThePatientDirtyForALaterPass) {
+  EnqueueResource(AiStatement());
+  EnqueueResource(TScore(-2.7));
+  ASSERT_TRUE(pipeline().ProcessInbox(10).ok());
+  fake_.fail_next = 100;
+  EXPECT_FALSE(pipeline().EvaluateDirty(10).ok());
+  fake_.fail_next = 0;
+  auto evaluated = pipeline().EvaluateDirty(10);
+  ASSERT_TRUE(evaluated.ok());
+  EXPECT_EQ(*evaluated, 1u);
+  EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "active");
+}
+
+TEST_F(PipelineTest, SchedulerMarksDuePatientsDirty) {
+  Scheduler scheduler({config_, *store_, metrics_, logger_, clock_});
+  ASSERT_TRUE(store_->SetNextEvaluation("p1", rules::Date::Parse("2026-03-05")).ok());
+  EXPECT_EQ(*scheduler.RunOnce(*rules::Date::Parse("2026-03-04")), 0u);
+  EXPECT_TRUE(store_->TakeDirty(10)->empty());
+  clock_.Set(At("2026-03-05"));
+  EXPECT_EQ(scheduler.Today(), *rules::Date::Parse("2026-03-05"));
+  EXPECT_EQ(*scheduler.RunOnce(), 1u);
+  EXPECT_EQ(*store_->TakeDirty(10), std::vector<std::string>{"p1"});
+}
+
+TEST(PipelineToday, UsesTheConfiguredOffset) {
+  const auto late_evening_utc = At("2026-03-01") + std::chrono::hours(11);  // 23:00Z
+  EXPECT_EQ(TodayAt(late_evening_utc, 0), *rules::Date::Parse("2026-03-01"));
+  EXPECT_EQ(TodayAt(late_evening_utc, 120), *rules::Date::Parse("2026-03-02"));
+  EXPECT_EQ(TodayAt(late_evening_utc, -60), *rules::Date::Parse("2026-03-01"));
+}
+
+}  // namespace
+}  // namespace bonewatch::adapter
