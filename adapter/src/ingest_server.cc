@@ -1,0 +1,365 @@
+#include "ingest_server.h"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/Exception.h>
+#include <Poco/HMACEngine.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/SHA2Engine.h>
+#include <Poco/ThreadPool.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <exception>
+#include <istream>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "bonewatch/fhir/datetime.h"
+#include "bonewatch/fhir/json.h"
+#include "bonewatch/fhir/reference.h"
+#include "ingest_decode.h"
+
+namespace bonewatch::adapter {
+
+struct NotificationServer::Impl {
+  Config::Notifications config;
+  NotificationServerDeps deps;
+  std::unique_ptr<Poco::ThreadPool> pool;  // our own: no Poco default-pool singleton
+  std::unique_ptr<Poco::Net::HTTPServer> server;
+  int port = 0;
+  std::atomic<int> in_flight{0};  // requests being handled (Stop waits for 0)
+  std::mutex lifecycle_mutex;
+};
+
+namespace {
+
+using Poco::Net::HTTPResponse;
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+constexpr char kReceived[] = "bonewatch_notifications_received_total";
+constexpr char kInboxDepth[] = "bonewatch_inbox_depth";
+constexpr std::string_view kNotifyPath = "/fhir/notify";
+
+// Poco's SHA2Engine lacks the BLOCK_SIZE/DIGEST_SIZE that HMACEngine needs.
+class Sha256Engine : public Poco::SHA2Engine {
+ public:
+  enum { BLOCK_SIZE = 64, DIGEST_SIZE = 32 };
+  Sha256Engine() : Poco::SHA2Engine(Poco::SHA2Engine::SHA_256) {}
+};
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// The headers the decoder (and operators) need. Never the secret or the signature.
+constexpr const char* kKeptHeaders[] = {"content-type", "x-medplum-interaction",
+                                        "x-medplum-deleted-resource", "x-medplum-subscription"};
+
+// A request that ends in an answer other than 200: status, metric result, diagnostics.
+struct Rejection {
+  HTTPResponse::HTTPStatus status;
+  std::string result;
+  std::string diagnostics;
+};
+
+class NotifyHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit NotifyHandler(NotificationServer::Impl& impl) : impl_(impl) {}
+
+  void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+    struct InFlight {
+      std::atomic<int>& n;
+      explicit InFlight(std::atomic<int>& count) : n(count) { ++n; }
+      ~InFlight() { --n; }
+    } in_flight(impl_.in_flight);
+    try {
+      std::optional<Rejection> rejection = Handle(request);
+      if (rejection.has_value()) {
+        Reject(response, *rejection);
+      } else {
+        response.setStatus(HTTPResponse::HTTP_OK);
+        response.setContentLength(0);
+        response.send();
+      }
+    } catch (const std::exception& e) {
+      Count("error");
+      impl_.deps.logger->Error("notification.failed", {{"reason", e.what()}});
+      if (!response.sent()) {
+        Reject(response, {HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "error", "internal error"});
+      }
+    } catch (...) {
+      Count("error");
+      if (!response.sent()) {
+        Reject(response, {HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "error", "internal error"});
+      }
+    }
+  }
+
+ private:
+  void Count(const std::string& result) {
+    impl_.deps.metrics->Increment(kReceived, {{"result", result}});
+  }
+
+  static void Reject(HTTPServerResponse& response, const Rejection& r) {
+    const std::string code = r.status == HTTPResponse::HTTP_UNAUTHORIZED ? "login"
+                             : r.status == HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE
+                                 ? "too-costly"
+                             : r.status == HTTPResponse::HTTP_BAD_REQUEST        ? "invalid"
+                             : r.status == HTTPResponse::HTTP_NOT_FOUND          ? "not-found"
+                             : r.status == HTTPResponse::HTTP_METHOD_NOT_ALLOWED ? "not-supported"
+                                                                                 : "exception";
+    const std::string body =
+        fhir::Json::Object()
+            .Set("resourceType", "OperationOutcome")
+            .Set("issue", fhir::Json::Array().Push(fhir::Json::Object()
+                                                       .Set("severity", "error")
+                                                       .Set("code", code)
+                                                       .Set("diagnostics", r.diagnostics)))
+            .Serialize();
+    response.setStatus(r.status);
+    if (r.status == HTTPResponse::HTTP_METHOD_NOT_ALLOWED) response.set("Allow", "POST, PUT");
+    response.setKeepAlive(false);  // the unread rest of a rejected body must not be parsed
+    response.setContentType("application/fhir+json");
+    response.setContentLength(static_cast<std::streamsize>(body.size()));
+    response.send() << body;
+  }
+
+  // Everything but the 200; nullopt when stored (or nothing to store).
+  std::optional<Rejection> Handle(HTTPServerRequest& request) {
+    const Config::Notifications& config = impl_.config;
+    const std::string& method = request.getMethod();
+    if (method != "POST" && method != "PUT") {
+      Count("method_not_allowed");
+      return Rejection{HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                       "use POST or PUT"};
+    }
+    std::string hint;
+    if (std::optional<Rejection> r = ParsePath(request.getURI(), &hint)) {
+      Count(r->result);
+      return r;
+    }
+    if (!config.shared_secret.empty()) {
+      const std::string given = request.get(config.secret_header, "");
+      if (!ConstantTimeEquals(given, config.shared_secret)) {
+        Count("unauthorized");
+        return Rejection{HTTPResponse::HTTP_UNAUTHORIZED, "unauthorized",
+                         "wrong or missing secret"};
+      }
+    }
+    if (request.hasContentLength() &&
+        request.getContentLength64() > static_cast<Poco::Int64>(config.max_body_bytes)) {
+      Count("too_large");
+      return TooLarge();
+    }
+    std::string body;
+    if (!ReadBody(request.stream(), config.max_body_bytes, &body)) {
+      Count("too_large");
+      return TooLarge();
+    }
+    if (!config.hmac_secret.empty()) {
+      std::string signature = Lower(request.get("x-signature", ""));
+      if (signature.starts_with("sha256=")) signature.erase(0, 7);
+      if (!ConstantTimeEquals(signature, HmacSha256Hex(config.hmac_secret, body))) {
+        Count("unauthorized");
+        return Rejection{HTTPResponse::HTTP_UNAUTHORIZED, "unauthorized",
+                         "wrong or missing x-signature"};
+      }
+    }
+    InboxItem item;
+    item.origin = "rest-hook";
+    item.hint = hint;
+    item.body = std::move(body);
+    item.headers_json = HeadersJson(request);
+    item.received_at = fhir::FormatInstant(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               impl_.deps.clock->Now().time_since_epoch())
+                                               .count());
+    // Reject at the door what the pipeline could never decode (nothing stored).
+    DecodeOptions decode;
+    decode.own_tag_system = impl_.deps.own_tag_system;
+    StatusOr<std::vector<WorkUnit>> units = DecodeInboxItem(item, decode);
+    if (!units.ok()) {
+      Count("malformed");
+      impl_.deps.logger->Warn("notification.malformed", {{"reason", units.status().message()}});
+      return Rejection{HTTPResponse::HTTP_BAD_REQUEST, "malformed", units.status().message()};
+    }
+    if (units->empty()) {  // our own write, a handshake: nothing to do
+      Count("ignored");
+      return std::nullopt;
+    }
+    StatusOr<int64_t> id = impl_.deps.store->Enqueue(item);
+    if (!id.ok()) {
+      Count("store_error");
+      impl_.deps.logger->Error("notification.store_failed", {{"reason", id.status().message()}});
+      return Rejection{HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "store_error",
+                       "could not store the notification"};
+    }
+    Count("stored");
+    impl_.deps.logger->Debug("notification.stored",
+                             {{"inbox_id", std::to_string(*id)}, {"hint", item.hint}});
+    if (StatusOr<uint64_t> depth = impl_.deps.store->InboxDepth(); depth.ok()) {
+      impl_.deps.metrics->SetGauge(kInboxDepth, {}, static_cast<double>(*depth));
+    }
+    if (impl_.deps.wake) impl_.deps.wake();
+    return std::nullopt;
+  }
+
+  Rejection TooLarge() const {
+    return Rejection{HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE, "too_large",
+                     "body over " + std::to_string(impl_.config.max_body_bytes) + " bytes"};
+  }
+
+  // "/fhir/notify" or "/fhir/notify/{type}/{id}" (query ignored) -> *hint.
+  static std::optional<Rejection> ParsePath(std::string path, std::string* hint) {
+    if (auto q = path.find('?'); q != std::string::npos) path.resize(q);
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    const Rejection not_found{HTTPResponse::HTTP_NOT_FOUND, "not_found", "unknown path"};
+    if (!path.starts_with(kNotifyPath)) return not_found;
+    std::string_view rest = std::string_view(path).substr(kNotifyPath.size());
+    if (rest.empty()) return std::nullopt;
+    if (rest.front() != '/') return not_found;
+    rest.remove_prefix(1);
+    const size_t slash = rest.find('/');
+    if (slash == std::string_view::npos) return not_found;
+    const std::string_view type = rest.substr(0, slash);
+    const std::string_view id = rest.substr(slash + 1);
+    if (!fhir::IsResourceTypeName(type) || !fhir::IsValidId(id)) {
+      return Rejection{HTTPResponse::HTTP_BAD_REQUEST, "malformed",
+                       "the path must be /fhir/notify/{type}/{id}"};
+    }
+    *hint = std::string(type) + "/" + std::string(id);
+    return std::nullopt;
+  }
+
+  // False when the body exceeds `limit` (works for chunked bodies too).
+  static bool ReadBody(std::istream& in, size_t limit, std::string* body) {
+    char buffer[8192];
+    while (in) {
+      in.read(buffer, sizeof buffer);
+      const std::streamsize n = in.gcount();
+      if (n <= 0) break;
+      if (body->size() + static_cast<size_t>(n) > limit) return false;
+      body->append(buffer, static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  static std::string HeadersJson(const HTTPServerRequest& request) {
+    fhir::Json headers = fhir::Json::Object();
+    for (const char* name : kKeptHeaders) {
+      if (request.has(name)) headers.Set(name, request.get(name));
+    }
+    return headers.Serialize();
+  }
+
+  NotificationServer::Impl& impl_;
+};
+
+class NotifyHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit NotifyHandlerFactory(NotificationServer::Impl& impl) : impl_(impl) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
+    return new NotifyHandler(impl_);
+  }
+
+ private:
+  NotificationServer::Impl& impl_;
+};
+
+}  // namespace
+
+std::string HmacSha256Hex(const std::string& secret, const std::string& body) {
+  Poco::HMACEngine<Sha256Engine> hmac(secret);
+  hmac.update(body);
+  return Poco::DigestEngine::digestToHex(hmac.digest());
+}
+
+bool ConstantTimeEquals(const std::string& a, const std::string& b) {
+  const size_t n = std::max(a.size(), b.size());
+  unsigned diff = a.size() == b.size() ? 0u : 1u;
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    const unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned>(x ^ y);
+  }
+  return diff == 0;
+}
+
+NotificationServer::NotificationServer(Config::Notifications config, NotificationServerDeps deps)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->deps = std::move(deps);
+  impl_->deps.metrics->DescribeCounter(kReceived, "Rest-hook notifications received, by result.");
+  impl_->deps.metrics->DescribeGauge(kInboxDepth, "Items waiting in the durable inbox.");
+}
+
+NotificationServer::~NotificationServer() { Stop(); }
+
+Status NotificationServer::Start() {
+  std::lock_guard<std::mutex> lock(impl_->lifecycle_mutex);
+  if (impl_->server) return FailedPreconditionError("notification server already started");
+  const std::string where = impl_->config.listen_address + ":" + std::to_string(impl_->config.port);
+  try {
+    Poco::Net::ServerSocket socket(
+        Poco::Net::SocketAddress(impl_->config.listen_address,
+                                 static_cast<Poco::UInt16>(impl_->config.port)),
+        64);
+    impl_->port = socket.address().port();
+    auto* params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(impl_->deps.max_threads);
+    params->setMaxQueued(impl_->deps.max_queued);
+    params->setTimeout(Poco::Timespan(30, 0));
+    // Idle dispatcher threads wait this long for work; Stop() waits for them to end.
+    params->setThreadIdleTime(Poco::Timespan(0, 200000));
+    impl_->pool = std::make_unique<Poco::ThreadPool>(1, std::max(2, impl_->deps.max_threads + 1));
+    impl_->server = std::make_unique<Poco::Net::HTTPServer>(new NotifyHandlerFactory(*impl_),
+                                                            *impl_->pool, socket, params);
+    impl_->server->start();
+  } catch (const Poco::Exception& e) {
+    impl_->server.reset();
+    impl_->pool.reset();
+    impl_->port = 0;
+    return UnavailableError("notification server: cannot listen on " + where + ": " +
+                            e.displayText());
+  }
+  impl_->deps.logger->Info("notification_server.started", {{"port", std::to_string(impl_->port)}});
+  return Status::Ok();
+}
+
+void NotificationServer::Stop() {
+  std::lock_guard<std::mutex> lock(impl_->lifecycle_mutex);
+  if (!impl_->server) return;
+  try {
+    // No new connections; requests in progress complete (bounded), then idle keep-alive
+    // connections are cut.
+    impl_->server->stop();
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(impl_->deps.drain_timeout_ms);
+    while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    impl_->server->stopAll(true);
+    impl_->pool->joinAll();
+  } catch (const std::exception& e) {
+    impl_->deps.logger->Warn("notification_server.stop_failed", {{"reason", e.what()}});
+  }
+  impl_->server.reset();
+  impl_->pool.reset();
+  impl_->deps.logger->Info("notification_server.stopped");
+}
+
+int NotificationServer::port() const { return impl_->port; }
+
+}  // namespace bonewatch::adapter

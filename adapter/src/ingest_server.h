@@ -1,0 +1,77 @@
+// NotificationServer: the rest-hook endpoint. Receives what FHIR servers send (Medplum POST of
+// the bare resource, HAPI PUT {endpoint}/{type}/{id}, empty bodies, Medplum delete notices,
+// R4B/backport notification Bundles), checks it, stores it durably in the Store inbox, and only
+// then answers 2xx (architecture "Delivery is at least once").
+//
+// Routes: POST/PUT /fhir/notify and /fhir/notify/{type}/{id} (the latter sets InboxItem.hint).
+// Answers:
+//   401  shared-secret header missing/wrong (constant-time compare), or x-signature (hex
+//        HMAC-SHA256 of the body, optional "sha256=" prefix) missing/wrong. Every configured
+//        check must pass.
+//   413  body over max_body_bytes (Content-Length checked first, chunked bodies while reading)
+//   400  malformed JSON or a shape DecodeInboxItem rejects (OperationOutcome; nothing stored)
+//   404/405 other paths/methods
+//   503  the Store could not enqueue (the sender retries)
+//   500  any unexpected exception (never crashes the process)
+//   200  stored (or nothing to do: own writes, handshakes); then `wake` is called.
+// Metrics: bonewatch_notifications_received_total{result=stored|ignored|unauthorized|
+// too_large|malformed|not_found|method_not_allowed|store_error|error}, bonewatch_inbox_depth.
+// The stored headers_json keeps only content-type and the x-medplum-* headers (never secrets).
+//
+// Ownership: borrows the Store, Metrics, Logger and Clock; REQUIRES they outlive the server.
+// Thread-safety: requests run on the server's own thread pool; Start/Stop from one thread.
+// Stop() stops accepting, waits (bounded) for in-flight requests, and is idempotent.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "bonewatch/fhir/status.h"
+#include "clock.h"
+#include "config.h"
+#include "logger.h"
+#include "metrics.h"
+#include "store.h"
+
+namespace bonewatch::adapter {
+
+struct NotificationServerDeps {
+  Store* store = nullptr;        // REQUIRED
+  Metrics* metrics = nullptr;    // REQUIRED
+  Logger* logger = nullptr;      // REQUIRED
+  const Clock* clock = nullptr;  // REQUIRED
+  std::function<void()> wake;    // optional; called after each stored notification
+  // meta.tag system of our own writes ({base}/CodeSystem/tag): such bodies are not stored.
+  std::string own_tag_system = "http://bonewatch.example/fhir/CodeSystem/tag";
+  int max_threads = 8;
+  int max_queued = 100;
+  int drain_timeout_ms = 10000;
+};
+
+class NotificationServer {
+ public:
+  NotificationServer(Config::Notifications config, NotificationServerDeps deps);
+  ~NotificationServer();  // Stop()s
+  NotificationServer(const NotificationServer&) = delete;
+  NotificationServer& operator=(const NotificationServer&) = delete;
+
+  // Binds listen_address:port (0 = ephemeral) and starts serving. kUnavailable when the
+  // address cannot be bound; kFailedPrecondition when already started.
+  Status Start();
+  void Stop();
+  // The bound port; 0 before Start().
+  int port() const;
+
+  struct Impl;  // public only for the request handler in the .cc
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Lower-case hex HMAC-SHA256 of `body` keyed by `secret` (what Medplum sends in x-signature).
+std::string HmacSha256Hex(const std::string& secret, const std::string& body);
+// Compares without an early exit on the first difference.
+bool ConstantTimeEquals(const std::string& a, const std::string& b);
+
+}  // namespace bonewatch::adapter

@@ -1,0 +1,35 @@
+// Which resource types ingest reads, and how their mapping criteria become search parameters.
+// Shared by the Poller, the SubscriptionManager and the patient history fetch.
+//
+// Types: Observation and MedicationStatement always; MedicationRequest, Condition and Procedure
+// when enabled in Config::Inputs (spec §1 "where enabled").
+// A code filter is "system|code,system|code,..." from mappings::Criteria. There is none (nullopt:
+// search without a code filter and let the Mapper filter) when the type maps prefix codes
+// (M80.*), has no codes, or the joined list is longer than `max_chars`.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bonewatch/mappings/mapping_set.h"
+#include "config.h"
+
+namespace bonewatch::adapter {
+
+std::vector<std::string> IngestTypes(const Config::Inputs& inputs);
+
+// The criteria of `type` in `criteria` (nullptr when absent).
+const mappings::Criteria* FindCriteria(const std::vector<mappings::Criteria>& criteria,
+                                       const std::string& type);
+
+// Joined code list; nullopt when no filter should be used (see file comment).
+std::optional<std::string> CodeFilter(const mappings::Criteria* criteria, size_t max_chars);
+
+// The code list split into comma-joined chunks of at most `max_chars` each (a single longer code
+// gets a chunk of its own). Empty when the type has no usable code filter (prefix codes / none).
+std::vector<std::string> CodeFilterChunks(const mappings::Criteria* criteria, size_t max_chars);
+
+}  // namespace bonewatch::adapter
