@@ -7,6 +7,7 @@
 
 #include "bonewatch/mappings/default_dir.h"
 #include "bonewatch/mappings/mapping_set.h"
+#include "config.h"
 #include "evaluate_command.h"
 #include "ruleset_file.h"
 
@@ -17,29 +18,47 @@ constexpr std::string_view kUsage =
     "usage: bonewatch <command> [options]\n"
     "\n"
     "commands:\n"
-    "  check-config [--rules FILE]\n"
+    "  check-config [--config FILE] [--rules FILE] [--mappings DIR]\n"
     "                 validate the shipped rule thresholds (rules/default-rules.json)\n"
-    "                 and, with --rules, an operator's override file over them\n"
+    "                 and, with --rules, an operator's override file over them;\n"
+    "                 with --config, the daemon configuration (with the BONEWATCH_*\n"
+    "                 environment) and the rules file and mappings dir it names\n"
     "  evaluate [--as-of YYYY-MM-DD] [--format bundle|summary] FILE...\n"
     "                 offline dry run over Bundles/NDJSON (evaluate --help)\n"
     "  version        print the version\n"
     "  help           print this help\n";
 
 int CheckConfig(const std::vector<std::string_view>& args) {
+  std::string config_path;
   std::string override_path;
   std::string mappings_dir;
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--rules" && i + 1 < args.size()) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      config_path = args[++i];
+    } else if (args[i] == "--rules" && i + 1 < args.size()) {
       override_path = args[++i];
     } else if (args[i] == "--mappings" && i + 1 < args.size()) {
       mappings_dir = args[++i];
     } else {
       std::cerr << "bonewatch check-config: unexpected argument '" << args[i] << "'\n"
-                << "  check-config [--rules FILE] [--mappings DIR]\n"
+                << "  check-config [--config FILE] [--rules FILE] [--mappings DIR]\n"
                 << "                 --mappings DIR: local mapping files merged over the shipped "
                    "mappings/default\n"
                 << kUsage;
       return 2;
+    }
+  }
+  // With --config every part is checked and reported; any error gives exit 1.
+  bool failed = false;
+  if (!config_path.empty()) {
+    auto config = LoadConfig(config_path, CurrentEnvironment());
+    if (!config.ok()) {
+      failed = true;
+      std::cerr << "bonewatch check-config: config: " << config.status().message() << "\n";
+    } else {
+      std::cout << "config: " << config_path << ": OK\n";
+      if (override_path.empty()) override_path = (*config)->rules_file;
+      if (mappings_dir.empty()) mappings_dir = (*config)->mappings_dir;
     }
   }
   const std::string defaults_path = DefaultRuleSetPath();
@@ -54,9 +73,11 @@ int CheckConfig(const std::vector<std::string_view>& args) {
     auto overridden = LoadRuleSetFile(override_path, *rules);
     if (!overridden.ok()) {
       std::cerr << "bonewatch check-config: " << overridden.status().message() << "\n";
-      return 1;
+      if (config_path.empty()) return 1;
+      failed = true;
+    } else {
+      std::cout << "rules: " << override_path << ": OK\n";
     }
-    std::cout << "rules: " << override_path << ": OK\n";
   }
   // The shipped mappings, and the local ones over them: a bad file fails the whole load.
   const mappings::LoadReport report = mappings::LoadMappingsReport(
@@ -75,7 +96,7 @@ int CheckConfig(const std::vector<std::string_view>& args) {
               << (file.id.empty() ? "" : " " + file.id) << ", " << file.entries
               << (file.kind == "ConceptMap" ? " codes" : " units") << ")\n";
   }
-  return 0;
+  return failed ? 1 : 0;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bonewatch/fhir/status.h"
@@ -104,7 +105,23 @@ struct Config {
   int max_inbox_attempts = 5;  // then the item becomes a dead letter
 };
 
-// Reads, overrides from `env`, and validates. `env` maps BONEWATCH_* names
+// One BONEWATCH_* environment override: `variable` replaces the value of
+// the file key `key`. For a `*File` key the variable holds the secret
+// itself. `secret`: never logged or echoed.
+struct ConfigEnvOverride {
+  std::string_view variable;
+  std::string_view key;
+  bool secret;
+};
+// The override table (one table, in config_fields.cc), for docs and tests.
+const std::vector<ConfigEnvOverride>& ConfigEnvOverrides();
+// Every key the parser accepts, dotted ("fhir.baseUrl"), in table order.
+std::vector<std::string> ConfigKeyPaths();
+
+// Reads, overrides from `env`, and validates. Relative paths (store.path,
+// mappingsDir, rulesFile, *File keys, TLS files) are resolved against the
+// config file's directory. Errors are collected: the message lists every
+// problem, one per line, each "file: field.path: reason". `env` maps BONEWATCH_* names
 // to values (pass CurrentEnvironment() in production, a map in tests).
 StatusOr<std::shared_ptr<const Config>> LoadConfig(const std::string& path,
                                                    const std::map<std::string, std::string>& env);

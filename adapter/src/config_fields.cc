@@ -1,0 +1,106 @@
+#include "config_fields.h"
+
+namespace bonewatch::adapter {
+namespace config_internal {
+namespace {
+
+// Lambdas without captures convert to the Ref function pointers.
+#define BW_STR(member) StringRef([](Config& c) -> std::string& { return c.member; })
+#define BW_INT(member) IntRef([](Config& c) -> int& { return c.member; })
+#define BW_BOOL(member) BoolRef([](Config& c) -> bool& { return c.member; })
+#define BW_SIZE(member) SizeRef([](Config& c) -> size_t& { return c.member; })
+
+constexpr int64_t kMaxPort = 65535;
+
+}  // namespace
+
+const std::vector<FieldSpec>& Fields() {
+  using T = FieldType;
+  static const std::vector<FieldSpec> kFields = {
+      {"fhir.baseUrl", T::kUrl, BW_STR(fhir.base_url)},
+      {"fhir.auth", T::kEnum, BW_STR(fhir.auth), 0, 0, "none|bearer|basic|smart-backend"},
+      {"fhir.bearerTokenFile", T::kSecretFile, BW_STR(fhir.bearer_token)},
+      {"fhir.basicUsername", T::kString, BW_STR(fhir.basic_username)},
+      {"fhir.basicPasswordFile", T::kSecretFile, BW_STR(fhir.basic_password)},
+      {"fhir.smartClientId", T::kString, BW_STR(fhir.smart_client_id)},
+      {"fhir.smartPrivateKeyFile", T::kSecretFile, BW_STR(fhir.smart_private_key_pem)},
+      {"fhir.smartAlgorithm", T::kEnum, BW_STR(fhir.smart_algorithm), 0, 0, "RS384|ES384"},
+      {"fhir.smartKeyId", T::kString, BW_STR(fhir.smart_key_id)},
+      {"fhir.smartTokenEndpoint", T::kOptionalUrl, BW_STR(fhir.smart_token_endpoint)},
+      {"fhir.smartScope", T::kString, BW_STR(fhir.smart_scope)},
+      {"fhir.caFile", T::kPath, BW_STR(fhir.ca_file)},
+      {"fhir.clientCertFile", T::kPath, BW_STR(fhir.client_cert_file)},
+      {"fhir.clientKeyFile", T::kPath, BW_STR(fhir.client_key_file)},
+      {"fhir.connectTimeoutMs", T::kInt, BW_INT(fhir.connect_timeout_ms), 1, 600000},
+      {"fhir.requestTimeoutMs", T::kInt, BW_INT(fhir.request_timeout_ms), 1, 3600000},
+      {"fhir.maxAttempts", T::kInt, BW_INT(fhir.max_attempts), 1, 20},
+      {"fhir.transactionMaxEntries", T::kInt, BW_INT(fhir.transaction_max_entries), 1, 1000},
+      {"canonicalBase", T::kUrl, BW_STR(canonical_base)},
+      {"timeZoneOffset", T::kUtcOffset, BW_INT(utc_offset_minutes)},
+      {"inputs.medicationRequest", T::kBool, BW_BOOL(inputs.medication_request)},
+      {"inputs.condition", T::kBool, BW_BOOL(inputs.condition)},
+      {"inputs.procedure", T::kBool, BW_BOOL(inputs.procedure)},
+      {"notifications.enabled", T::kBool, BW_BOOL(notifications.enabled)},
+      {"notifications.listenAddress", T::kString, BW_STR(notifications.listen_address)},
+      {"notifications.port", T::kInt, BW_INT(notifications.port), 0, kMaxPort},
+      {"notifications.publicEndpoint", T::kOptionalUrl, BW_STR(notifications.public_endpoint)},
+      {"notifications.secretHeader", T::kString, BW_STR(notifications.secret_header)},
+      {"notifications.sharedSecretFile", T::kSecretFile, BW_STR(notifications.shared_secret)},
+      {"notifications.hmacSecretFile", T::kSecretFile, BW_STR(notifications.hmac_secret)},
+      {"notifications.maxBodyBytes", T::kSize, BW_SIZE(notifications.max_body_bytes), 1,
+       int64_t{256} * 1024 * 1024},
+      {"subscriptions.enabled", T::kBool, BW_BOOL(subscriptions.enabled)},
+      {"poller.enabled", T::kBool, BW_BOOL(poller.enabled)},
+      {"poller.intervalSeconds", T::kInt, BW_INT(poller.interval_seconds), 1, 86400},
+      {"poller.overlapSeconds", T::kInt, BW_INT(poller.overlap_seconds), 0, 86400},
+      {"poller.pageSize", T::kInt, BW_INT(poller.page_size), 1, 1000},
+      {"store.path", T::kPath, BW_STR(store.path)},
+      {"ops.listenAddress", T::kString, BW_STR(ops.listen_address)},
+      {"ops.port", T::kInt, BW_INT(ops.port), 0, kMaxPort},
+      {"logging.format", T::kEnum, BW_STR(logging.format), 0, 0, "text|json"},
+      {"logging.level", T::kEnum, BW_STR(logging.level), 0, 0, "debug|info|warning|error"},
+      {"mappingsDir", T::kPath, BW_STR(mappings_dir)},
+      {"rulesFile", T::kPath, BW_STR(rules_file)},
+      {"workerThreads", T::kInt, BW_INT(worker_threads), 1, 64},
+      {"shutdownGraceSeconds", T::kInt, BW_INT(shutdown_grace_seconds), 1, 3600},
+      {"maxInboxAttempts", T::kInt, BW_INT(max_inbox_attempts), 1, 1000},
+  };
+  return kFields;
+}
+
+const std::vector<ConfigEnvOverride>& EnvOverrides() {
+  static const std::vector<ConfigEnvOverride> kEnvOverrides = {
+      {"BONEWATCH_FHIR_BASE_URL", "fhir.baseUrl", false},
+      {"BONEWATCH_FHIR_BEARER_TOKEN", "fhir.bearerTokenFile", true},
+      {"BONEWATCH_FHIR_BASIC_USERNAME", "fhir.basicUsername", false},
+      {"BONEWATCH_FHIR_BASIC_PASSWORD", "fhir.basicPasswordFile", true},
+      {"BONEWATCH_SMART_CLIENT_ID", "fhir.smartClientId", false},
+      {"BONEWATCH_SMART_PRIVATE_KEY", "fhir.smartPrivateKeyFile", true},
+      {"BONEWATCH_NOTIFY_ENDPOINT", "notifications.publicEndpoint", false},
+      {"BONEWATCH_NOTIFY_SECRET", "notifications.sharedSecretFile", true},
+      {"BONEWATCH_NOTIFY_HMAC_SECRET", "notifications.hmacSecretFile", true},
+      {"BONEWATCH_STORE_PATH", "store.path", false},
+  };
+  return kEnvOverrides;
+}
+
+#undef BW_STR
+#undef BW_INT
+#undef BW_BOOL
+#undef BW_SIZE
+
+}  // namespace config_internal
+
+const std::vector<ConfigEnvOverride>& ConfigEnvOverrides() {
+  return config_internal::EnvOverrides();
+}
+
+std::vector<std::string> ConfigKeyPaths() {
+  std::vector<std::string> paths;
+  for (const config_internal::FieldSpec& f : config_internal::Fields()) {
+    paths.emplace_back(f.path);
+  }
+  return paths;
+}
+
+}  // namespace bonewatch::adapter
