@@ -1,17 +1,183 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: a local FHIR server loaded with a
-# synthetic cohort, with the daemon writing Flags and CarePlans into it.
+# BoneWatch demo: the daemon against a local FHIR server with a synthetic cohort.
 #
-# The daemon (`bonewatch run`) and the offline `bonewatch evaluate` have not
-# landed yet. Until they do, this script installs, builds, validates the
-# shipped configuration, and says plainly what is missing.
+#   bash scripts/demo.sh            # installs, builds (Release), runs, prints a summary, stops
+#   DEMO_PATIENTS=400 bash scripts/demo.sh
+#
+# 1. scripts/setup.sh (Debian packages, npm ci) and a Release build of `bonewatch`;
+# 2. tests/fhir-server on an ephemeral loopback port;
+# 3. half of a generated cohort (scripts/generate_cohort.js) is loaded before the daemon starts
+#    (found by the poller), the other half after (delivered by rest-hook Subscriptions);
+# 4. `bonewatch run` with a temporary config (store in a temp dir, notification endpoint on
+#    loopback with a shared secret, ops port); waits until /status says it has converged;
+# 5. prints patients monitored, Flags by rule, CarePlans by status, and curl lines;
+# 6. stops everything (trap EXIT), the daemon with SIGTERM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBONEWATCH_BUILD_TESTS=OFF
-cmake --build build -j2 --target bonewatch
-build/adapter/bonewatch version
-build/adapter/bonewatch check-config
+ROOT=$PWD
+PATIENTS=${DEMO_PATIENTS:-200}
+BUILD_DIR=${DEMO_BUILD_DIR:-build}
+
+say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
+
+if [[ -z "${DEMO_SKIP_SETUP:-}" ]]; then
+  bash scripts/setup.sh
+fi
+say "building bonewatch (Release) in $BUILD_DIR/"
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBONEWATCH_BUILD_TESTS=OFF \
+  -DBONEWATCH_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build "$BUILD_DIR" -j2 --target bonewatch
+BONEWATCH=$ROOT/$BUILD_DIR/adapter/bonewatch
+
+WORK=$(mktemp -d -t bonewatch-demo.XXXXXX)
+SERVER_PID=""
+DAEMON_PID=""
+cleanup() {
+  local rc=$?
+  if [[ -n "$DAEMON_PID" ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+    kill -TERM "$DAEMON_PID" 2>/dev/null || true
+    wait "$DAEMON_PID" 2>/dev/null || true
+  fi
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [[ $rc -ne 0 && -f "$WORK/daemon.log" ]]; then
+    echo "--- last daemon log lines ($WORK/daemon.log) ---"
+    tail -n 30 "$WORK/daemon.log"
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();})'; }
+
+# --- the FHIR server -------------------------------------------------------------------------
+say "starting tests/fhir-server"
+mkfifo "$WORK/server.out"
+node tests/fhir-server/server.js --port 0 --ignore-stdin >"$WORK/server.out" 2>"$WORK/server.err" &
+SERVER_PID=$!
+read -r -t 30 word FHIR_PORT <"$WORK/server.out" || { echo "fhir-server did not start"; cat "$WORK/server.err"; exit 1; }
+[[ "$word" == LISTENING ]] || { echo "fhir-server: unexpected '$word'"; exit 1; }
+FHIR=http://127.0.0.1:$FHIR_PORT/fhir
+say "FHIR server at $FHIR"
+
+# --- the cohort --------------------------------------------------------------------------------
+node scripts/generate_cohort.js --patients "$PATIENTS" --out "$WORK/cohort" | sed 's/^/demo: /'
+load() {  # load FILE...: POST each batch Bundle, fail on any failed entry
+  for f in "$@"; do
+    curl -sf -X POST -H 'Content-Type: application/fhir+json' --data-binary "@$f" "$FHIR" \
+      | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const b=JSON.parse(s);
+          const bad=(b.entry||[]).filter(e=>!/^2/.test(e.response.status));
+          if(bad.length){console.error(JSON.stringify(bad[0]));process.exit(1);}})'
+  done
+}
+mapfile -t BATCHES < <(ls "$WORK"/cohort/batch-*.json)
+HALF=$(( ${#BATCHES[@]} / 2 ))
+load "${BATCHES[@]:0:$HALF}"
+say "loaded ${HALF} of ${#BATCHES[@]} batches before the daemon starts (the poller finds them)"
+
+# --- the daemon --------------------------------------------------------------------------------
+NOTIFY_PORT=$(free_port)
+OPS_PORT=$(free_port)
+SECRET=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+cat >"$WORK/bonewatch.json" <<JSON
+{
+  "fhir": { "baseUrl": "$FHIR" },
+  "notifications": {
+    "enabled": true,
+    "listenAddress": "127.0.0.1",
+    "port": $NOTIFY_PORT,
+    "publicEndpoint": "http://127.0.0.1:$NOTIFY_PORT/fhir/notify"
+  },
+  "subscriptions": { "enabled": true },
+  "poller": { "enabled": true, "intervalSeconds": 5 },
+  "store": { "path": "$WORK/bonewatch.db" },
+  "ops": { "listenAddress": "127.0.0.1", "port": $OPS_PORT },
+  "logging": { "format": "text", "level": "info" },
+  "shutdownGraceSeconds": 10
+}
+JSON
+say "starting: bonewatch run --config $WORK/bonewatch.json (log: $WORK/daemon.log)"
+BONEWATCH_NOTIFY_SECRET=$SECRET "$BONEWATCH" run --config "$WORK/bonewatch.json" 2>"$WORK/daemon.log" &
+DAEMON_PID=$!
+OPS=http://127.0.0.1:$OPS_PORT
+for _ in $(seq 1 100); do
+  curl -sf "$OPS/readyz" >/dev/null 2>&1 && break
+  kill -0 "$DAEMON_PID" 2>/dev/null || { echo "the daemon exited"; exit 1; }
+  sleep 0.2
+done
+curl -sf "$OPS/readyz" >/dev/null || { echo "the daemon did not become ready"; curl -s "$OPS/readyz"; exit 1; }
+say "daemon ready (ops $OPS)"
+
+# The rest of the cohort arrives while the daemon runs: rest-hook notifications (and the poller).
+sleep 1
+load "${BATCHES[@]:$HALF}"
+say "loaded the other $(( ${#BATCHES[@]} - HALF )) batches"
+
+# --- convergence: /status converged for 3 consecutive checks after a poll has run --------------
+START=$(date +%s)
+stable=0
+while (( stable < 3 )); do
+  sleep 2
+  kill -0 "$DAEMON_PID" 2>/dev/null || { echo "the daemon exited"; exit 1; }
+  status=$(curl -sf "$OPS/status" || echo '{}')
+  if node -e 'const s=JSON.parse(process.argv[1]);process.exit(s.converged&&s.inbox===0?0:1)' "$status"; then
+    stable=$((stable + 1))
+  else
+    stable=0
+  fi
+  (( $(date +%s) - START < 150 )) || { echo "not converged after 150 s: $status"; exit 1; }
+done
+say "converged in $(( $(date +%s) - START )) s: $status"
+
+# --- summary -----------------------------------------------------------------------------------
+fetch_all() {  # fetch_all Type: every resource of that type as a JSON array (follows next links)
+  node -e '
+    const http=require("http");let url=process.argv[1]+"/"+process.argv[2]+"?_count=1000";const out=[];
+    const get=(u)=>http.get(u,{headers:{Accept:"application/fhir+json"}},(r)=>{let s="";r.on("data",d=>s+=d);r.on("end",()=>{
+      const b=JSON.parse(s);for(const e of b.entry||[])out.push(e.resource);
+      const next=(b.link||[]).find(l=>l.relation==="next");
+      if(next)get(next.url);else console.log(JSON.stringify(out));});});
+    get(url);' "$FHIR" "$1"
+}
+fetch_all Flag >"$WORK/flags.json"
+fetch_all CarePlan >"$WORK/careplans.json"
 echo
-echo "demo: the daemon that writes Flags and CarePlans is not implemented yet (see the open issues)."
-echo "demo: what exists today is tested by: bash scripts/test.sh"
+node -e '
+  const fs=require("fs");const flags=JSON.parse(fs.readFileSync(process.argv[1]));
+  const plans=JSON.parse(fs.readFileSync(process.argv[2]));
+  const count=(xs,f)=>xs.reduce((m,x)=>(m[f(x)]=(m[f(x)]||0)+1,m),{});
+  const monitored=new Set(plans.filter(p=>p.status==="active").map(p=>p.subject&&p.subject.reference));
+  console.log("Patients monitored (active CarePlan): "+monitored.size+" of '"$PATIENTS"' in the cohort");
+  console.log("CarePlans by status: "+JSON.stringify(count(plans,p=>p.status)));
+  const active=flags.filter(f=>f.status==="active");
+  console.log("Flags: "+flags.length+" ("+JSON.stringify(count(flags,f=>f.status))+")");
+  console.log("Active Flags by rule:");
+  const byRule=count(active,f=>((f.code&&f.code.coding)||[{}])[0].code||"?");
+  for(const [rule,n] of Object.entries(byRule).sort()) console.log("  "+rule.padEnd(28)+String(n).padStart(4));
+' "$WORK/flags.json" "$WORK/careplans.json"
+echo
+curl -sf "$OPS/metrics" | grep -E '^bonewatch_(notifications_received_total|evaluations_total|writes_total|inbox_depth|dead_letters|facts) ' || true
+curl -sf "$OPS/metrics" | grep -E '^bonewatch_(notifications_received_total|writes_total)\{' | head -8 || true
+echo
+say "look at the results while it runs (this demo stops everything when it exits):"
+cat <<TXT
+  curl -s '$FHIR/Flag?status=active&_count=5' | head -c 1500
+  curl -s '$FHIR/CarePlan?subject=Patient/demo-0002'
+  curl -s '$OPS/metrics' | grep ^bonewatch_
+  curl -s '$OPS/status'
+  $BONEWATCH dead-letters list --config $WORK/bonewatch.json
+TXT
+if [[ -n "${DEMO_PAUSE:-}" ]]; then
+  say "DEMO_PAUSE set: press Enter to stop"
+  read -r _
+fi
+say "stopping the daemon (SIGTERM)"
+kill -TERM "$DAEMON_PID"
+rc=0
+wait "$DAEMON_PID" || rc=$?
+DAEMON_PID=""
+say "daemon exited with status $rc"
+[[ $rc -eq 0 ]]

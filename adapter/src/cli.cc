@@ -7,9 +7,11 @@
 
 #include "bonewatch/mappings/default_dir.h"
 #include "bonewatch/mappings/mapping_set.h"
+#include "commands.h"
 #include "config.h"
 #include "evaluate_command.h"
 #include "ruleset_file.h"
+#include "run_command.h"
 
 namespace bonewatch::adapter {
 namespace {
@@ -25,6 +27,12 @@ constexpr std::string_view kUsage =
     "                 environment) and the rules file and mappings dir it names\n"
     "  evaluate [--as-of YYYY-MM-DD] [--format bundle|summary] FILE...\n"
     "                 offline dry run over Bundles/NDJSON (evaluate --help)\n"
+    "  run --config FILE [--daemon]\n"
+    "                 the daemon: notifications, poller, evaluation, write-back\n"
+    "  backfill --config FILE\n"
+    "                 load every in-scope patient from the server (progress on stderr)\n"
+    "  dead-letters list|replay --config FILE [ID...|--all]\n"
+    "                 inspect inputs that could not be processed; put them back in the inbox\n"
     "  version        print the version\n"
     "  help           print this help\n";
 
@@ -110,6 +118,9 @@ int RunCli(int argc, char** argv) {
   const std::vector<std::string_view> rest(argv + 2, argv + argc);
   if (command == "check-config") return CheckConfig(rest);
   if (command == "evaluate") return EvaluateCommand(rest);
+  if (command == "run") return RunCommand(rest);
+  if (command == "backfill") return BackfillCommand(rest);
+  if (command == "dead-letters") return DeadLettersCommand(rest);
   if (command == "version" || command == "--version") {
     std::cout << "bonewatch " << BONEWATCH_VERSION << "\n";
     return 0;

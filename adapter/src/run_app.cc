@@ -1,0 +1,237 @@
+#include "run_app.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "bonewatch/fhir/json.h"
+#include "ingest_poller.h"
+#include "ingest_server.h"
+#include "ingest_subscriptions.h"
+#include "ops_metric_names.h"
+#include "ops_server.h"
+#include "run_services.h"
+#include "run_signal.h"
+#include "run_worker.h"
+
+namespace bonewatch::adapter {
+namespace {
+
+using std::chrono::steady_clock;
+
+// Readiness of the FHIR server: a background thread asks for /metadata every
+// `interval`; the server is "reachable" while the last answer is recent.
+class FhirReachability {
+ public:
+  FhirReachability(const fhir::Client& client, Logger& logger, std::chrono::seconds interval)
+      : client_(client), logger_(logger), interval_(interval) {}
+  ~FhirReachability() { Stop(); }
+
+  void Start() {
+    thread_ = std::thread([this] { Run(); });
+  }
+  // Asks the probe thread to end; true once it has (joined) within `deadline`.
+  bool Stop(std::chrono::milliseconds deadline = std::chrono::hours(1)) {
+    stop_.Stop();
+    if (!thread_.joinable()) return true;
+    std::unique_lock lock(done_mutex_);
+    if (!done_cv_.wait_for(lock, deadline, [this] { return done_; })) return false;
+    lock.unlock();
+    thread_.join();
+    return true;
+  }
+  Status Check() const {
+    const int64_t last = last_ok_ms_.load();
+    if (last == 0) return UnavailableError("no answer to " + client_.base_url() + "/metadata yet");
+    const auto age = std::chrono::duration_cast<std::chrono::seconds>(
+        steady_clock::now().time_since_epoch() - std::chrono::milliseconds(last));
+    if (age > 3 * interval_) {
+      return UnavailableError("no answer to /metadata for " + std::to_string(age.count()) + " s");
+    }
+    return Status();
+  }
+
+ private:
+  void Run() {
+    bool was_ok = false;
+    while (!stop_.stopping()) {
+      auto result = client_.Capabilities();
+      if (result.ok()) {
+        last_ok_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          steady_clock::now().time_since_epoch())
+                          .count();
+        if (!was_ok) logger_.Info("fhir.reachable", {{"base", client_.base_url()}});
+      } else if (was_ok || last_ok_ms_.load() == 0) {
+        logger_.Warn("fhir.unreachable", {{"error", result.status().message()}});
+      }
+      was_ok = result.ok();
+      (void)stop_.WaitFor(std::chrono::duration_cast<std::chrono::milliseconds>(interval_));
+    }
+    std::lock_guard lock(done_mutex_);
+    done_ = true;
+    done_cv_.notify_all();
+  }
+  const fhir::Client& client_;
+  Logger& logger_;
+  const std::chrono::seconds interval_;
+  WorkSignal stop_;
+  std::thread thread_;
+  std::mutex done_mutex_;
+  std::condition_variable done_cv_;
+  bool done_ = false;  // GUARDED_BY(done_mutex_)
+  std::atomic<int64_t> last_ok_ms_{0};
+};
+
+std::string StatusJson(DaemonServices& s, const WorkerLoop& worker) {
+  fhir::Json j = fhir::Json::Object();
+  j.Set("converged", worker.converged());
+  j.Set("passes", static_cast<int64_t>(worker.passes()));
+  auto inbox = s.store->InboxDepth();
+  auto dead = s.store->DeadLetterDepth();
+  auto patients = s.store->PatientIds();
+  j.Set("inbox", static_cast<int64_t>(inbox.ok() ? *inbox : 0));
+  j.Set("deadLetters", static_cast<int64_t>(dead.ok() ? *dead : 0));
+  j.Set("patients", static_cast<int64_t>(patients.ok() ? patients->size() : 0));
+  j.Set("evaluations", s.metrics.Total(metric::kEvaluations));
+  j.Set("writes", s.metrics.Total(metric::kWrites));
+  return j.Serialize();
+}
+
+}  // namespace
+
+int DaemonApp::main(const std::vector<std::string>& /*args*/) {
+  ServicesOptions services_options;
+  services_options.config_path = options_.config_path;
+  services_options.as_of = options_.as_of;
+  auto opened = OpenServices(services_options);
+  if (!opened.ok()) {
+    std::cerr << "bonewatch run: " << opened.status().message() << "\n";
+    return opened.status().code() == StatusCode::kInvalidArgument ? kExitConfig : kExitSoftware;
+  }
+  DaemonServices& s = **opened;
+  const Config& c = *s.config;
+  Logger& log = *s.logger;
+  const auto started = steady_clock::now();
+  log.Info("daemon.starting",
+           {{"version", BONEWATCH_VERSION}, {"config", c.source_path}, {"fhir", c.fhir.base_url}});
+
+  WorkSignal signal;
+  s.pipeline = std::make_unique<Pipeline>(
+      PipelineDeps{c, *s.store, *s.client, *s.mapper, s.ruleset, s.metrics, log, s.eval_clock(),
+                   HistoryFetch(), [&signal] { signal.RequestPoll(); }});
+
+  FhirReachability reachability(*s.client, log, std::chrono::seconds(10));
+  OpsServerOptions ops_options;
+  ops_options.listen_address = c.ops.listen_address;
+  ops_options.port = c.ops.port;
+  ops_options.readiness.push_back({"store", [&s] {
+                                     auto depth = s.store->InboxDepth();
+                                     return depth.ok() ? Status() : depth.status();
+                                   }});
+  ops_options.readiness.push_back({"fhir", [&reachability] { return reachability.Check(); }});
+
+  WorkerSteps steps;
+  // Start-up reconciliation: every known patient is evaluated once. A crash
+  // between storing a fact and writing its result (or after a dirty mark was
+  // taken) leaves nothing behind this way; unchanged results write nothing.
+  steps.at_start = [&s, &log] {
+    auto ids = s.store->PatientIds();
+    if (!ids.ok()) return ids.status();
+    for (const std::string& id : *ids) RETURN_IF_ERROR(s.store->MarkDirty(id));
+    log.Info("daemon.reconcile", {{"patients", std::to_string(ids->size())}});
+    return Status();
+  };
+  steps.today = [&s, &c] { return TodayAt(s.eval_clock().Now(), c.utc_offset_minutes); };
+  steps.schedule = [&s](rules::Date today) { return s.scheduler->RunOnce(today); };
+  steps.process_inbox = [&s](size_t n) { return s.pipeline->ProcessInbox(n); };
+  steps.evaluate_dirty = [&s](size_t n) { return s.pipeline->EvaluateDirty(n); };
+  steps.update_gauges = [&s, started] {
+    s.pipeline->UpdateGauges();
+    s.metrics.SetGauge(metric::kUptime, {},
+                       std::chrono::duration<double>(steady_clock::now() - started).count());
+  };
+  std::unique_ptr<Poller> poller;
+  if (c.poller.enabled) {
+    PollerDeps poller_deps;
+    poller_deps.client = s.client.get();
+    poller_deps.store = s.store.get();
+    poller_deps.metrics = &s.metrics;
+    poller_deps.logger = &log;
+    poller_deps.clock = &s.system_clock;
+    poller = std::make_unique<Poller>(c.poller, c.inputs, s.mapper->mappings().CriteriaLists(),
+                                      poller_deps);
+    steps.poll = [&poller] { return poller->RunOnce(); };
+  }
+  std::unique_ptr<SubscriptionManager> subscriptions;
+  if (c.subscriptions.enabled && c.notifications.enabled) {
+    SubscriptionManagerDeps subscription_deps;
+    subscription_deps.client = s.client.get();
+    subscription_deps.logger = &log;
+    subscription_deps.canonical_base = c.canonical_base;
+    subscriptions = std::make_unique<SubscriptionManager>(
+        c.notifications, c.inputs, s.mapper->mappings().CriteriaLists(), subscription_deps);
+    steps.ensure_subscriptions = [&subscriptions] { return subscriptions->Ensure(); };
+  }
+  WorkerOptions worker_options;
+  worker_options.poll_interval = std::chrono::seconds(std::max(1, c.poller.interval_seconds));
+  WorkerLoop worker(std::move(steps), worker_options, signal, s.metrics, log);
+  ops_options.status = [&s, &worker] { return StatusJson(s, worker); };
+
+  auto ops = OpsServer::Start(ops_options, s.metrics);
+  if (!ops.ok()) {
+    log.Error("daemon.ops_failed", {{"error", ops.status().message()}});
+    return kExitSoftware;
+  }
+  log.Info("ops.listening", {{"port", std::to_string((*ops)->port())}});
+
+  std::unique_ptr<NotificationServer> notifications;
+  if (c.notifications.enabled) {
+    NotificationServerDeps deps;
+    deps.store = s.store.get();
+    deps.metrics = &s.metrics;
+    deps.logger = &log;
+    deps.clock = &s.system_clock;
+    deps.wake = [&signal] { signal.Wake(); };
+    deps.own_tag_system = c.canonical_base + "/CodeSystem/tag";
+    notifications = std::make_unique<NotificationServer>(c.notifications, deps);
+    if (Status started_ok = notifications->Start(); !started_ok.ok()) {
+      log.Error("daemon.notifications_failed", {{"error", started_ok.message()}});
+      return kExitSoftware;
+    }
+    log.Info("notifications.listening", {{"port", std::to_string(notifications->port())}});
+  }
+
+  reachability.Start();
+  worker.Start();
+  log.Info("daemon.started");
+
+  waitForTerminationRequest();
+
+  const auto grace = std::chrono::seconds(std::max(1, c.shutdown_grace_seconds));
+  const auto deadline = steady_clock::now() + grace;
+  log.Info("daemon.stopping", {{"grace_seconds", std::to_string(grace.count())}});
+  if (notifications) notifications->Stop();
+  const auto left = [deadline] {
+    return std::max(std::chrono::milliseconds(100),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - steady_clock::now() - std::chrono::milliseconds(500)));
+  };
+  if (!worker.Stop(left()) || !reachability.Stop(left())) {
+    // A step is still running (a slow FHIR request): all work is idempotent
+    // and resumes from the durable inbox, so leave now rather than overrun.
+    log.Warn("daemon.grace_exceeded", {{"grace_seconds", std::to_string(grace.count())}});
+    std::cerr.flush();
+    ::_exit(0);
+  }
+  (*ops)->Stop();
+  log.Info("daemon.stopped");
+  return 0;
+}
+
+}  // namespace bonewatch::adapter

@@ -1,0 +1,152 @@
+#include "run_worker.h"
+
+#include <algorithm>
+#include <exception>
+#include <string>
+#include <utility>
+
+#include "ops_metric_names.h"
+
+namespace bonewatch::adapter {
+
+WorkerLoop::WorkerLoop(WorkerSteps steps, WorkerOptions options, WorkSignal& signal,
+                       Metrics& metrics, Logger& logger)
+    : steps_(std::move(steps)),
+      options_(options),
+      signal_(signal),
+      metrics_(metrics),
+      logger_(logger) {}
+
+WorkerLoop::~WorkerLoop() { Stop(std::chrono::hours(24)); }
+
+void WorkerLoop::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+bool WorkerLoop::Stop(std::chrono::milliseconds deadline) {
+  if (!thread_.joinable()) return true;
+  signal_.Stop();
+  std::unique_lock lock(done_mutex_);
+  if (!done_cv_.wait_for(lock, deadline, [this] { return done_; })) return false;
+  lock.unlock();
+  thread_.join();
+  return true;
+}
+
+bool WorkerLoop::Step(const char* stage, const std::function<Status()>& step) {
+  Status status;
+  try {
+    status = step();
+  } catch (const std::exception& e) {
+    status = InternalError(std::string("unexpected exception: ") + e.what());
+  }
+  if (status.ok()) return true;
+  metrics_.Increment(metric::kWorkerErrors, {{"stage", stage}});
+  logger_.Warn("worker.step_failed", {{"stage", stage}, {"error", status.message()}});
+  return false;
+}
+
+bool WorkerLoop::Pass(bool poll_now, bool* error) {
+  const auto now = std::chrono::steady_clock::now();
+  if (steps_.ensure_subscriptions && !subscriptions_ensured_ && now >= next_subscription_try_) {
+    if (Step("subscriptions", steps_.ensure_subscriptions)) {
+      subscriptions_ensured_ = true;
+      logger_.Info("subscriptions.ensured");
+    } else {
+      next_subscription_try_ = now + subscription_backoff_;
+      subscription_backoff_ = std::min(subscription_backoff_ * 2, options_.max_backoff);
+    }
+  }
+  if (!started_) {
+    if (steps_.at_start && !Step("start", steps_.at_start)) {
+      *error = true;
+      return false;
+    }
+    started_ = true;
+  }
+  bool ok = true;
+  const rules::Date today = steps_.today();
+  if (steps_.schedule && (!scheduled_once_ || today != last_schedule_date_)) {
+    size_t due = 0;
+    if (Step("schedule", [&] {
+          auto n = steps_.schedule(today);
+          if (!n.ok()) return n.status();
+          due = *n;
+          return Status();
+        })) {
+      scheduled_once_ = true;
+      last_schedule_date_ = today;
+      logger_.Info("schedule.ran", {{"today", today.ToString()}, {"due", std::to_string(due)}});
+    } else {
+      ok = false;
+    }
+  }
+  if (steps_.poll && (poll_now || now >= next_poll_)) {
+    next_poll_ = now + options_.poll_interval;
+    ok = Step("poll", steps_.poll) && ok;
+  }
+  size_t processed = 0;
+  size_t evaluated = 0;
+  if (steps_.process_inbox) {
+    ok = Step("inbox",
+              [&] {
+                auto n = steps_.process_inbox(options_.inbox_batch);
+                if (!n.ok()) return n.status();
+                processed = *n;
+                return Status();
+              }) &&
+         ok;
+  }
+  if (steps_.evaluate_dirty && !signal_.stopping()) {
+    ok = Step("evaluate",
+              [&] {
+                auto n = steps_.evaluate_dirty(options_.evaluate_batch);
+                if (!n.ok()) return n.status();
+                evaluated = *n;
+                return Status();
+              }) &&
+         ok;
+  }
+  if (steps_.update_gauges) steps_.update_gauges();
+  const bool converged =
+      ok && processed == 0 && evaluated == 0 && (!steps_.schedule || scheduled_once_);
+  converged_ = converged;
+  metrics_.SetGauge(metric::kConverged, {}, converged ? 1 : 0);
+  ++passes_;
+  *error = !ok;
+  return processed > 0 || evaluated > 0;
+}
+
+void WorkerLoop::Run() {
+  std::chrono::milliseconds backoff{std::chrono::seconds(1)};
+  bool poll_now = false;
+  while (!signal_.stopping()) {
+    bool error = false;
+    const bool did_work = Pass(poll_now, &error);
+    poll_now = false;
+    std::chrono::milliseconds wait{0};
+    if (error) {
+      wait = backoff;
+      backoff = std::min(backoff * 2, options_.max_backoff);
+    } else {
+      backoff = std::chrono::seconds(1);
+      if (!did_work) wait = options_.idle_wait;
+    }
+    if (steps_.poll && wait > std::chrono::milliseconds(0)) {
+      const auto until_poll = std::chrono::duration_cast<std::chrono::milliseconds>(
+          next_poll_ - std::chrono::steady_clock::now());
+      wait = std::max(std::chrono::milliseconds(0), std::min(wait, until_poll));
+    }
+    if (wait > std::chrono::milliseconds(0)) {
+      const WorkSignal::Woken woken = signal_.WaitFor(wait);
+      poll_now = woken.poll_now;
+    }
+  }
+  {
+    std::lock_guard lock(done_mutex_);
+    done_ = true;
+  }
+  done_cv_.notify_all();
+}
+
+}  // namespace bonewatch::adapter
