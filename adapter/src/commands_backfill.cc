@@ -6,7 +6,7 @@
 
 #include "bonewatch/fhir/datetime.h"
 #include "commands.h"
-#include "ingest_types.h"
+#include "ingest_history.h"
 #include "run_services.h"
 
 namespace bonewatch::adapter {
@@ -61,28 +61,19 @@ StatusOr<std::set<std::string>> InScopePatients(DaemonServices& s) {
   return ids;
 }
 
-// The patient's relevant history as one collection Bundle (the Patient first).
+// The patient's relevant history (FetchPatientHistory) as one collection Bundle.
 StatusOr<fhir::Json> FetchHistory(DaemonServices& s, const std::string& patient_id) {
-  fhir::Json bundle = fhir::Json::Object();
-  bundle.Set("resourceType", "Bundle");
-  bundle.Set("type", "collection");
+  auto resources = FetchPatientHistory(*s.client, patient_id, s.config->inputs,
+                                       s.mapper->mappings().CriteriaLists());
+  if (!resources.ok()) return resources.status();
   fhir::Json entries = fhir::Json::Array();
-  auto patient = s.client->Read("Patient", patient_id);
-  if (patient.ok()) {
-    entries.Push(fhir::Json::Object().Set("resource", patient->resource));
-  } else if (patient.status().code() != StatusCode::kNotFound) {
-    return patient.status();
+  for (fhir::Json& resource : *resources) {
+    entries.Push(fhir::Json::Object().Set("resource", std::move(resource)));
   }
-  for (const std::string& type : IngestTypes(s.config->inputs)) {
-    auto found =
-        s.client->SearchAll(type, {{"subject", "Patient/" + patient_id}, {"_count", "1000"}});
-    if (!found.ok()) return found.status();
-    for (fhir::Json& resource : *found) {
-      entries.Push(fhir::Json::Object().Set("resource", std::move(resource)));
-    }
-  }
-  bundle.Set("entry", std::move(entries));
-  return bundle;
+  return fhir::Json::Object()
+      .Set("resourceType", "Bundle")
+      .Set("type", "collection")
+      .Set("entry", std::move(entries));
 }
 
 void Progress(size_t done, size_t total, Steady::time_point started, bool final_line) {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "bonewatch/fhir/json.h"
+#include "ingest_history.h"
 #include "ingest_poller.h"
 #include "ingest_server.h"
 #include "ingest_subscriptions.h"
@@ -122,9 +123,13 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
            {{"version", BONEWATCH_VERSION}, {"config", c.source_path}, {"fhir", c.fhir.base_url}});
 
   WorkSignal signal;
+  const std::vector<mappings::Criteria> criteria = s.mapper->mappings().CriteriaLists();
+  HistoryFetch fetch_history = [&s, &c, &criteria](const std::string& patient_id) {
+    return FetchPatientHistory(*s.client, patient_id, c.inputs, criteria);
+  };
   s.pipeline = std::make_unique<Pipeline>(
       PipelineDeps{c, *s.store, *s.client, *s.mapper, s.ruleset, s.metrics, log, s.eval_clock(),
-                   HistoryFetch(), [&signal] { signal.RequestPoll(); }});
+                   fetch_history, [&signal] { signal.RequestPoll(); }});
 
   FhirReachability reachability(*s.client, log, std::chrono::seconds(10));
   OpsServerOptions ops_options;
