@@ -235,9 +235,40 @@ TEST_F(RunE2eTest, BadInputIsRefusedOrDeadLetteredAndTheDaemonKeepsRunning) {
   const std::string table = daemon.RunCommand({"dead-letters", "list"}, &status);
   EXPECT_EQ(status, 0);
   EXPECT_NE(table.find("Observation/p1-bad"), std::string::npos) << table;
+  // Replay puts it back in the inbox; still unmappable, it becomes a dead letter again.
+  const std::string replayed = daemon.RunCommand({"dead-letters", "replay", "--all"}, &status);
+  EXPECT_EQ(status, 0) << replayed;
+  EXPECT_NE(replayed.find("1 replayed, 0 failed"), std::string::npos) << replayed;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return daemon.RunCommand({"dead-letters", "list"}, &status).find("Observation/p1-bad") !=
+                   std::string::npos &&
+               daemon.Metric("bonewatch_dead_lettered_total") >= 2;
+      },
+      seconds(15)))
+      << daemon.Log();
   EXPECT_TRUE(daemon.running());
   EXPECT_EQ(daemon.Ops("/healthz").status, 200);
   EXPECT_EQ(daemon.Stop(SIGTERM, seconds(15)), 0);
+}
+
+TEST_F(RunE2eTest, BackfillLoadsInScopePatientsAndASecondRunWritesNothing) {
+  LoadCohort();
+  DaemonProcess daemon(Config());  // not started: backfill uses its config and store
+  int status = -1;
+  const std::string first = daemon.RunCommand({"backfill"}, &status);
+  ASSERT_EQ(status, 0) << first;
+  EXPECT_NE(first.find("backfill: 3 patient(s) loaded, 0 failed"), std::string::npos) << first;
+  EXPECT_EQ(ActiveFlagRules("p1").count("baseline-dxa-missing"), 1u);
+  EXPECT_EQ(ActiveFlagRules("p2").count("osteoporosis"), 1u);
+  int duplicates = -1;
+  const auto state = WrittenState(&duplicates);
+  const int posts = server().RequestCount("POST") + server().RequestCount("PUT");
+  const std::string second = daemon.RunCommand({"backfill"}, &status);
+  ASSERT_EQ(status, 0) << second;
+  EXPECT_EQ(server().RequestCount("POST") + server().RequestCount("PUT"), posts) << second;
+  EXPECT_EQ(WrittenState(&duplicates), state);
+  EXPECT_EQ(duplicates, 0);
 }
 
 TEST_F(RunE2eTest, KillNineAndRestartConvergesWithoutDuplicates) {
