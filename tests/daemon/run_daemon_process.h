@@ -41,6 +41,7 @@ struct DaemonConfig {
   std::string shared_secret = "e2e-secret";
   size_t max_body_bytes = 64 * 1024;
   int shutdown_grace_seconds = 10;
+  std::string as_of;  // TEST-ONLY `--as-of YYYY-MM-DD` ("" = real today)
 };
 
 struct HttpAnswer {
@@ -79,6 +80,12 @@ class DaemonProcess {
 
  private:
   DaemonConfig config_;
+
+ public:
+  // Changes the TEST-ONLY date for the next Start() (same store, same ports).
+  void set_as_of(std::string as_of) { config_.as_of = std::move(as_of); }
+
+ private:
   std::string dir_;
   std::string config_path_;
   int ops_port_ = 0;
@@ -165,8 +172,13 @@ inline bool DaemonProcess::Start(std::chrono::milliseconds timeout) {
       ::dup2(fd, 1);
     }
     ::setenv("BONEWATCH_NOTIFY_SECRET", config_.shared_secret.c_str(), 1);
-    ::execl(BONEWATCH_BINARY, BONEWATCH_BINARY, "run", "--config", config_path_.c_str(),
-            static_cast<char*>(nullptr));
+    if (config_.as_of.empty()) {
+      ::execl(BONEWATCH_BINARY, BONEWATCH_BINARY, "run", "--config", config_path_.c_str(),
+              static_cast<char*>(nullptr));
+    } else {
+      ::execl(BONEWATCH_BINARY, BONEWATCH_BINARY, "run", "--config", config_path_.c_str(),
+              "--as-of", config_.as_of.c_str(), static_cast<char*>(nullptr));
+    }
     ::_exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -24,7 +24,7 @@ using fhir::Json;
 using std::chrono::seconds;
 
 std::string DaysAgo(int days) {
-  const auto t = std::chrono::system_clock::now() - std::chrono::hours(24 * days);
+  const auto t = std::chrono::system_clock::now() - std::chrono::hours(24 * int64_t{days});
   const auto d = std::chrono::floor<std::chrono::days>(t);
   const std::chrono::year_month_day ymd{d};
   char buf[16];
@@ -269,6 +269,57 @@ TEST_F(RunE2eTest, BackfillLoadsInScopePatientsAndASecondRunWritesNothing) {
   EXPECT_EQ(server().RequestCount("POST") + server().RequestCount("PUT"), posts) << second;
   EXPECT_EQ(WrittenState(&duplicates), state);
   EXPECT_EQ(duplicates, 0);
+}
+
+// --as-of (test hook): time alone changes the result, with no new data.
+TEST_F(RunE2eTest, TimePassingRaisesAndResolvesFlagsWithoutNewData) {
+  LoadCohort();
+  DaemonProcess daemon(Config());
+  // p3: AI course started 20 days ago, no CTX. In 100 days the 3-month marker is due.
+  daemon.set_as_of(DaysAgo(-100));
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  ASSERT_TRUE(
+      WaitFor([&] { return ActiveFlagRules("p3").count("btm-3-month-due") == 1; }, seconds(30)))
+      << daemon.Log();
+  EXPECT_EQ(ActiveFlagRules("p3").count("dxa-follow-up-due"), 0u);
+  ASSERT_EQ(daemon.Stop(SIGTERM), 0);
+  // In 800 days the marker window has closed and the 24-month DXA follow-up is due.
+  daemon.set_as_of(DaysAgo(-800));
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const auto rules = ActiveFlagRules("p3");
+        return rules.count("dxa-follow-up-due") == 1 && rules.count("btm-3-month-due") == 0;
+      },
+      seconds(30)))
+      << daemon.Log();
+  EXPECT_EQ(daemon.Stop(SIGTERM), 0);
+}
+
+TEST_F(RunE2eTest, ServerOutageConvergesWithoutARetryStorm) {
+  LoadCohort();
+  DaemonProcess daemon(Config());
+  // The next 40 FHIR requests answer 503 (Retry-After 1): start-up, polls and fetches fail.
+  FaultSpec outage;
+  outage.count = 40;
+  outage.status = 503;
+  outage.retry_after_seconds = 1;
+  server().InjectFault(outage);
+  const int before = server().RequestCount();
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  ASSERT_TRUE(
+      WaitFor([&] { return ActiveFlagRules("p2").count("osteoporosis") == 1; }, seconds(90)))
+      << daemon.Log();
+  WaitConverged(daemon, seconds(60));
+  EXPECT_EQ(ActiveFlagRules("p1").count("baseline-dxa-missing"), 1u);
+  int duplicates = -1;
+  WrittenState(&duplicates);
+  EXPECT_EQ(duplicates, 0);
+  // 40 refused + the real work of 3 patients + polls and readiness probes: no storm.
+  const int requests = server().RequestCount() - before;
+  EXPECT_LT(requests, 250) << requests;
+  EXPECT_GE(daemon.Metric("bonewatch_fhir_requests_total", "status=\"503\""), 1);
+  EXPECT_EQ(daemon.Stop(SIGTERM), 0);
 }
 
 TEST_F(RunE2eTest, KillNineAndRestartConvergesWithoutDuplicates) {
