@@ -118,7 +118,9 @@ bool WorkerLoop::Pass(bool poll_now, bool* error) {
 }
 
 void WorkerLoop::Run() {
-  std::chrono::milliseconds backoff{std::chrono::seconds(1)};
+  const std::chrono::milliseconds first_backoff =
+      std::min<std::chrono::milliseconds>(std::chrono::seconds(1), options_.max_backoff);
+  std::chrono::milliseconds backoff = first_backoff;
   bool poll_now = false;
   while (!signal_.stopping()) {
     bool error = false;
@@ -129,10 +131,11 @@ void WorkerLoop::Run() {
       wait = backoff;
       backoff = std::min(backoff * 2, options_.max_backoff);
     } else {
-      backoff = std::chrono::seconds(1);
+      backoff = first_backoff;
       if (!did_work) wait = options_.idle_wait;
     }
-    if (steps_.poll && wait > std::chrono::milliseconds(0)) {
+    // Wake for the next poll, but never cut an error backoff short (no retry storm).
+    if (!error && steps_.poll && wait > std::chrono::milliseconds(0)) {
       const auto until_poll = std::chrono::duration_cast<std::chrono::milliseconds>(
           next_poll_ - std::chrono::steady_clock::now());
       wait = std::max(std::chrono::milliseconds(0), std::min(wait, until_poll));
