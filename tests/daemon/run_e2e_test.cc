@@ -5,8 +5,11 @@
 // what the server holds (Flags and CarePlans by identifier) and on /metrics.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -320,6 +323,28 @@ TEST_F(RunE2eTest, ServerOutageConvergesWithoutARetryStorm) {
   EXPECT_LT(requests, 250) << requests;
   EXPECT_GE(daemon.Metric("bonewatch_fhir_requests_total", "status=\"503\""), 1);
   EXPECT_EQ(daemon.Stop(SIGTERM), 0);
+}
+
+TEST_F(RunE2eTest, AConfigurationErrorExits78NamingTheFileAndField) {
+  DaemonProcess daemon(Config());
+  {
+    std::ofstream out(daemon.config_path());
+    out << R"({"fhir": {"baseUrl": ")" << server().base_url()
+        << R"("}, "poller": {"intervalSeconds": "often"}})";
+  }
+  const std::string command =
+      std::string(BONEWATCH_BINARY) + " run --config '" + daemon.config_path() + "' 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[1024];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
+  const int rc = ::pclose(pipe);
+  ASSERT_TRUE(WIFEXITED(rc));
+  EXPECT_EQ(WEXITSTATUS(rc), 78) << output;
+  EXPECT_NE(output.find(daemon.config_path()), std::string::npos) << output;
+  EXPECT_NE(output.find("poller.intervalSeconds"), std::string::npos) << output;
 }
 
 TEST_F(RunE2eTest, KillNineAndRestartConvergesWithoutDuplicates) {
