@@ -7,14 +7,14 @@ namespace bonewatch::adapter::metric {
 
 void DescribeDaemonMetrics(Metrics& metrics) {
   metrics.DescribeCounter(kNotificationsReceived,
-                          "Items accepted into the durable inbox, by source.");
-  metrics.DescribeCounter(kNotificationsRejected, "Notifications refused, by reason.");
+                          "Rest-hook notifications, by result (stored, refused, ...).");
   metrics.DescribeCounter(kResourcesMapped,
                           "Resources through the mapper, by type and result "
                           "(mapped, ignored, rejected).");
-  metrics.DescribeCounter(kFactsStored, "Facts stored (new sources and newer versions).");
-  metrics.DescribeGauge(kFactsInStore, "Facts currently held in the store.");
-  metrics.DescribeCounter(kEvaluations, "Patient evaluations, by trigger.");
+  metrics.DescribeGauge(kFactsInStore, "Facts stored (currently held in the store).");
+  metrics.DescribeCounter(kEvaluations, "Patient evaluations.");
+  metrics.DescribeCounter(kScheduledEvaluations,
+                          "Patients marked for re-evaluation by the scheduler (time alone).");
   metrics.DescribeGauge(kActiveFindings, "Active findings over monitored patients, by rule.");
   metrics.DescribeCounter(kWrites, "Write-back outcomes, by resource type and result.");
   metrics.DescribeCounter(kFhirRequests, "FHIR requests, by HTTP method and status.");
@@ -24,7 +24,8 @@ void DescribeDaemonMetrics(Metrics& metrics) {
   metrics.DescribeGauge(kDeadLetterDepth, "Dead letters kept for inspection and replay.");
   metrics.DescribeCounter(kDeadLettered, "Items turned into dead letters, by reason code.");
   metrics.DescribeGauge(kPollLag, "Seconds between now and the poll watermark, by type.");
-  metrics.DescribeCounter(kPolls, "Poller runs, by type and result.");
+  metrics.DescribeCounter(kPollResources, "Resources enqueued by the poller, by type.");
+  metrics.DescribeCounter(kPollErrors, "Failed polls, by type.");
   metrics.DescribeGauge(kPatients, "Patients known to the store.");
   metrics.DescribeGauge(kDirtyPatients, "Patients waiting for evaluation.");
   metrics.DescribeGauge(kConverged,
@@ -35,7 +36,7 @@ void DescribeDaemonMetrics(Metrics& metrics) {
   metrics.SetGauge(kInboxDepth, {}, 0);
   metrics.SetGauge(kDeadLetterDepth, {}, 0);
   metrics.SetGauge(kConverged, {}, 0);
-  metrics.Increment(kFactsStored, {}, 0);
+  metrics.SetGauge(kFactsInStore, {}, 0);
 }
 
 std::function<void(const fhir::RequestMetrics&)> FhirRequestObserver(Metrics& metrics) {

@@ -19,21 +19,20 @@
 
 namespace bonewatch::adapter::metric {
 
-// counter{source="rest-hook"|"poll"|"backfill"|"replay"}: items put in the inbox.
+// counter{result="stored"|"ignored"|"unauthorized"|"too_large"|"malformed"|...}: rest-hook
+// requests (NotificationServer).
 inline constexpr std::string_view kNotificationsReceived = "bonewatch_notifications_received_total";
-// counter{reason="unauthorized"|"too-large"|"malformed"|"method"}: notifications refused.
-inline constexpr std::string_view kNotificationsRejected = "bonewatch_notifications_rejected_total";
 // counter{type="Observation",result="mapped"|"ignored"|"rejected"}: resources through the Mapper.
 inline constexpr std::string_view kResourcesMapped = "bonewatch_resources_total";
-// counter: facts stored (inserted or replacing an older version).
-inline constexpr std::string_view kFactsStored = "bonewatch_facts_stored_total";
-// gauge: facts currently in the store.
+// gauge: facts stored (currently in the store).
 inline constexpr std::string_view kFactsInStore = "bonewatch_facts";
-// counter{trigger="data"|"schedule"|"backfill"}: patient evaluations.
+// counter: patient evaluations.
 inline constexpr std::string_view kEvaluations = "bonewatch_evaluations_total";
+// counter: patients the scheduler marked for re-evaluation (time alone).
+inline constexpr std::string_view kScheduledEvaluations = "bonewatch_scheduled_evaluations_total";
 // gauge{rule="dxa-follow-up-due"}: active findings by rule, over every monitored patient.
 inline constexpr std::string_view kActiveFindings = "bonewatch_active_findings";
-// counter{type="Flag"|"CarePlan"|...,result="created"|"updated"|"unchanged"|"conflict"|"human-edited"|"failed"}
+// counter{type="Flag"|"CarePlan"|...,result="created"|"updated"|"unchanged"|"human-edited"|"failed"}
 inline constexpr std::string_view kWrites = "bonewatch_writes_total";
 // counter{method="GET",status="200"}: FHIR requests (status "0" = no answer).
 inline constexpr std::string_view kFhirRequests = "bonewatch_fhir_requests_total";
@@ -47,8 +46,9 @@ inline constexpr std::string_view kDeadLetterDepth = "bonewatch_dead_letters";
 inline constexpr std::string_view kDeadLettered = "bonewatch_dead_lettered_total";
 // gauge{type="Observation"}: seconds between now and the poll watermark.
 inline constexpr std::string_view kPollLag = "bonewatch_poll_lag_seconds";
-// counter{type="Observation",result="ok"|"failed"}: poller runs.
-inline constexpr std::string_view kPolls = "bonewatch_polls_total";
+// counter{type}: resources the poller enqueued; counter{type}: failed polls.
+inline constexpr std::string_view kPollResources = "bonewatch_poll_resources_total";
+inline constexpr std::string_view kPollErrors = "bonewatch_poll_errors_total";
 // gauge: patients known to the store.
 inline constexpr std::string_view kPatients = "bonewatch_patients";
 // gauge: patients marked dirty and not yet evaluated.
