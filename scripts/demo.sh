@@ -51,27 +51,44 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# HTTP through node (curl is not guaranteed on a fresh machine).
+hget() {  # hget URL: body on stdout; fails unless 2xx
+  node -e 'require("http").get(process.argv[1],(r)=>{let s="";r.on("data",(d)=>s+=d);
+    r.on("end",()=>{process.stdout.write(s);process.exit(r.statusCode>=200&&r.statusCode<300?0:1);});})
+    .on("error",()=>process.exit(2));' "$1"
+}
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();})'; }
 
 # --- the FHIR server -------------------------------------------------------------------------
 say "starting tests/fhir-server"
-mkfifo "$WORK/server.out"
+: >"$WORK/server.out"
 node tests/fhir-server/server.js --port 0 --ignore-stdin >"$WORK/server.out" 2>"$WORK/server.err" &
 SERVER_PID=$!
-read -r -t 30 word FHIR_PORT <"$WORK/server.out" || { echo "fhir-server did not start"; cat "$WORK/server.err"; exit 1; }
-[[ "$word" == LISTENING ]] || { echo "fhir-server: unexpected '$word'"; exit 1; }
+FHIR_PORT=""
+for _ in $(seq 1 150); do
+  FHIR_PORT=$(sed -n 's/^LISTENING \([0-9]*\)$/\1/p' "$WORK/server.out")
+  [[ -n "$FHIR_PORT" ]] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || break
+  sleep 0.2
+done
+[[ -n "$FHIR_PORT" ]] || { echo "fhir-server did not start"; cat "$WORK/server.err"; exit 1; }
 FHIR=http://127.0.0.1:$FHIR_PORT/fhir
 say "FHIR server at $FHIR"
 
 # --- the cohort --------------------------------------------------------------------------------
 node scripts/generate_cohort.js --patients "$PATIENTS" --out "$WORK/cohort" | sed 's/^/demo: /'
-load() {  # load FILE...: POST each batch Bundle, fail on any failed entry
-  for f in "$@"; do
-    curl -sf -X POST -H 'Content-Type: application/fhir+json' --data-binary "@$f" "$FHIR" \
-      | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const b=JSON.parse(s);
-          const bad=(b.entry||[]).filter(e=>!/^2/.test(e.response.status));
-          if(bad.length){console.error(JSON.stringify(bad[0]));process.exit(1);}})'
-  done
+load() {  # load FILE...: POST each batch Bundle to the FHIR base, fail on any failed entry
+  node -e '
+    const fs=require("fs"),http=require("http");const [base,...files]=process.argv.slice(1);
+    (async()=>{for(const f of files){const body=fs.readFileSync(f);
+      const text=await new Promise((ok,ko)=>{const u=new URL(base);
+        const req=http.request({host:u.hostname,port:u.port,path:u.pathname,method:"POST",
+          headers:{"Content-Type":"application/fhir+json","Content-Length":body.length}},(r)=>{
+          let s="";r.on("data",(d)=>s+=d);r.on("end",()=>r.statusCode===200?ok(s):ko(new Error(f+": HTTP "+r.statusCode+" "+s)));});
+        req.on("error",ko);req.end(body);});
+      const bad=(JSON.parse(text).entry||[]).filter((e)=>!/^2/.test(e.response.status));
+      if(bad.length)throw new Error(f+": "+JSON.stringify(bad[0]));}})().catch((e)=>{console.error(e.message);process.exit(1);});
+  ' "$FHIR" "$@"
 }
 mapfile -t BATCHES < <(ls "$WORK"/cohort/batch-*.json)
 HALF=$(( ${#BATCHES[@]} / 2 ))
@@ -104,11 +121,11 @@ BONEWATCH_NOTIFY_SECRET=$SECRET "$BONEWATCH" run --config "$WORK/bonewatch.json"
 DAEMON_PID=$!
 OPS=http://127.0.0.1:$OPS_PORT
 for _ in $(seq 1 100); do
-  curl -sf "$OPS/readyz" >/dev/null 2>&1 && break
+  hget "$OPS/readyz" >/dev/null 2>&1 && break
   kill -0 "$DAEMON_PID" 2>/dev/null || { echo "the daemon exited"; exit 1; }
   sleep 0.2
 done
-curl -sf "$OPS/readyz" >/dev/null || { echo "the daemon did not become ready"; curl -s "$OPS/readyz"; exit 1; }
+hget "$OPS/readyz" >/dev/null || { echo "the daemon did not become ready"; hget "$OPS/readyz"; exit 1; }
 say "daemon ready (ops $OPS)"
 
 # The rest of the cohort arrives while the daemon runs: rest-hook notifications (and the poller).
@@ -122,7 +139,7 @@ stable=0
 while (( stable < 3 )); do
   sleep 2
   kill -0 "$DAEMON_PID" 2>/dev/null || { echo "the daemon exited"; exit 1; }
-  status=$(curl -sf "$OPS/status" || echo '{}')
+  status=$(hget "$OPS/status" || echo '{}')
   if node -e 'const s=JSON.parse(process.argv[1]);process.exit(s.converged&&s.inbox===0?0:1)' "$status"; then
     stable=$((stable + 1))
   else
@@ -159,8 +176,9 @@ node -e '
   for(const [rule,n] of Object.entries(byRule).sort()) console.log("  "+rule.padEnd(28)+String(n).padStart(4));
 ' "$WORK/flags.json" "$WORK/careplans.json"
 echo
-curl -sf "$OPS/metrics" | grep -E '^bonewatch_(notifications_received_total|evaluations_total|writes_total|inbox_depth|dead_letters|facts) ' || true
-curl -sf "$OPS/metrics" | grep -E '^bonewatch_(notifications_received_total|writes_total)\{' | head -8 || true
+hget "$OPS/metrics" >"$WORK/metrics.txt" || true
+grep -E '^bonewatch_(evaluations_total|inbox_depth|dead_letters|facts) ' "$WORK/metrics.txt" || true
+grep -E '^bonewatch_(notifications_received_total|writes_total)\{' "$WORK/metrics.txt" | head -8 || true
 echo
 say "look at the results while it runs (this demo stops everything when it exits):"
 cat <<TXT
