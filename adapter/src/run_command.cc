@@ -1,6 +1,7 @@
 #include "run_command.h"
 
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -58,6 +59,10 @@ int RunCommand(const std::vector<std::string_view>& args) {
     std::cerr << "bonewatch run: --config FILE is required\n" << kRunUsage;
     return kExitUsage;
   }
+  // --daemon changes the working directory to "/": resolve the path first.
+  std::error_code ignored;
+  const std::filesystem::path absolute = std::filesystem::absolute(options.config_path, ignored);
+  if (!absolute.empty()) options.config_path = absolute.string();
   auto as_of = ResolveAsOf(as_of_flag);
   if (!as_of.ok()) {
     std::cerr << "bonewatch run: " << as_of.status().message() << "\n";
