@@ -17,28 +17,6 @@ Json RefFields(Json item, const rules::SourceRef& ref) {
   return item;
 }
 
-std::string_view GenderCode(rules::Gender g) {
-  switch (g) {
-    case rules::Gender::kFemale:
-      return "female";
-    case rules::Gender::kMale:
-      return "male";
-    case rules::Gender::kOther:
-      return "other";
-    case rules::Gender::kUnknown:
-      break;
-  }
-  return "unknown";
-}
-
-std::optional<rules::Gender> GenderFromCode(std::string_view code) {
-  if (code == "female") return rules::Gender::kFemale;
-  if (code == "male") return rules::Gender::kMale;
-  if (code == "other") return rules::Gender::kOther;
-  if (code == "unknown") return rules::Gender::kUnknown;
-  return std::nullopt;
-}
-
 std::optional<rules::MedicationStatus> MedicationStatusFromCode(std::string_view code) {
   for (auto s : {rules::MedicationStatus::kActive, rules::MedicationStatus::kCompleted,
                  rules::MedicationStatus::kStopped, rules::MedicationStatus::kOnHold}) {
@@ -199,7 +177,7 @@ std::string EncodeSourcePayload(const SourceFacts& source) {
     if (source.demographics->birth_date) {
       demo.Set("birth", Json(source.demographics->birth_date->ToString()));
     }
-    demo.Set("g", Json(GenderCode(source.demographics->gender)));
+    demo.Set("g", Json(rules::GenderCode(source.demographics->gender)));
     root.Set("demo", std::move(demo));
   }
   return root.Serialize();
@@ -243,7 +221,7 @@ Status DecodeSourcePayload(std::string_view payload, SourceFacts* source) {
     Reader r(*demo, where + ": demo");
     rules::PatientDemographics d;
     d.birth_date = r.OptionalDate("birth");
-    std::optional<rules::Gender> g = GenderFromCode(r.String("g"));
+    std::optional<rules::Gender> g = rules::GenderFromCode(r.String("g"));
     if (!g) r.Fail("g", "unknown gender");
     d.gender = g.value_or(rules::Gender::kUnknown);
     RETURN_IF_ERROR(r.status());

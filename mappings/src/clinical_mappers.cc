@@ -128,14 +128,8 @@ void MapPatient(MapContext& ctx) {
     }
     demographics.birth_date = rules::Date::FromYmd(parsed->year, parsed->month, parsed->day);
   }
-  const std::string gender = r.GetString("gender").value_or("");
-  if (gender == "female") {
-    demographics.gender = rules::Gender::kFemale;
-  } else if (gender == "male") {
-    demographics.gender = rules::Gender::kMale;
-  } else if (gender == "other") {
-    demographics.gender = rules::Gender::kOther;
-  }
+  demographics.gender =
+      rules::GenderFromCode(r.GetString("gender").value_or("")).value_or(rules::Gender::kUnknown);
   result.demographics = demographics;
   ctx.Mapped();
 }

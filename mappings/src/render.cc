@@ -12,20 +12,6 @@ std::string SourceText(const rules::SourceRef& source) {
   return out;
 }
 
-std::string_view GenderCode(rules::Gender g) {
-  switch (g) {
-    case rules::Gender::kFemale:
-      return "female";
-    case rules::Gender::kMale:
-      return "male";
-    case rules::Gender::kOther:
-      return "other";
-    case rules::Gender::kUnknown:
-      break;
-  }
-  return "unknown";
-}
-
 Json FactJson(const rules::Fact& f) {
   Json j = Json::Object();
   j.Set("concept", Json(std::string(rules::ConceptCode(f.kind))));
@@ -91,7 +77,7 @@ Json MapResultToJson(const MapResult& result) {
     d.Set("birthDate", result.demographics->birth_date
                            ? Json(result.demographics->birth_date->ToString())
                            : Json(nullptr));
-    d.Set("gender", Json(std::string(GenderCode(result.demographics->gender))));
+    d.Set("gender", Json(std::string(rules::GenderCode(result.demographics->gender))));
     j.Set("demographics", std::move(d));
   }
   return j;

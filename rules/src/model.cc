@@ -100,4 +100,25 @@ std::optional<RiskFactorKind> RiskFactorFromCode(std::string_view code) {
   return FromCode(kRiskFactors, code);
 }
 
+std::string_view GenderCode(Gender g) {
+  switch (g) {
+    case Gender::kFemale:
+      return "female";
+    case Gender::kMale:
+      return "male";
+    case Gender::kOther:
+      return "other";
+    case Gender::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+std::optional<Gender> GenderFromCode(std::string_view code) {
+  for (Gender g : {Gender::kFemale, Gender::kMale, Gender::kOther, Gender::kUnknown}) {
+    if (GenderCode(g) == code) return g;
+  }
+  return std::nullopt;
+}
+
 }  // namespace bonewatch::rules

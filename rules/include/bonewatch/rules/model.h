@@ -125,6 +125,9 @@ struct RiskFactorFact {
 };
 
 enum class Gender { kUnknown, kFemale, kMale, kOther };
+// FHIR administrative-gender codes: "female", "male", "other", "unknown".
+std::string_view GenderCode(Gender g);
+std::optional<Gender> GenderFromCode(std::string_view code);
 
 struct PatientDemographics {
   std::optional<Date> birth_date;
