@@ -9,6 +9,7 @@
 
 #include "bonewatch/fhir/json.h"
 #include "config_fields.h"
+#include "ingest_server_access.h"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX
 
@@ -94,6 +95,19 @@ class Parser {
         errors_.push_back(where + " (" + std::string(o.key) + "): must be an absolute http(s) URL");
         continue;
       }
+      if (field->type == FieldType::kInt) {
+        const bool digits =
+            value->size() <= 9 && value->find_first_not_of("0123456789") == std::string::npos;
+        const int64_t n = digits ? std::stoll(*value) : -1;
+        if (!digits || n < field->min || n > field->max) {
+          errors_.push_back(where + " (" + std::string(o.key) + "): must be an integer from " +
+                            std::to_string(field->min) + " to " + std::to_string(field->max));
+          continue;
+        }
+        std::get<config_internal::IntRef>(field->target)(config_) = static_cast<int>(n);
+        continue;
+      }
+      // Paths from the environment are taken as given (relative to the working directory).
       std::get<config_internal::StringRef>(field->target)(config_) = *value;
     }
   }
@@ -153,6 +167,43 @@ class Parser {
       Error("ops.port", "must differ from notifications.port");
     }
     if (c.store.path.empty()) Error("store.path", "must not be empty");
+    if (c.notifications.enabled) CheckNotificationSecurity();
+  }
+
+  // The rest-hook endpoint accepts writes into the inbox: anything beyond loopback must be
+  // encrypted (or behind a TLS-terminating proxy, stated explicitly) and authenticated.
+  void CheckNotificationSecurity() {
+    const Config::Notifications& n = config_.notifications;
+    const bool tls = !n.tls_cert_file.empty() || !n.tls_key_file.empty();
+    if (n.tls_cert_file.empty() != n.tls_key_file.empty()) {
+      Error(n.tls_cert_file.empty() ? "notifications.tlsCertFile" : "notifications.tlsKeyFile",
+            "TLS needs both notifications.tlsCertFile and notifications.tlsKeyFile");
+    }
+    for (const auto& [key, file] : {std::pair{"notifications.tlsCertFile", &n.tls_cert_file},
+                                    std::pair{"notifications.tlsKeyFile", &n.tls_key_file}}) {
+      std::error_code ec;
+      if (!file->empty() && !std::filesystem::is_regular_file(*file, ec)) {
+        Error(key, "'" + *file + "' is not a readable file");
+      }
+    }
+    if (tls && n.allow_plain_http) {
+      Error("notifications.allowPlainHttp", "contradicts the TLS files: choose one");
+    }
+    if (IsLoopbackListenAddress(n.listen_address)) return;
+    if (!tls && !n.allow_plain_http) {
+      Error("notifications.listenAddress",
+            "'" + n.listen_address +
+                "' is reachable from other hosts: set notifications.tlsCertFile and "
+                "notifications.tlsKeyFile, or notifications.allowPlainHttp when a "
+                "TLS-terminating proxy is in front");
+    }
+    if (n.shared_secret.empty() && n.hmac_secret.empty() && n.bearer_token.empty() &&
+        n.allowed_clients.empty()) {
+      Error("notifications.listenAddress",
+            "'" + n.listen_address +
+                "' is reachable from other hosts: configure at least one check "
+                "(sharedSecretFile, hmacSecretFile, bearerTokenFile or allowedClients)");
+    }
   }
 
   StatusOr<std::shared_ptr<const Config>> Finish() {
@@ -231,6 +282,23 @@ class Parser {
           return Error(f.path, "must be a UTC offset \"+HH:MM\", \"-HH:MM\" or \"Z\" within 14:00");
         }
         std::get<config_internal::IntRef>(f.target)(config_) = minutes;
+        return;
+      }
+      case FieldType::kCidrList: {
+        std::vector<std::string> entries;
+        if (v.is_array()) {
+          for (const Json& e : v.elements()) {
+            if (!e.is_string()) break;
+            entries.push_back(e.AsString());
+          }
+        }
+        if (!v.is_array() || entries.size() != v.elements().size()) {
+          return Error(f.path, "must be an array of CIDR strings, e.g. [\"10.0.0.0/8\"]");
+        }
+        if (StatusOr<ClientAllowList> list = ClientAllowList::Parse(entries); !list.ok()) {
+          return Error(f.path, list.status().message());
+        }
+        std::get<config_internal::StringListRef>(f.target)(config_) = std::move(entries);
         return;
       }
       default:

@@ -40,7 +40,7 @@ struct Config {
         "system/Observation.rs system/MedicationStatement.rs system/MedicationRequest.rs "
         "system/Condition.rs system/Procedure.rs system/Patient.rs system/Flag.cru "
         "system/CarePlan.cru system/Provenance.c system/Device.cr system/Subscription.cruds";
-    std::string ca_file;
+    std::string ca_file;  // BONEWATCH_FHIR_CA_FILE
     std::string client_cert_file;
     std::string client_key_file;
     int connect_timeout_ms = 5000;
@@ -62,14 +62,26 @@ struct Config {
 
   struct Notifications {
     bool enabled = true;
-    std::string listen_address = "0.0.0.0";
-    int port = 8090;
+    // Loopback by default; any other address needs TLS (or allow_plain_http) and an
+    // authentication check (see CheckCombinations in config.cc).
+    std::string listen_address = "127.0.0.1";
+    int port = 8090;  // BONEWATCH_NOTIFY_PORT
     // The URL the FHIR server calls (Subscription.channel.endpoint), e.g.
     // "http://bonewatch.internal:8090/fhir/notify". BONEWATCH_NOTIFY_ENDPOINT
     std::string public_endpoint;
     std::string secret_header = "x-bonewatch-secret";
     std::string shared_secret;  // BONEWATCH_NOTIFY_SECRET (secret); "" = no header check
     std::string hmac_secret;    // BONEWATCH_NOTIFY_HMAC_SECRET (secret); x-signature check
+    // BONEWATCH_NOTIFY_BEARER_TOKEN (secret); "" = no Authorization check
+    std::string bearer_token;
+    // CIDRs ("10.0.0.0/8", "fd00::/8", or one address); empty = every address may connect.
+    std::vector<std::string> allowed_clients;
+    // PEM certificate chain and unencrypted PEM key: both set = HTTPS only (TLS 1.2+).
+    std::string tls_cert_file;  // BONEWATCH_NOTIFY_TLS_CERT_FILE
+    std::string tls_key_file;   // BONEWATCH_NOTIFY_TLS_KEY_FILE
+    // Plain HTTP on an address other than loopback is refused unless this is set (a TLS-
+    // terminating proxy or service mesh in front).
+    bool allow_plain_http = false;
     size_t max_body_bytes = 1024 * 1024;
   } notifications;
 
@@ -90,7 +102,7 @@ struct Config {
 
   struct Ops {
     std::string listen_address = "127.0.0.1";
-    int port = 9090;
+    int port = 9090;  // BONEWATCH_OPS_PORT
   } ops;
 
   struct Logging {

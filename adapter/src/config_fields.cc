@@ -9,6 +9,8 @@ namespace {
 #define BW_INT(member) IntRef([](Config& c) -> int& { return c.member; })
 #define BW_BOOL(member) BoolRef([](Config& c) -> bool& { return c.member; })
 #define BW_SIZE(member) SizeRef([](Config& c) -> size_t& { return c.member; })
+#define BW_LIST(member) \
+  StringListRef([](Config& c) -> std::vector<std::string>& { return c.member; })
 
 constexpr int64_t kMaxPort = 65535;
 
@@ -47,6 +49,11 @@ const std::vector<FieldSpec>& Fields() {
       {"notifications.secretHeader", T::kString, BW_STR(notifications.secret_header)},
       {"notifications.sharedSecretFile", T::kSecretFile, BW_STR(notifications.shared_secret)},
       {"notifications.hmacSecretFile", T::kSecretFile, BW_STR(notifications.hmac_secret)},
+      {"notifications.bearerTokenFile", T::kSecretFile, BW_STR(notifications.bearer_token)},
+      {"notifications.allowedClients", T::kCidrList, BW_LIST(notifications.allowed_clients)},
+      {"notifications.tlsCertFile", T::kPath, BW_STR(notifications.tls_cert_file)},
+      {"notifications.tlsKeyFile", T::kPath, BW_STR(notifications.tls_key_file)},
+      {"notifications.allowPlainHttp", T::kBool, BW_BOOL(notifications.allow_plain_http)},
       {"notifications.maxBodyBytes", T::kSize, BW_SIZE(notifications.max_body_bytes), 1,
        int64_t{256} * 1024 * 1024},
       {"subscriptions.enabled", T::kBool, BW_BOOL(subscriptions.enabled)},
@@ -71,6 +78,7 @@ const std::vector<FieldSpec>& Fields() {
 const std::vector<ConfigEnvOverride>& EnvOverrides() {
   static const std::vector<ConfigEnvOverride> kEnvOverrides = {
       {"BONEWATCH_FHIR_BASE_URL", "fhir.baseUrl", false},
+      {"BONEWATCH_FHIR_CA_FILE", "fhir.caFile", false},
       {"BONEWATCH_FHIR_BEARER_TOKEN", "fhir.bearerTokenFile", true},
       {"BONEWATCH_FHIR_BASIC_USERNAME", "fhir.basicUsername", false},
       {"BONEWATCH_FHIR_BASIC_PASSWORD", "fhir.basicPasswordFile", true},
@@ -79,7 +87,12 @@ const std::vector<ConfigEnvOverride>& EnvOverrides() {
       {"BONEWATCH_NOTIFY_ENDPOINT", "notifications.publicEndpoint", false},
       {"BONEWATCH_NOTIFY_SECRET", "notifications.sharedSecretFile", true},
       {"BONEWATCH_NOTIFY_HMAC_SECRET", "notifications.hmacSecretFile", true},
+      {"BONEWATCH_NOTIFY_BEARER_TOKEN", "notifications.bearerTokenFile", true},
+      {"BONEWATCH_NOTIFY_PORT", "notifications.port", false},
+      {"BONEWATCH_NOTIFY_TLS_CERT_FILE", "notifications.tlsCertFile", false},
+      {"BONEWATCH_NOTIFY_TLS_KEY_FILE", "notifications.tlsKeyFile", false},
       {"BONEWATCH_STORE_PATH", "store.path", false},
+      {"BONEWATCH_OPS_PORT", "ops.port", false},
   };
   return kEnvOverrides;
 }
@@ -88,6 +101,7 @@ const std::vector<ConfigEnvOverride>& EnvOverrides() {
 #undef BW_INT
 #undef BW_BOOL
 #undef BW_SIZE
+#undef BW_LIST
 
 }  // namespace config_internal
 

@@ -28,17 +28,19 @@ enum class FieldType {
   kInt,        // integer in [min, max]
   kSize,       // integer in [min, max], stored as size_t
   kUtcOffset,  // "Z", "+HH:MM" or "-HH:MM" within +-14:00, stored as minutes
+  kCidrList,   // a JSON array of CIDR strings ("10.0.0.0/8", "fd00::/8", "192.0.2.7")
 };
 
 using StringRef = std::string& (*)(Config&);
 using IntRef = int& (*)(Config&);
 using BoolRef = bool& (*)(Config&);
 using SizeRef = size_t& (*)(Config&);
+using StringListRef = std::vector<std::string>& (*)(Config&);
 
 struct FieldSpec {
   std::string_view path;  // dotted camelCase, e.g. "fhir.baseUrl"
   FieldType type;
-  std::variant<StringRef, IntRef, BoolRef, SizeRef> target;
+  std::variant<StringRef, IntRef, BoolRef, SizeRef, StringListRef> target;
   int64_t min = 0;
   int64_t max = 0;
   std::string_view choices = {};
@@ -47,7 +49,8 @@ struct FieldSpec {
 const std::vector<FieldSpec>& Fields();
 
 // BONEWATCH_* overrides: `key` is the file key whose value it replaces (for a
-// kSecretFile key the variable holds the secret itself, not a path).
+// kSecretFile key the variable holds the secret itself, not a path; for a kInt key
+// the variable is parsed and range-checked like the file value).
 const std::vector<ConfigEnvOverride>& EnvOverrides();
 
 }  // namespace bonewatch::adapter::config_internal

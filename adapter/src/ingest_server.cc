@@ -3,16 +3,20 @@
 #include <Poco/DigestEngine.h>
 #include <Poco/Exception.h>
 #include <Poco/HMACEngine.h>
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/SHA2Engine.h>
 #include <Poco/ThreadPool.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <atomic>
@@ -28,12 +32,15 @@
 #include "bonewatch/fhir/json.h"
 #include "bonewatch/fhir/reference.h"
 #include "ingest_decode.h"
+#include "ingest_server_access.h"
 
 namespace bonewatch::adapter {
 
 struct NotificationServer::Impl {
   Config::Notifications config;
   NotificationServerDeps deps;
+  StatusOr<ClientAllowList> allow_list = ClientAllowList();
+  bool tls = false;  // HTTPS: the SSL library was initialised and must be released
   std::unique_ptr<Poco::ThreadPool> pool;  // our own: no Poco default-pool singleton
   std::unique_ptr<Poco::Net::HTTPServer> server;
   int port = 0;
@@ -113,8 +120,9 @@ class NotifyHandler final : public Poco::Net::HTTPRequestHandler {
     impl_.deps.metrics->Increment(kReceived, {{"result", result}});
   }
 
-  static void Reject(HTTPServerResponse& response, const Rejection& r) {
+  void Reject(HTTPServerResponse& response, const Rejection& r) const {
     const std::string code = r.status == HTTPResponse::HTTP_UNAUTHORIZED ? "login"
+                             : r.status == HTTPResponse::HTTP_FORBIDDEN  ? "forbidden"
                              : r.status == HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE
                                  ? "too-costly"
                              : r.status == HTTPResponse::HTTP_BAD_REQUEST        ? "invalid"
@@ -131,6 +139,9 @@ class NotifyHandler final : public Poco::Net::HTTPRequestHandler {
             .Serialize();
     response.setStatus(r.status);
     if (r.status == HTTPResponse::HTTP_METHOD_NOT_ALLOWED) response.set("Allow", "POST, PUT");
+    if (r.status == HTTPResponse::HTTP_UNAUTHORIZED && !impl_.config.bearer_token.empty()) {
+      response.set("WWW-Authenticate", "Bearer");
+    }
     response.setKeepAlive(false);  // the unread rest of a rejected body must not be parsed
     response.setContentType("application/fhir+json");
     response.setContentLength(static_cast<std::streamsize>(body.size()));
@@ -140,6 +151,13 @@ class NotifyHandler final : public Poco::Net::HTTPRequestHandler {
   // Everything but the 200; nullopt when stored (or nothing to store).
   std::optional<Rejection> Handle(HTTPServerRequest& request) {
     const Config::Notifications& config = impl_.config;
+    // Before anything else: a denied address learns nothing about paths or methods.
+    if (!impl_.allow_list->Allows(request.clientAddress().host())) {
+      Count("forbidden");
+      impl_.deps.logger->Warn("notification.forbidden",
+                              {{"client", request.clientAddress().host().toString()}});
+      return Rejection{HTTPResponse::HTTP_FORBIDDEN, "forbidden", "address not allowed"};
+    }
     const std::string& method = request.getMethod();
     if (method != "POST" && method != "PUT") {
       Count("method_not_allowed");
@@ -158,6 +176,12 @@ class NotifyHandler final : public Poco::Net::HTTPRequestHandler {
         return Rejection{HTTPResponse::HTTP_UNAUTHORIZED, "unauthorized",
                          "wrong or missing secret"};
       }
+    }
+    if (!config.bearer_token.empty() &&
+        !BearerTokenMatches(request.get("Authorization", ""), config.bearer_token)) {
+      Count("unauthorized");
+      return Rejection{HTTPResponse::HTTP_UNAUTHORIZED, "unauthorized",
+                       "wrong or missing bearer token"};
     }
     if (request.hasContentLength() &&
         request.getContentLength64() > static_cast<Poco::Int64>(config.max_body_bytes)) {
@@ -280,6 +304,32 @@ class NotifyHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 
 }  // namespace
 
+StatusOr<Poco::Net::Context::Ptr> ServerTlsContext(const Config::Notifications& config) {
+  try {
+    Poco::Net::Context::Params params;
+    params.privateKeyFile = config.tls_key_file;
+    params.certificateFile = config.tls_cert_file;  // the chain: leaf first, then intermediates
+    params.verificationMode = Poco::Net::Context::VERIFY_NONE;  // no client certificates
+    params.loadDefaultCAs = false;
+    params.cipherList = "HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES";
+    Poco::Net::Context::Ptr context =
+        new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
+    context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
+                              Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+    // OpenSSL drops a key that does not match the certificate without an error; every
+    // handshake would then fail. Refuse at start instead.
+    if (SSL_CTX_check_private_key(context->sslContext()) != 1) {
+      return InvalidArgumentError("notifications.tlsKeyFile: '" + config.tls_key_file +
+                                  "' is not the key of the certificate in '" +
+                                  config.tls_cert_file + "'");
+    }
+    return context;
+  } catch (const Poco::Exception& e) {
+    return InvalidArgumentError("notifications.tlsCertFile/tlsKeyFile ('" + config.tls_cert_file +
+                                "', '" + config.tls_key_file + "'): " + e.displayText());
+  }
+}
+
 std::string HmacSha256Hex(const std::string& secret, const std::string& body) {
   Poco::HMACEngine<Sha256Engine> hmac(secret);
   hmac.update(body);
@@ -301,6 +351,7 @@ NotificationServer::NotificationServer(Config::Notifications config, Notificatio
     : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
   impl_->deps = std::move(deps);
+  impl_->allow_list = ClientAllowList::Parse(impl_->config.allowed_clients);
   impl_->deps.metrics->DescribeCounter(kReceived, "Rest-hook notifications received, by result.");
   impl_->deps.metrics->DescribeGauge(kInboxDepth, "Items waiting in the durable inbox.");
 }
@@ -311,11 +362,27 @@ Status NotificationServer::Start() {
   std::lock_guard<std::mutex> lock(impl_->lifecycle_mutex);
   if (impl_->server) return FailedPreconditionError("notification server already started");
   const std::string where = impl_->config.listen_address + ":" + std::to_string(impl_->config.port);
+  if (!impl_->allow_list.ok()) {
+    return InvalidArgumentError("notifications.allowedClients: " +
+                                impl_->allow_list.status().message());
+  }
+  Poco::Net::Context::Ptr tls_context;
+  if (!impl_->config.tls_cert_file.empty() || !impl_->config.tls_key_file.empty()) {
+    StatusOr<Poco::Net::Context::Ptr> context = ServerTlsContext(impl_->config);
+    if (!context.ok()) return context.status();
+    tls_context = *context;
+    Poco::Net::initializeSSL();
+    impl_->tls = true;
+  }
   try {
-    Poco::Net::ServerSocket socket(
-        Poco::Net::SocketAddress(impl_->config.listen_address,
-                                 static_cast<Poco::UInt16>(impl_->config.port)),
-        64);
+    const Poco::Net::SocketAddress address(impl_->config.listen_address,
+                                           static_cast<Poco::UInt16>(impl_->config.port));
+    Poco::Net::ServerSocket socket;  // a SecureServerSocket's impl when TLS is on
+    if (tls_context.isNull()) {
+      socket = Poco::Net::ServerSocket(address, 64);
+    } else {
+      socket = Poco::Net::SecureServerSocket(address, 64, tls_context);
+    }
     impl_->port = socket.address().port();
     auto* params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(impl_->deps.max_threads);
@@ -331,10 +398,14 @@ Status NotificationServer::Start() {
     impl_->server.reset();
     impl_->pool.reset();
     impl_->port = 0;
+    if (impl_->tls) Poco::Net::uninitializeSSL();
+    impl_->tls = false;
     return UnavailableError("notification server: cannot listen on " + where + ": " +
                             e.displayText());
   }
-  impl_->deps.logger->Info("notification_server.started", {{"port", std::to_string(impl_->port)}});
+  impl_->deps.logger->Info(
+      "notification_server.started",
+      {{"port", std::to_string(impl_->port)}, {"scheme", impl_->tls ? "https" : "http"}});
   return Status::Ok();
 }
 
@@ -357,6 +428,8 @@ void NotificationServer::Stop() {
   }
   impl_->server.reset();
   impl_->pool.reset();
+  if (impl_->tls) Poco::Net::uninitializeSSL();
+  impl_->tls = false;
   impl_->deps.logger->Info("notification_server.stopped");
 }
 

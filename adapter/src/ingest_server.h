@@ -4,17 +4,21 @@
 // then answers 2xx (architecture "Delivery is at least once").
 //
 // Routes: POST/PUT /fhir/notify and /fhir/notify/{type}/{id} (the latter sets InboxItem.hint).
+// Transport: HTTPS only (TLS 1.2+, no client certificates) when tls_cert_file/tls_key_file are
+// set, else plain HTTP (the config parser allows that on loopback or with allowPlainHttp).
 // Answers:
-//   401  shared-secret header missing/wrong (constant-time compare), or x-signature (hex
-//        HMAC-SHA256 of the body, optional "sha256=" prefix) missing/wrong. Every configured
-//        check must pass.
+//   403  the client address is outside allowed_clients (checked first, before anything else)
+//   401  shared-secret header missing/wrong (constant-time compare), `Authorization: Bearer`
+//        token missing/wrong (constant-time; the answer carries WWW-Authenticate: Bearer), or
+//        x-signature (hex HMAC-SHA256 of the body, optional "sha256=" prefix) missing/wrong.
+//        Every configured check must pass.
 //   413  body over max_body_bytes (Content-Length checked first, chunked bodies while reading)
 //   400  malformed JSON or a shape DecodeInboxItem rejects (OperationOutcome; nothing stored)
 //   404/405 other paths/methods
 //   503  the Store could not enqueue (the sender retries)
 //   500  any unexpected exception (never crashes the process)
 //   200  stored (or nothing to do: own writes, handshakes); then `wake` is called.
-// Metrics: bonewatch_notifications_received_total{result=stored|ignored|unauthorized|
+// Metrics: bonewatch_notifications_received_total{result=stored|ignored|forbidden|unauthorized|
 // too_large|malformed|not_found|method_not_allowed|store_error|error}, bonewatch_inbox_depth.
 // The stored headers_json keeps only content-type and the x-medplum-* headers (never secrets).
 //
@@ -22,6 +26,8 @@
 // Thread-safety: requests run on the server's own thread pool; Start/Stop from one thread.
 // Stop() stops accepting, waits (bounded) for in-flight requests, and is idempotent.
 #pragma once
+
+#include <Poco/Net/Context.h>
 
 #include <functional>
 #include <memory>
@@ -57,7 +63,8 @@ class NotificationServer {
   NotificationServer& operator=(const NotificationServer&) = delete;
 
   // Binds listen_address:port (0 = ephemeral) and starts serving. kUnavailable when the
-  // address cannot be bound; kFailedPrecondition when already started.
+  // address cannot be bound; kInvalidArgument when the TLS files cannot be loaded or the
+  // allow-list is invalid (configuration errors); kFailedPrecondition when already started.
   Status Start();
   void Stop();
   // The bound port; 0 before Start().
@@ -68,6 +75,11 @@ class NotificationServer {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// The server-side TLS context of the endpoint: certificate chain and key (PEM) from the files,
+// TLS 1.2 and later, strong ciphers only, no client certificates. kInvalidArgument naming the
+// files when they cannot be loaded (missing, unreadable, not PEM, key does not match).
+StatusOr<Poco::Net::Context::Ptr> ServerTlsContext(const Config::Notifications& config);
 
 // Lower-case hex HMAC-SHA256 of `body` keyed by `secret` (what Medplum sends in x-signature).
 std::string HmacSha256Hex(const std::string& secret, const std::string& body);

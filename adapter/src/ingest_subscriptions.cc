@@ -33,10 +33,14 @@ std::vector<fhir::Json> SubscriptionManager::Desired() const {
                                .Set("type", "rest-hook")
                                .Set("endpoint", notifications_.public_endpoint)
                                .Set("payload", "application/fhir+json");
+      fhir::Json headers = fhir::Json::Array();
       if (!notifications_.shared_secret.empty()) {
-        channel.Set("header", fhir::Json::Array().Push(notifications_.secret_header + ": " +
-                                                       notifications_.shared_secret));
+        headers.Push(notifications_.secret_header + ": " + notifications_.shared_secret);
       }
+      if (!notifications_.bearer_token.empty()) {
+        headers.Push("Authorization: Bearer " + notifications_.bearer_token);
+      }
+      if (!headers.elements().empty()) channel.Set("header", std::move(headers));
       const std::string key = type + "-" + std::to_string(i + 1);
       fhir::Json tags =
           fhir::Json::Array()

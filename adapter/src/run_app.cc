@@ -207,9 +207,16 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
     notifications = std::make_unique<NotificationServer>(c.notifications, deps);
     if (Status started_ok = notifications->Start(); !started_ok.ok()) {
       log.Error("daemon.notifications_failed", {{"error", started_ok.message()}});
+      // Unloadable TLS files are a configuration error: no restart loop (exit 78).
+      if (started_ok.code() == StatusCode::kInvalidArgument) {
+        std::cerr << "bonewatch run: " << c.source_path << ": " << started_ok.message() << "\n";
+        return kExitConfig;
+      }
       return kExitSoftware;
     }
-    log.Info("notifications.listening", {{"port", std::to_string(notifications->port())}});
+    log.Info("notifications.listening",
+             {{"port", std::to_string(notifications->port())},
+              {"tls", c.notifications.tls_cert_file.empty() ? "off" : "on"}});
   }
 
   reachability.Start();

@@ -218,11 +218,26 @@ TEST(Config, MissingFileNamesIt) {
 
 TEST(Config, ShippedExampleLoads) {
   const std::string path = std::string(BONEWATCH_SOURCE_DIR) + "/deploy/bonewatch.example.json";
+  // Secrets and the TLS files come from where the deployment mounts them; here from the
+  // environment and a temp dir.
+  TempDir dir;
+  const std::string cert = dir.Write("tls.crt", "cert");
+  const std::string key = dir.Write("tls.key", "key");
   auto c = LoadConfig(path, {{"BONEWATCH_SMART_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----"},
-                             {"BONEWATCH_NOTIFY_SECRET", "s"}});
+                             {"BONEWATCH_NOTIFY_SECRET", "s"},
+                             {"BONEWATCH_NOTIFY_TLS_CERT_FILE", cert},
+                             {"BONEWATCH_NOTIFY_TLS_KEY_FILE", key}});
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ((*c)->fhir.auth, "smart-backend");
   EXPECT_EQ((*c)->utc_offset_minutes, 60);
+  EXPECT_EQ((*c)->notifications.listen_address, "0.0.0.0");
+  EXPECT_TRUE((*c)->notifications.public_endpoint.starts_with("https://"));
+  // Without the TLS files the example does not start.
+  auto missing = LoadConfig(path, {{"BONEWATCH_SMART_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----"},
+                                   {"BONEWATCH_NOTIFY_SECRET", "s"}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("notifications.tlsCertFile: '/run/secrets/bonewatch-tls/tls.crt'"));
 }
 
 std::string ReadDocs() {
