@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "config.h"
 #include "evaluate_command.h"
+#include "healthcheck_command.h"
 #include "ruleset_file.h"
 #include "run_command.h"
 
@@ -33,6 +34,8 @@ constexpr std::string_view kUsage =
     "                 load every in-scope patient from the server (progress on stderr)\n"
     "  dead-letters list|replay --config FILE [ID...|--all]\n"
     "                 inspect inputs that could not be processed; put them back in the inbox\n"
+    "  healthcheck --config FILE [--path /healthz]\n"
+    "                 exit 0 when the running daemon's ops port answers 200 (containers)\n"
     "  version        print the version\n"
     "  help           print this help\n";
 
@@ -121,6 +124,7 @@ int RunCli(int argc, char** argv) {
   if (command == "run") return RunCommand(rest);
   if (command == "backfill") return BackfillCommand(rest);
   if (command == "dead-letters") return DeadLettersCommand(rest);
+  if (command == "healthcheck") return HealthcheckCommand(rest);
   if (command == "version" || command == "--version") {
     std::cout << "bonewatch " << BONEWATCH_VERSION << "\n";
     return 0;
