@@ -10,7 +10,10 @@ DEBIAN_PACKAGES=(
   libpoco-dev rapidjson-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   openssl
+  python3-yaml systemd
 )
+# python3-yaml: tests/deploy reads deploy/kubernetes/*.yaml with /usr/bin/python3 and PyYAML.
+# systemd: tests/deploy runs `systemd-analyze verify` on deploy/systemd/bonewatch.service.
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
