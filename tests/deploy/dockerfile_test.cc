@@ -116,7 +116,7 @@ TEST_F(DockerfileTest, BothStagesAreDebian12) {
   EXPECT_THAT(Find(build(), "RUN").back(), HasSubstr("-DCMAKE_BUILD_TYPE=Release"));
 }
 
-TEST_F(DockerfileTest, RuntimeInstallsTheLibrariesTheBinaryLinksAndNoMore) {
+TEST_F(DockerfileTest, RuntimeInstallsEveryLibraryTheBinaryLinksAndNoDevPackages) {
   const std::set<std::string> runtime_packages = AptPackages(runtime());
   EXPECT_EQ(runtime_packages.count("ca-certificates"), 1u);
   for (const std::string& p : runtime_packages) {
