@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "bonewatch/fhir/datetime.h"
+#include "ops_metric_names.h"
 
 namespace bonewatch::adapter {
 namespace {
@@ -46,6 +47,7 @@ Pipeline::Pipeline(PipelineDeps deps)
   m.DescribeGauge(kInboxDepth, "Inbox items waiting.");
   m.DescribeGauge(kDeadLetters, "Dead letters kept.");
   m.DescribeCounter(kDeadLettered, "Items turned into dead letters, by reason.");
+  m.DescribeGauge(metric::kDirtyPatients, "Patients waiting for evaluation and write-back.");
 }
 
 void Pipeline::UpdateGauges() {
@@ -57,6 +59,9 @@ void Pipeline::UpdateGauges() {
   }
   if (auto letters = deps_.store.DeadLetterDepth(); letters.ok()) {
     deps_.metrics.SetGauge(kDeadLetters, {}, static_cast<double>(*letters));
+  }
+  if (auto dirty = deps_.store.DirtyCount(); dirty.ok()) {
+    deps_.metrics.SetGauge(metric::kDirtyPatients, {}, static_cast<double>(*dirty));
   }
 }
 
@@ -172,8 +177,8 @@ Status Pipeline::ProcessResource(const Json& resource, const InboxItem& item, bo
   source.medications = result.medications;
   source.risk_factors = result.risk_factors;
   source.demographics = result.demographics;
+  // A change marks the patient dirty in the same store transaction (store.h).
   ASSIGN_OR_RETURN(UpsertOutcome outcome, deps_.store.UpsertSource(source));
-  if (Changed(outcome)) RETURN_IF_ERROR(deps_.store.MarkDirty(source.patient_id));
   deps_.logger.Debug("pipeline.stored",
                      {{"resource", source.resource_type + "/" + source.resource_id},
                       {"patient", source.patient_id},
@@ -185,11 +190,12 @@ Status Pipeline::ProcessResource(const Json& resource, const InboxItem& item, bo
 }
 
 Status Pipeline::Retract(const std::string& type, const std::string& id) {
+  // A retraction that found facts marks the patient dirty itself (store.h).
   ASSIGN_OR_RETURN(RetractOutcome outcome, deps_.store.RetractSource(type, id));
   if (!outcome.found) return Status::Ok();
   deps_.logger.Info("pipeline.retracted",
                     {{"resource", type + "/" + id}, {"patient", outcome.patient_id}});
-  return deps_.store.MarkDirty(outcome.patient_id);
+  return Status::Ok();
 }
 
 Status Pipeline::EnsureHistory(const std::string& patient_id, const InboxItem& item) {

@@ -19,17 +19,20 @@
 // caller backs off; after Config::max_inbox_attempts the item is dead-lettered.
 // Returns the number of items acknowledged (dead-lettered ones included).
 //
-// EvaluateDirty(max_patients) evaluates patients marked dirty (TakeDirty):
+// EvaluateDirty(max_patients) evaluates the oldest dirty marks (PeekDirty):
 // LoadRecord -> rules::Evaluate(today in Config::utc_offset_minutes) ->
-// Writer::Write -> SetNextEvaluation. A patient whose write fails is marked
-// dirty again (retried on a later pass) and the first error is returned after
-// the others were done. Returns the number of patients evaluated.
+// Writer::Write -> SetNextEvaluation -> ClearDirty(the mark as read). The mark
+// stays until then, so a crash anywhere before leaves the patient dirty for
+// the next process, and a mark renewed during the write (newer data) is kept.
+// A patient whose write fails keeps the mark, moved behind the others
+// (DeferDirty), and the first error is returned after the others were done.
+// Returns the number of patients evaluated and written.
 //
 // Metrics (names as in ops_metric_names.h): bonewatch_resources_total{type,result},
 // bonewatch_facts (gauge), bonewatch_evaluations_total,
 // bonewatch_active_findings{rule} (gauge, from the evaluations this process
 // ran), bonewatch_dead_letters and bonewatch_inbox_depth (gauges),
-// bonewatch_dead_lettered_total{reason}.
+// bonewatch_dead_lettered_total{reason}, bonewatch_dirty_patients (gauge).
 //
 // Never throws. Ownership: the deps are references the caller keeps alive.
 // Thread-safety: ProcessInbox and EvaluateDirty may run on different threads;

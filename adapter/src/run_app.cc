@@ -142,9 +142,10 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
   ops_options.readiness.push_back({"fhir", [&reachability] { return reachability.Check(); }});
 
   WorkerSteps steps;
-  // Start-up reconciliation: every known patient is evaluated once. A crash
-  // between storing a fact and writing its result (or after a dirty mark was
-  // taken) leaves nothing behind this way; unchanged results write nothing.
+  // Start-up reconciliation: every known patient is evaluated once, because the
+  // rules, mappings or binary may have changed since the last run (crash
+  // recovery does not need it: dirty marks stay until written, store.h).
+  // Unchanged results write nothing.
   steps.at_start = [&s, &log] {
     auto ids = s.store->PatientIds();
     if (!ids.ok()) return ids.status();

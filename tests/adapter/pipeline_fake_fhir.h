@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -57,6 +58,9 @@ class FakeFhir final : public fhir::HttpTransport {
   int fail_status = 503;
   int transaction_status = 0;
   int non_atomic_fail_entry = -1;
+  // Called with every request before it is answered (e.g. to let other work
+  // happen "while the request is in flight").
+  std::function<void(const fhir::HttpRequest&)> on_request;
 
   size_t Count(const std::string& method) const {
     size_t n = 0;
@@ -92,6 +96,7 @@ class FakeFhir final : public fhir::HttpTransport {
   StatusOr<fhir::HttpResponse> Send(const fhir::HttpRequest& request,
                                     fhir::SendFailure* /*failure*/) override {
     requests.push_back(request);
+    if (on_request) on_request(request);
     fhir::HttpResponse response;
     response.headers.Set("Content-Type", "application/fhir+json");
     if (fail_next > 0) {

@@ -1,7 +1,9 @@
 #include "pipeline.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <sstream>
 
 #include "bonewatch/mappings/default_dir.h"
@@ -95,6 +97,13 @@ class PipelineTest : public ::testing::Test {
   std::string FlagStatus(const std::string& value) const {
     const Json* flag = fake_.FindByIdentifier("Flag", kFlagSystem, value);
     return flag ? flag->GetString("status").value_or("") : "<none>";
+  }
+  std::vector<std::string> DirtyIds() {
+    std::vector<std::string> ids;
+    auto marks = store_->PeekDirty(100);
+    EXPECT_TRUE(marks.ok()) << marks.status().ToString();
+    for (const DirtyMark& mark : marks.value_or({})) ids.push_back(mark.patient_id);
+    return ids;
   }
   double Resources(const char* type, const char* result) const {
     return metrics_.Value("bonewatch_resources_total", {{"type", type}, {"result", result}});
@@ -243,22 +252,86 @@ TEST_F(PipelineTest, FailedWriteLeavesThePatientDirtyForALaterPass) {
   ASSERT_TRUE(pipeline().ProcessInbox(10).ok());
   fake_.fail_next = 100;
   EXPECT_FALSE(pipeline().EvaluateDirty(10).ok());
+  EXPECT_EQ(DirtyIds(), std::vector<std::string>{"p1"});
+  EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "<none>");
   fake_.fail_next = 0;
   auto evaluated = pipeline().EvaluateDirty(10);
   ASSERT_TRUE(evaluated.ok());
   EXPECT_EQ(*evaluated, 1u);
   EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "active");
+  EXPECT_TRUE(DirtyIds().empty());
+}
+
+TEST_F(PipelineTest, AFailingPatientIsRetriedBehindTheOthers) {
+  ASSERT_TRUE(store_->MarkDirty("p1").ok());
+  ASSERT_TRUE(store_->MarkDirty("p2").ok());
+  fake_.fail_next = 0;
+  // p1 and p2 have no data: nothing to write, both succeed and are cleared.
+  ASSERT_EQ(*pipeline().EvaluateDirty(10), 2u);
+  EnqueueResource(AiStatement());
+  ASSERT_TRUE(pipeline().ProcessInbox(10).ok());
+  ASSERT_TRUE(store_->MarkDirty("p2").ok());
+  fake_.fail_next = 100;
+  EXPECT_FALSE(pipeline().EvaluateDirty(1).ok());                 // p1 fails ...
+  EXPECT_EQ(DirtyIds(), (std::vector<std::string>{"p2", "p1"}));  // ... and waits behind p2
+}
+
+TEST_F(PipelineTest, DataArrivingDuringTheWriteKeepsThePatientDirty) {
+  EnqueueResource(AiStatement());
+  EnqueueResource(TScore(-2.7));
+  ASSERT_TRUE(pipeline().ProcessInbox(10).ok());
+  int marked = 0;
+  fake_.on_request = [&](const fhir::HttpRequest& request) {
+    // The ingest thread stores newer data while the transaction is in flight.
+    if (request.method == "POST" && request.url == FakeFhir::kBase && marked++ == 0) {
+      ASSERT_TRUE(store_->MarkDirty("p1").ok());
+    }
+  };
+  ASSERT_EQ(*pipeline().EvaluateDirty(10), 1u);
+  EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "active");
+  EXPECT_EQ(DirtyIds(), std::vector<std::string>{"p1"});  // the newer mark survived
+  ASSERT_EQ(*pipeline().EvaluateDirty(10), 1u);
+  EXPECT_TRUE(DirtyIds().empty());
+}
+
+// A crash between reading the dirty marks and writing: the next process finds
+// the patient still dirty and writes it (no start-up re-evaluation involved).
+TEST_F(PipelineTest, ACrashAfterReadingTheMarksAndBeforeTheWriteLosesNothing) {
+  const std::string path =
+      ::testing::TempDir() + "/pipeline-crash-" + std::to_string(::getpid()) + ".db";
+  std::remove(path.c_str());
+  {
+    store_ = std::move(*OpenSqliteStore(path));
+    EnqueueResource(AiStatement());
+    EnqueueResource(TScore(-2.7));
+    ASSERT_TRUE(pipeline().ProcessInbox(10).ok());
+    ASSERT_EQ(DirtyIds(), std::vector<std::string>{"p1"});  // what EvaluateDirty reads first
+    pipeline_.reset();  // the process dies before Evaluate/Write
+    store_.reset();
+  }
+  EXPECT_EQ(fake_.CountType("Flag"), 0u);
+  store_ = std::move(*OpenSqliteStore(path));
+  ASSERT_EQ(DirtyIds(), std::vector<std::string>{"p1"});
+  auto evaluated = pipeline().EvaluateDirty(10);
+  ASSERT_TRUE(evaluated.ok()) << evaluated.status().ToString();
+  EXPECT_EQ(*evaluated, 1u);
+  EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "active");
+  EXPECT_TRUE(DirtyIds().empty());
+  pipeline_.reset();
+  store_.reset();
+  std::remove(path.c_str());
+  for (const char* suffix : {"-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
 
 TEST_F(PipelineTest, SchedulerMarksDuePatientsDirty) {
   Scheduler scheduler({config_, *store_, metrics_, logger_, clock_});
   ASSERT_TRUE(store_->SetNextEvaluation("p1", rules::Date::Parse("2026-03-05")).ok());
   EXPECT_EQ(*scheduler.RunOnce(*rules::Date::Parse("2026-03-04")), 0u);
-  EXPECT_TRUE(store_->TakeDirty(10)->empty());
+  EXPECT_TRUE(DirtyIds().empty());
   clock_.Set(At("2026-03-05"));
   EXPECT_EQ(scheduler.Today(), *rules::Date::Parse("2026-03-05"));
   EXPECT_EQ(*scheduler.RunOnce(), 1u);
-  EXPECT_EQ(*store_->TakeDirty(10), std::vector<std::string>{"p1"});
+  EXPECT_EQ(DirtyIds(), std::vector<std::string>{"p1"});
 }
 
 TEST(PipelineToday, UsesTheConfiguredOffset) {
