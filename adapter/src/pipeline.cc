@@ -40,7 +40,10 @@ rules::Date TodayAt(std::chrono::system_clock::time_point now, int utc_offset_mi
 Pipeline::Pipeline(PipelineDeps deps)
     : deps_(std::move(deps)),
       writer_(WriterDeps{deps_.config, deps_.store, deps_.client, deps_.metrics, deps_.logger,
-                         deps_.clock}) {
+                         deps_.clock}),
+      events_(deps_.store) {
+  decode_.own_tag_system = OwnTagSystem(deps_.config.canonical_base);
+  decode_.events = &events_;
   Metrics& m = deps_.metrics;
   m.DescribeCounter(kResourcesTotal, "Resources through the Mapper, by type and result.");
   m.DescribeGauge(kFactsGauge, "Facts currently in the store.");
@@ -107,7 +110,7 @@ StatusOr<size_t> Pipeline::ProcessInbox(size_t max_items) {
 }
 
 Status Pipeline::ProcessItem(const InboxItem& item) {
-  StatusOr<std::vector<WorkUnit>> units = DecodeInboxItem(item);
+  StatusOr<std::vector<WorkUnit>> units = DecodeInboxItem(item, decode_);
   if (!units.ok()) {
     return DeadLetter(item, item.hint, "malformed", units.status().message(), item.body);
   }
@@ -139,6 +142,12 @@ Status Pipeline::ProcessUnit(const WorkUnit& unit, const InboxItem& item) {
 }
 
 Status Pipeline::ProcessResource(const Json& resource, const InboxItem& item, bool with_history) {
+  if (IsOwnWrite(resource, decode_.own_tag_system)) {  // read by id, or in a patient's history
+    const std::string what = resource.GetString("resourceType").value_or("") + "/" +
+                             resource.GetString("id").value_or("");
+    deps_.logger.Debug("pipeline.own_write", {{"resource", what}});
+    return Status::Ok();
+  }
   const mappings::MapResult result = deps_.mapper.Map(resource);
   const std::string type = resource.GetString("resourceType").value_or(result.resource_type);
   const std::string id = resource.GetString("id").value_or(result.source.id);

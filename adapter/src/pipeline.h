@@ -2,7 +2,13 @@
 // (architecture "Data flow"; daemon issue "Pipeline").
 //
 // ProcessInbox(max_items) takes the oldest inbox items (Store::PeekInbox),
-// decodes each into WorkUnits (DecodeInboxItem) and runs them:
+// decodes each into WorkUnits (DecodeInboxItem) and runs them. Decoding drops
+// BoneWatch's own writes by their meta.tag {Config::canonical_base}/CodeSystem/tag
+// (OwnTagSystem), as ProcessResource does for fetched and history resources, so
+// our Flags/CarePlans never become input whatever the base. R4B/backport
+// notification event numbers are kept per Subscription in Store cursors
+// (StoreEventNumberTracker): a gap, also across restarts, runs poll_now.
+// The units:
 //  - kResource: Mapper::Map; kMapped -> Store::UpsertSource (older versions
 //    and duplicates change nothing); kRetracted -> RetractSource; kIgnored ->
 //    RetractSource (a new version that no longer maps withdraws the facts of
@@ -55,6 +61,7 @@
 #include "bonewatch/rules/ruleset.h"
 #include "clock.h"
 #include "config.h"
+#include "ingest_decode.h"
 #include "logger.h"
 #include "metrics.h"
 #include "store.h"
@@ -112,6 +119,8 @@ class Pipeline {
 
   PipelineDeps deps_;
   Writer writer_;
+  StoreEventNumberTracker events_;  // used by ProcessInbox only
+  DecodeOptions decode_;
   std::mutex findings_mutex_;
   std::map<std::string, std::set<std::string>> active_rules_;  // GUARDED_BY(findings_mutex_)
   std::map<std::string, int> active_count_;                    // GUARDED_BY(findings_mutex_)

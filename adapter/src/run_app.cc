@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "bonewatch/fhir/json.h"
+#include "ingest_decode.h"
 #include "ingest_history.h"
 #include "ingest_poller.h"
 #include "ingest_server.h"
@@ -204,7 +205,7 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
     deps.logger = &log;
     deps.clock = &s.system_clock;
     deps.wake = [&signal] { signal.Wake(); };
-    deps.own_tag_system = c.canonical_base + "/CodeSystem/tag";
+    deps.own_tag_system = OwnTagSystem(c.canonical_base);
     notifications = std::make_unique<NotificationServer>(c.notifications, deps);
     if (Status started_ok = notifications->Start(); !started_ok.ok()) {
       log.Error("daemon.notifications_failed", {{"error", started_ok.message()}});

@@ -135,9 +135,13 @@ class FakeFhir final : public fhir::HttpTransport {
 
   std::string Store(const std::string& type, const std::string& id, fhir::Json resource) {
     const std::string version = "v-" + std::to_string(++version_counter_);
-    resource.Set("meta", fhir::Json::Object()
-                             .Set("versionId", version)
-                             .Set("lastUpdated", "2026-01-01T00:00:00.000Z"));
+    // Like real servers: meta.tag (and the rest of meta) is kept, versionId and
+    // lastUpdated are the server's.
+    fhir::Json meta = resource.Find("meta") != nullptr && resource.Find("meta")->is_object()
+                          ? *resource.Find("meta")
+                          : fhir::Json::Object();
+    meta.Set("versionId", version).Set("lastUpdated", "2026-01-01T00:00:00.000Z");
+    resource.Set("meta", std::move(meta));
     resources[type + "/" + id] = std::move(resource);
     return version;
   }

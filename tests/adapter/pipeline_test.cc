@@ -334,6 +334,91 @@ TEST_F(PipelineTest, SchedulerMarksDuePatientsDirty) {
   EXPECT_EQ(DirtyIds(), std::vector<std::string>{"p1"});
 }
 
+// An R4B notification: event `n` of Subscription/s1, full resource `resource`.
+std::string R4bNotification(int n, const Json& resource) {
+  const std::string number = std::to_string(n);
+  Json bundle = *Json::Parse(R"({"resourceType":"Bundle","type":"subscription-notification",
+    "entry":[{"resource":{"resourceType":"SubscriptionStatus","status":"active",
+      "type":"event-notification","eventsSinceSubscriptionStart":")" +
+                             number + R"(","notificationEvent":[{"eventNumber":")" + number +
+                             R"("}],"subscription":{"reference":"Subscription/s1"}}}]})");
+  Json entry = Json::Object();
+  entry.Set("fullUrl", Json("http://ehr/fhir/Observation/" + *resource.GetString("id")));
+  entry.Set("resource", resource);
+  bundle.Find("entry")->Push(std::move(entry));
+  return bundle.Serialize();
+}
+
+TEST_F(PipelineTest, AnEventNumberGapRunsThePollerAlsoAfterARestart) {
+  const std::string path =
+      ::testing::TempDir() + "/pipeline-events-" + std::to_string(::getpid()) + ".db";
+  std::remove(path.c_str());
+  store_ = std::move(*OpenSqliteStore(path));
+  Enqueue(R4bNotification(1, TScore(-2.7, "1")));
+  Enqueue(R4bNotification(2, TScore(-2.7, "2", "2026-01-05T11:00:00.000Z")));
+  RunAll();
+  EXPECT_EQ(polls_, 0);
+  EXPECT_EQ(store_->GetCursor("events:Subscription/s1")->value_or(""), "2");
+  pipeline_.reset();  // restart: the numbers are in the store
+  store_.reset();
+  store_ = std::move(*OpenSqliteStore(path));
+  // 3 never arrived (lost while we were down): the poller must look for it.
+  Enqueue(R4bNotification(4, TScore(-2.7, "4", "2026-01-05T12:00:00.000Z")));
+  RunAll();
+  EXPECT_EQ(polls_, 1);
+  Enqueue(R4bNotification(5, TScore(-2.7, "5", "2026-01-05T13:00:00.000Z")));
+  RunAll();
+  EXPECT_EQ(polls_, 1);
+  EXPECT_EQ(store_->GetCursor("events:Subscription/s1")->value_or(""), "5");
+  EXPECT_EQ(Resources("Observation", "mapped"), 4);
+  pipeline_.reset();
+  store_.reset();
+  std::remove(path.c_str());
+  for (const char* suffix : {"-wal", "-shm"}) std::remove((path + suffix).c_str());
+}
+
+Json Tagged(Json resource, const std::string& tag_system) {
+  Json meta = resource.Find("meta") != nullptr ? *resource.Find("meta") : Json::Object();
+  meta.Set("tag",
+           Json::Array().Push(
+               Json::Object().Set("system", Json(tag_system)).Set("code", Json("bonewatch"))));
+  resource.Set("meta", std::move(meta));
+  return resource;
+}
+
+TEST_F(PipelineTest, OwnWritesUnderAConfiguredCanonicalBaseAreNeverInput) {
+  config_.canonical_base = "https://bw.hospital.example/fhir/";  // trailing '/' as typed
+  const std::string own_tag = "https://bw.hospital.example/fhir/CodeSystem/tag";
+  // Tagged as ours: in a poll page / rest-hook body, read by id, in a history.
+  EnqueueResource(Tagged(AiStatement(), own_tag));
+  fake_.Put("Observation", "t1", Tagged(TScore(-2.7), own_tag));
+  Enqueue("", "Observation/t1");
+  history_ = [&](const std::string&) -> StatusOr<std::vector<Json>> {
+    return std::vector<Json>{Tagged(TScore(-2.7), own_tag)};
+  };
+  RunAll();
+  EXPECT_EQ(*store_->FactCount(), 0u);
+  EXPECT_TRUE(DirtyIds().empty());
+  EXPECT_EQ(fake_.CountType("Flag"), 0u);
+  // The default base's tag is not ours under this configuration: that one is input.
+  EnqueueResource(Tagged(AiStatement(), "http://bonewatch.example/fhir/CodeSystem/tag"));
+  RunAll();
+  EXPECT_GT(*store_->FactCount(), 0u);
+  const std::string flags = "https://bw.hospital.example/fhir/identifier/flag";
+  const Json* missing = fake_.FindByIdentifier("Flag", flags, "p1.baseline-dxa-missing.2026-01-10");
+  ASSERT_NE(missing, nullptr);  // the T-score in the history was ours: no DXA
+  EXPECT_EQ(fake_.FindByIdentifier("Flag", flags, "p1.osteoporosis.2026-01-10"), nullptr);
+  const Json* tag = missing->At({"meta", "tag"});
+  ASSERT_NE(tag, nullptr);
+  EXPECT_EQ((*tag)[0].GetString("system"), own_tag);  // what we write is what we recognise
+}
+
+TEST(PipelineOwnTag, FollowsTheCanonicalBaseLikeTheWriter) {
+  EXPECT_EQ(OwnTagSystem("http://bonewatch.example/fhir"),
+            "http://bonewatch.example/fhir/CodeSystem/tag");
+  EXPECT_EQ(OwnTagSystem("https://x.example/bw//"), "https://x.example/bw/CodeSystem/tag");
+}
+
 TEST(PipelineToday, UsesTheConfiguredOffset) {
   const auto late_evening_utc = At("2026-03-01") + std::chrono::hours(11);  // 23:00Z
   EXPECT_EQ(TodayAt(late_evening_utc, 0), *rules::Date::Parse("2026-03-01"));
