@@ -127,5 +127,32 @@ TEST_F(RetractionE2eTest, EnteredInErrorDeleteAndCourseEndReachTheServer) {
   EXPECT_EQ(daemon.Stop(SIGTERM), 0);
 }
 
+// The same retraction by a real delete notification from the server's Subscription.
+TEST_F(RetractionE2eTest, ADeleteDeliveredByTheSubscriptionRetracts) {
+  LoadCohort();
+  DaemonConfig config = Config(/*subscriptions=*/true);
+  config.poll_interval_seconds = 3600;  // only the start-up poll
+  DaemonProcess daemon(config);
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  ASSERT_TRUE(
+      WaitFor([&] { return Search("Subscription?status=active").size() >= 2; }, seconds(20)))
+      << daemon.Log();
+  ASSERT_TRUE(WaitFor([&] { return ActiveFlagRules("p1").count("baseline-dxa-missing") == 1; },
+                      seconds(60)))
+      << daemon.Log();
+  WaitConverged(daemon);
+  ASSERT_EQ(server().Raw("DELETE", "/fhir/MedicationStatement/p1-ai").status, 200);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return AllFlags("p1", "entered-in-error") && CarePlanStatus("p1") == "entered-in-error";
+      },
+      seconds(30)))
+      << ::testing::PrintToString(FlagStatuses("p1")) << " " << CarePlanStatus("p1") << "\n"
+      << daemon.Log();
+  EXPECT_GE(daemon.Metric("bonewatch_notifications_received_total", "result=\"stored\""), 1);
+  EXPECT_EQ(ActiveFlagRules("p2").count("osteoporosis"), 1u);
+  EXPECT_EQ(daemon.Stop(SIGTERM), 0);
+}
+
 }  // namespace
 }  // namespace bonewatch::testing
