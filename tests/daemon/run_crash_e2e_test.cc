@@ -118,6 +118,10 @@ class CrashE2eTest : public DaemonE2eTest {
     std::cout << "[crash-e2e] " << suite << ": kill points " << kills << ", restarts " << restarts
               << ", duplicates " << duplicates_found << ", resources compared " << compared
               << std::endl;
+    RecordProperty("kill_points", kills);  // also in --gtest_output=xml/json
+    RecordProperty("restarts", restarts);
+    RecordProperty("duplicates", duplicates_found);
+    RecordProperty("resources_compared", static_cast<int>(compared));
     EXPECT_EQ(kills, static_cast<int>(points.size()));
   }
 };
