@@ -274,6 +274,11 @@ class Decoder {
 
 }  // namespace
 
+std::string OwnTagSystem(std::string_view canonical_base) {
+  while (!canonical_base.empty() && canonical_base.back() == '/') canonical_base.remove_suffix(1);
+  return std::string(canonical_base) + "/CodeSystem/tag";
+}
+
 bool IsOwnWrite(const fhir::Json& resource, const std::string& tag_system) {
   const fhir::Json* tags = resource.At({"meta", "tag"});
   if (tags == nullptr) return false;

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bonewatch/fhir/status.h"
@@ -72,6 +73,10 @@ struct DecodeOptions {
 
 StatusOr<std::vector<WorkUnit>> DecodeInboxItem(const InboxItem& item,
                                                 const DecodeOptions& options);
+
+// The meta.tag system of BoneWatch's own writes for a configured canonical base:
+// "{base}/CodeSystem/tag", trailing '/' of the base ignored (as the Writer builds it).
+std::string OwnTagSystem(std::string_view canonical_base);
 
 // True if `resource` carries meta.tag {tag_system}|bonewatch.
 bool IsOwnWrite(const fhir::Json& resource, const std::string& tag_system);

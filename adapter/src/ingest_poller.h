@@ -8,6 +8,10 @@
 // (architecture: "the watermark is stored only after the page has been processed"). The overlap
 // re-reads a little: duplicates are harmless (the Store ignores equal versions).
 //
+// Our own writes need no filter here: the poller searches the ingest types only, and the
+// pipeline decodes every page with the configured own tag ({canonicalBase}/CodeSystem/tag,
+// Pipeline/OwnTagSystem), which drops resources BoneWatch wrote.
+//
 // Deletes cannot be seen by searching (fhir-servers.md); they arrive through notifications.
 // The code filter is fixed by the criteria given at construction: when the mappings gain codes,
 // older resources with those codes are found by a backfill, not by the poller.

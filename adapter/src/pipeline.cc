@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "bonewatch/fhir/datetime.h"
+#include "ops_metric_names.h"
 
 namespace bonewatch::adapter {
 namespace {
@@ -39,13 +40,17 @@ rules::Date TodayAt(std::chrono::system_clock::time_point now, int utc_offset_mi
 Pipeline::Pipeline(PipelineDeps deps)
     : deps_(std::move(deps)),
       writer_(WriterDeps{deps_.config, deps_.store, deps_.client, deps_.metrics, deps_.logger,
-                         deps_.clock}) {
+                         deps_.clock}),
+      events_(deps_.store) {
+  decode_.own_tag_system = OwnTagSystem(deps_.config.canonical_base);
+  decode_.events = &events_;
   Metrics& m = deps_.metrics;
   m.DescribeCounter(kResourcesTotal, "Resources through the Mapper, by type and result.");
   m.DescribeGauge(kFactsGauge, "Facts currently in the store.");
   m.DescribeGauge(kInboxDepth, "Inbox items waiting.");
   m.DescribeGauge(kDeadLetters, "Dead letters kept.");
   m.DescribeCounter(kDeadLettered, "Items turned into dead letters, by reason.");
+  m.DescribeGauge(metric::kDirtyPatients, "Patients waiting for evaluation and write-back.");
 }
 
 void Pipeline::UpdateGauges() {
@@ -57,6 +62,9 @@ void Pipeline::UpdateGauges() {
   }
   if (auto letters = deps_.store.DeadLetterDepth(); letters.ok()) {
     deps_.metrics.SetGauge(kDeadLetters, {}, static_cast<double>(*letters));
+  }
+  if (auto dirty = deps_.store.DirtyCount(); dirty.ok()) {
+    deps_.metrics.SetGauge(metric::kDirtyPatients, {}, static_cast<double>(*dirty));
   }
 }
 
@@ -102,7 +110,7 @@ StatusOr<size_t> Pipeline::ProcessInbox(size_t max_items) {
 }
 
 Status Pipeline::ProcessItem(const InboxItem& item) {
-  StatusOr<std::vector<WorkUnit>> units = DecodeInboxItem(item);
+  StatusOr<std::vector<WorkUnit>> units = DecodeInboxItem(item, decode_);
   if (!units.ok()) {
     return DeadLetter(item, item.hint, "malformed", units.status().message(), item.body);
   }
@@ -134,6 +142,12 @@ Status Pipeline::ProcessUnit(const WorkUnit& unit, const InboxItem& item) {
 }
 
 Status Pipeline::ProcessResource(const Json& resource, const InboxItem& item, bool with_history) {
+  if (IsOwnWrite(resource, decode_.own_tag_system)) {  // read by id, or in a patient's history
+    const std::string what = resource.GetString("resourceType").value_or("") + "/" +
+                             resource.GetString("id").value_or("");
+    deps_.logger.Debug("pipeline.own_write", {{"resource", what}});
+    return Status::Ok();
+  }
   const mappings::MapResult result = deps_.mapper.Map(resource);
   const std::string type = resource.GetString("resourceType").value_or(result.resource_type);
   const std::string id = resource.GetString("id").value_or(result.source.id);
@@ -172,8 +186,8 @@ Status Pipeline::ProcessResource(const Json& resource, const InboxItem& item, bo
   source.medications = result.medications;
   source.risk_factors = result.risk_factors;
   source.demographics = result.demographics;
+  // A change marks the patient dirty in the same store transaction (store.h).
   ASSIGN_OR_RETURN(UpsertOutcome outcome, deps_.store.UpsertSource(source));
-  if (Changed(outcome)) RETURN_IF_ERROR(deps_.store.MarkDirty(source.patient_id));
   deps_.logger.Debug("pipeline.stored",
                      {{"resource", source.resource_type + "/" + source.resource_id},
                       {"patient", source.patient_id},
@@ -185,11 +199,12 @@ Status Pipeline::ProcessResource(const Json& resource, const InboxItem& item, bo
 }
 
 Status Pipeline::Retract(const std::string& type, const std::string& id) {
+  // A retraction that found facts marks the patient dirty itself (store.h).
   ASSIGN_OR_RETURN(RetractOutcome outcome, deps_.store.RetractSource(type, id));
   if (!outcome.found) return Status::Ok();
   deps_.logger.Info("pipeline.retracted",
                     {{"resource", type + "/" + id}, {"patient", outcome.patient_id}});
-  return deps_.store.MarkDirty(outcome.patient_id);
+  return Status::Ok();
 }
 
 Status Pipeline::EnsureHistory(const std::string& patient_id, const InboxItem& item) {

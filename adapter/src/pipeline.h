@@ -2,7 +2,13 @@
 // (architecture "Data flow"; daemon issue "Pipeline").
 //
 // ProcessInbox(max_items) takes the oldest inbox items (Store::PeekInbox),
-// decodes each into WorkUnits (DecodeInboxItem) and runs them:
+// decodes each into WorkUnits (DecodeInboxItem) and runs them. Decoding drops
+// BoneWatch's own writes by their meta.tag {Config::canonical_base}/CodeSystem/tag
+// (OwnTagSystem), as ProcessResource does for fetched and history resources, so
+// our Flags/CarePlans never become input whatever the base. R4B/backport
+// notification event numbers are kept per Subscription in Store cursors
+// (StoreEventNumberTracker): a gap, also across restarts, runs poll_now.
+// The units:
 //  - kResource: Mapper::Map; kMapped -> Store::UpsertSource (older versions
 //    and duplicates change nothing); kRetracted -> RetractSource; kIgnored ->
 //    RetractSource (a new version that no longer maps withdraws the facts of
@@ -19,17 +25,20 @@
 // caller backs off; after Config::max_inbox_attempts the item is dead-lettered.
 // Returns the number of items acknowledged (dead-lettered ones included).
 //
-// EvaluateDirty(max_patients) evaluates patients marked dirty (TakeDirty):
+// EvaluateDirty(max_patients) evaluates the oldest dirty marks (PeekDirty):
 // LoadRecord -> rules::Evaluate(today in Config::utc_offset_minutes) ->
-// Writer::Write -> SetNextEvaluation. A patient whose write fails is marked
-// dirty again (retried on a later pass) and the first error is returned after
-// the others were done. Returns the number of patients evaluated.
+// Writer::Write -> SetNextEvaluation -> ClearDirty(the mark as read). The mark
+// stays until then, so a crash anywhere before leaves the patient dirty for
+// the next process, and a mark renewed during the write (newer data) is kept.
+// A patient whose write fails keeps the mark, moved behind the others
+// (DeferDirty), and the first error is returned after the others were done.
+// Returns the number of patients evaluated and written.
 //
 // Metrics (names as in ops_metric_names.h): bonewatch_resources_total{type,result},
 // bonewatch_facts (gauge), bonewatch_evaluations_total,
 // bonewatch_active_findings{rule} (gauge, from the evaluations this process
 // ran), bonewatch_dead_letters and bonewatch_inbox_depth (gauges),
-// bonewatch_dead_lettered_total{reason}.
+// bonewatch_dead_lettered_total{reason}, bonewatch_dirty_patients (gauge).
 //
 // Never throws. Ownership: the deps are references the caller keeps alive.
 // Thread-safety: ProcessInbox and EvaluateDirty may run on different threads;
@@ -52,6 +61,7 @@
 #include "bonewatch/rules/ruleset.h"
 #include "clock.h"
 #include "config.h"
+#include "ingest_decode.h"
 #include "logger.h"
 #include "metrics.h"
 #include "store.h"
@@ -109,6 +119,8 @@ class Pipeline {
 
   PipelineDeps deps_;
   Writer writer_;
+  StoreEventNumberTracker events_;  // used by ProcessInbox only
+  DecodeOptions decode_;
   std::mutex findings_mutex_;
   std::map<std::string, std::set<std::string>> active_rules_;  // GUARDED_BY(findings_mutex_)
   std::map<std::string, int> active_count_;                    // GUARDED_BY(findings_mutex_)

@@ -13,22 +13,24 @@ constexpr char kActiveFindings[] = "bonewatch_active_findings";
 }  // namespace
 
 StatusOr<size_t> Pipeline::EvaluateDirty(size_t max_patients) {
-  ASSIGN_OR_RETURN(std::vector<std::string> patients, deps_.store.TakeDirty(max_patients));
+  ASSIGN_OR_RETURN(std::vector<DirtyMark> marks, deps_.store.PeekDirty(max_patients));
   const rules::Date today = TodayAt(deps_.clock.Now(), deps_.config.utc_offset_minutes);
   size_t evaluated = 0;
   Status first_error;
-  for (const std::string& patient_id : patients) {
-    Status status = EvaluateOne(patient_id, today);
+  for (const DirtyMark& mark : marks) {
+    Status status = EvaluateOne(mark.patient_id, today);
+    // Written: the mark goes, unless newer data marked the patient meanwhile.
+    if (status.ok()) status = deps_.store.ClearDirty(mark);
     if (status.ok()) {
       ++evaluated;
       continue;
     }
     deps_.logger.Warn("pipeline.evaluate_failed",
-                      {{"patient", patient_id}, {"error", status.message()}});
-    // Retried on a later pass.
-    if (Status again = deps_.store.MarkDirty(patient_id); !again.ok()) {
-      deps_.logger.Error("pipeline.mark_dirty_failed",
-                         {{"patient", patient_id}, {"error", again.message()}});
+                      {{"patient", mark.patient_id}, {"error", status.message()}});
+    // The mark stays (retried on a later pass, or after a restart), behind the others.
+    if (Status defer = deps_.store.DeferDirty(mark.patient_id); !defer.ok()) {
+      deps_.logger.Error("pipeline.defer_dirty_failed",
+                         {{"patient", mark.patient_id}, {"error", defer.message()}});
     }
     if (first_error.ok()) first_error = status;
   }

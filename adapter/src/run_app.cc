@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "bonewatch/fhir/json.h"
+#include "ingest_decode.h"
 #include "ingest_history.h"
 #include "ingest_poller.h"
 #include "ingest_server.h"
@@ -142,9 +143,10 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
   ops_options.readiness.push_back({"fhir", [&reachability] { return reachability.Check(); }});
 
   WorkerSteps steps;
-  // Start-up reconciliation: every known patient is evaluated once. A crash
-  // between storing a fact and writing its result (or after a dirty mark was
-  // taken) leaves nothing behind this way; unchanged results write nothing.
+  // Start-up reconciliation: every known patient is evaluated once, because the
+  // rules, mappings or binary may have changed since the last run (crash
+  // recovery does not need it: dirty marks stay until written, store.h).
+  // Unchanged results write nothing.
   steps.at_start = [&s, &log] {
     auto ids = s.store->PatientIds();
     if (!ids.ok()) return ids.status();
@@ -203,7 +205,7 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
     deps.logger = &log;
     deps.clock = &s.system_clock;
     deps.wake = [&signal] { signal.Wake(); };
-    deps.own_tag_system = c.canonical_base + "/CodeSystem/tag";
+    deps.own_tag_system = OwnTagSystem(c.canonical_base);
     notifications = std::make_unique<NotificationServer>(c.notifications, deps);
     if (Status started_ok = notifications->Start(); !started_ok.ok()) {
       log.Error("daemon.notifications_failed", {{"error", started_ok.message()}});

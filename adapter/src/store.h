@@ -6,6 +6,12 @@
 //  - patients: demographics, whether their history was fetched, whether an
 //    AI source of theirs was retracted, the dirty mark and the next
 //    re-evaluation date;
+//  - dirty marks: patients whose stored record changed (or whose re-evaluation
+//    is due) and whose write-back has not succeeded since. A mark carries a
+//    generation, renewed by every MarkDirty; it is removed only by ClearDirty
+//    with that generation, after the write-back succeeded. So a crash between
+//    reading the marks and writing leaves them, and a mark made meanwhile
+//    (newer data arrived during the write) survives the clear;
 //  - what was last written: per written resource identifier, the server id,
 //    versionId, content hash and status;
 //  - the durable inbox of notifications/poll results not yet processed;
@@ -16,6 +22,10 @@
 // then by version id as a tie-break) replaces all facts of that source; an
 // equal version (same version id, or same last_updated and same content) or
 // an older one changes nothing. RetractSource removes a source's facts.
+// A change (kInserted, kReplaced, or a retraction that found facts) marks the
+// patient dirty in the same transaction, so that no crash can store the
+// change without the mark (a re-delivery would then be kUnchanged and never
+// mark it).
 //
 // Errors are values: every method returns Status/StatusOr; an I/O failure is
 // kUnavailable or kInternal with the operation named. The Store never throws.
@@ -75,6 +85,13 @@ struct WrittenResource {
   bool human_edited = false;  // a person changed it: leave it alone (spec §4)
 };
 
+// A dirty mark as read by PeekDirty.
+struct DirtyMark {
+  std::string patient_id;
+  int64_t generation = 0;  // increases with every MarkDirty of any patient
+  bool operator==(const DirtyMark&) const = default;
+};
+
 struct InboxItem {
   int64_t id = 0;            // assigned by Enqueue
   std::string received_at;   // FHIR instant
@@ -116,9 +133,20 @@ class Store {
   virtual StatusOr<bool> HistoryFetched(const std::string& patient_id) = 0;
   virtual Status SetHistoryFetched(const std::string& patient_id) = 0;
 
-  // Dirty patients wait for evaluation; TakeDirty returns and clears up to `limit`.
+  // Dirty patients wait for evaluation and write-back (see the file comment).
+  // MarkDirty gives the mark a new generation; a patient already dirty keeps
+  // its place in the queue.
   virtual Status MarkDirty(const std::string& patient_id) = 0;
-  virtual StatusOr<std::vector<std::string>> TakeDirty(size_t limit) = 0;
+  // Up to `limit` marks, oldest first, without removing them.
+  virtual StatusOr<std::vector<DirtyMark>> PeekDirty(size_t limit) = 0;
+  // Removes the mark if its generation is still `mark.generation` (no newer
+  // MarkDirty since it was read); otherwise leaves it. Ok either way.
+  virtual Status ClearDirty(const DirtyMark& mark) = 0;
+  // Moves the patient's mark to the back of the queue, its generation
+  // unchanged (after a failed write-back, so that failing patients do not
+  // hold up the others). Ok when the patient is not dirty.
+  virtual Status DeferDirty(const std::string& patient_id) = 0;
+  virtual StatusOr<uint64_t> DirtyCount() = 0;
   // Re-evaluation schedule (Evaluation::next_evaluation); nullopt clears it.
   virtual Status SetNextEvaluation(const std::string& patient_id,
                                    std::optional<rules::Date> date) = 0;

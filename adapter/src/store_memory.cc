@@ -5,6 +5,8 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "store.h"
 #include "store_codec.h"
@@ -45,7 +47,7 @@ class MemoryStore final : public Store {
       if (!order.ok()) return order.status().WithContext(Where("UpsertSource", source));
     }
     sources_[key] = StoredSource{source, payload, false};
-    if (!source.patient_id.empty()) patients_[source.patient_id];
+    if (!source.patient_id.empty()) MarkDirtyLocked(source.patient_id);
     return outcome;
   }
 
@@ -69,6 +71,7 @@ class MemoryStore final : public Store {
     stored.facts.risk_factors.clear();
     stored.facts.demographics.reset();
     stored.payload = EncodeSourcePayload(stored.facts);
+    if (!out.patient_id.empty()) MarkDirtyLocked(out.patient_id);
     return out;
   }
 
@@ -120,18 +123,35 @@ class MemoryStore final : public Store {
 
   Status MarkDirty(const std::string& patient_id) override {
     std::lock_guard lock(mu_);
-    if (std::find(dirty_.begin(), dirty_.end(), patient_id) == dirty_.end()) {
-      dirty_.push_back(patient_id);
-    }
-    patients_[patient_id];
+    MarkDirtyLocked(patient_id);
     return Status::Ok();
   }
-  StatusOr<std::vector<std::string>> TakeDirty(size_t limit) override {
+  StatusOr<std::vector<DirtyMark>> PeekDirty(size_t limit) override {
     std::lock_guard lock(mu_);
-    const size_t n = std::min(limit, dirty_.size());
-    std::vector<std::string> taken(dirty_.begin(), dirty_.begin() + static_cast<std::ptrdiff_t>(n));
-    dirty_.erase(dirty_.begin(), dirty_.begin() + static_cast<std::ptrdiff_t>(n));
-    return taken;
+    std::vector<DirtyMark> marks;
+    for (auto it = dirty_order_.begin(); it != dirty_order_.end() && marks.size() < limit; ++it) {
+      marks.push_back(DirtyMark{*it, dirty_.at(*it)});
+    }
+    return marks;
+  }
+  Status ClearDirty(const DirtyMark& mark) override {
+    std::lock_guard lock(mu_);
+    auto it = dirty_.find(mark.patient_id);
+    if (it == dirty_.end() || it->second != mark.generation) return Status::Ok();
+    dirty_.erase(it);
+    std::erase(dirty_order_, mark.patient_id);
+    return Status::Ok();
+  }
+  Status DeferDirty(const std::string& patient_id) override {
+    std::lock_guard lock(mu_);
+    if (dirty_.count(patient_id) == 0) return Status::Ok();
+    std::erase(dirty_order_, patient_id);
+    dirty_order_.push_back(patient_id);
+    return Status::Ok();
+  }
+  StatusOr<uint64_t> DirtyCount() override {
+    std::lock_guard lock(mu_);
+    return static_cast<uint64_t>(dirty_.size());
   }
   Status SetNextEvaluation(const std::string& patient_id,
                            std::optional<rules::Date> date) override {
@@ -250,6 +270,14 @@ class MemoryStore final : public Store {
   }
 
  private:
+  // REQUIRES: mu_ held.
+  void MarkDirtyLocked(const std::string& patient_id) {
+    patients_[patient_id];
+    auto [it, inserted] = dirty_.try_emplace(patient_id, 0);
+    it->second = ++last_dirty_generation_;
+    if (inserted) dirty_order_.push_back(patient_id);
+  }
+
   static std::string Where(std::string_view op, const SourceFacts& s) {
     return "memory " + std::string(op) + " " + s.resource_type + "/" + s.resource_id;
   }
@@ -258,7 +286,9 @@ class MemoryStore final : public Store {
   // All below GUARDED_BY(mu_).
   std::map<std::pair<std::string, std::string>, StoredSource> sources_;
   std::map<std::string, PatientState> patients_;
-  std::vector<std::string> dirty_;  // in the order marked
+  std::map<std::string, int64_t> dirty_;  // patient -> generation of the newest mark
+  std::vector<std::string> dirty_order_;  // the queue: first marked (or deferred) first
+  int64_t last_dirty_generation_ = 0;
   std::map<std::string, WrittenResource> written_;
   std::map<int64_t, InboxItem> inbox_;
   int64_t last_inbox_id_ = 0;

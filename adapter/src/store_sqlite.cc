@@ -21,11 +21,11 @@ namespace {
 
 std::string Ref(const std::string& type, const std::string& id) { return type + "/" + id; }
 
+}  // namespace
+
 void EnsurePatient(Session& s, const std::string& patient_id) {
   s << "INSERT OR IGNORE INTO patients (patient_id) VALUES (?)", bind(patient_id), now;
 }
-
-}  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<Session> session, std::string path)
     : session_(std::move(session)), path_(std::move(path)) {}
@@ -70,7 +70,10 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   std::unique_ptr<Session> session;
   try {
     Poco::Data::SQLite::Connector::registerConnector();  // idempotent
-    session = std::make_unique<Session>("SQLite", path);
+    // Poco retries a failed open for the whole login timeout (60 s by default);
+    // a local file either opens at once or never.
+    constexpr std::size_t kOpenTimeoutSeconds = 3;
+    session = std::make_unique<Session>("SQLite", path, kOpenTimeoutSeconds);
     int busy_timeout = 0;
     std::string journal_mode;
     *session << "PRAGMA busy_timeout = 5000", into(busy_timeout), now;
@@ -123,7 +126,10 @@ StatusOr<UpsertOutcome> SqliteStore::UpsertSource(const SourceFacts& source) {
             bind(source.resource_type), bind(source.resource_id), bind(source.patient_id),
             bind(source.version_id), bind(source.last_updated), bind(fact_count), bind(payload),
             now;
-        if (!source.patient_id.empty()) EnsurePatient(s, source.patient_id);
+        if (!source.patient_id.empty()) {
+          EnsurePatient(s, source.patient_id);
+          MarkDirtyInTransaction(s, source.patient_id);
+        }
         return outcome;
       });
 }
@@ -156,6 +162,10 @@ StatusOr<RetractOutcome> SqliteStore::RetractSource(const std::string& resource_
           EnsurePatient(s, out.patient_id);
           s << "UPDATE patients SET ai_medication_retracted = 1 WHERE patient_id = ?",
               bind(out.patient_id), now;
+        }
+        if (!out.patient_id.empty()) {
+          EnsurePatient(s, out.patient_id);
+          MarkDirtyInTransaction(s, out.patient_id);
         }
         return out;
       });
@@ -228,28 +238,6 @@ Status SqliteStore::SetHistoryFetched(const std::string& patient_id) {
     s << "UPDATE patients SET history_fetched = 1 WHERE patient_id = ?", bind(patient_id), now;
     return Status::Ok();
   });
-}
-
-Status SqliteStore::MarkDirty(const std::string& patient_id) {
-  return Run("MarkDirty Patient/" + patient_id, true, [&](Session& s) {
-    EnsurePatient(s, patient_id);
-    s << "INSERT OR IGNORE INTO dirty (patient_id) VALUES (?)", bind(patient_id), now;
-    return Status::Ok();
-  });
-}
-
-StatusOr<std::vector<std::string>> SqliteStore::TakeDirty(size_t limit) {
-  const auto sql_limit = static_cast<Poco::Int64>(
-      std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<Poco::Int64>::max())));
-  return RunFor<std::vector<std::string>>(
-      "TakeDirty", true, [&](Session& s) -> StatusOr<std::vector<std::string>> {
-        std::vector<std::string> ids;
-        s << "SELECT patient_id FROM dirty ORDER BY seq LIMIT ?", bind(sql_limit), into(ids), now;
-        for (const std::string& id : ids) {
-          s << "DELETE FROM dirty WHERE patient_id = ?", bind(id), now;
-        }
-        return ids;
-      });
 }
 
 Status SqliteStore::SetNextEvaluation(const std::string& patient_id,

@@ -14,6 +14,8 @@
 //   the lock briefly does not fail a call; past it the error is kUnavailable
 //   "sqlite <Op> <what>: database is locked".
 // - Facts: one row per source with a JSON blob (store_codec.h).
+// - Dirty marks: store_sqlite_dirty.cc; inbox, dead letters, cursors:
+//   store_sqlite_queues.cc.
 // - Schema and migrations: store_sqlite_schema.h.
 // Poco exceptions are caught in Run() and become Status values naming the
 // operation; nothing throws out of the Store.
@@ -43,7 +45,10 @@ class SqliteStore final : public Store {
   StatusOr<bool> HistoryFetched(const std::string& patient_id) override;
   Status SetHistoryFetched(const std::string& patient_id) override;
   Status MarkDirty(const std::string& patient_id) override;
-  StatusOr<std::vector<std::string>> TakeDirty(size_t limit) override;
+  StatusOr<std::vector<DirtyMark>> PeekDirty(size_t limit) override;
+  Status ClearDirty(const DirtyMark& mark) override;
+  Status DeferDirty(const std::string& patient_id) override;
+  StatusOr<uint64_t> DirtyCount() override;
   Status SetNextEvaluation(const std::string& patient_id, std::optional<rules::Date> date) override;
   StatusOr<std::vector<std::string>> DueForEvaluation(rules::Date today) override;
 
@@ -85,5 +90,12 @@ class SqliteStore final : public Store {
   std::unique_ptr<Poco::Data::Session> session_;  // GUARDED_BY(mu_)
   const std::string path_;
 };
+
+// Statement helpers shared by the store_sqlite*.cc files. REQUIRES: the
+// caller holds the store's mutex (inside Run); they throw Poco exceptions,
+// which Run converts.
+void EnsurePatient(Poco::Data::Session& s, const std::string& patient_id);
+// Marks the patient dirty with a new generation (store_sqlite_dirty.cc).
+void MarkDirtyInTransaction(Poco::Data::Session& s, const std::string& patient_id);
 
 }  // namespace bonewatch::adapter

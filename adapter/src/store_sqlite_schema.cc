@@ -46,6 +46,18 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
            " reason_code TEXT NOT NULL, reason TEXT NOT NULL, payload BLOB)",
            "CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
        }},
+      {2,
+       {
+           // Dirty marks stay until their write-back succeeded (store.h): each mark
+           // carries the generation of the newest MarkDirty; ClearDirty removes it
+           // only at that generation. Marks of version 1 get generation 0.
+           "ALTER TABLE dirty ADD COLUMN generation INTEGER NOT NULL DEFAULT 0",
+           // One row: the last generation handed out (never reused, even when the
+           // dirty table is empty).
+           "CREATE TABLE dirty_generation (id INTEGER PRIMARY KEY CHECK (id = 1),"
+           " last INTEGER NOT NULL)",
+           "INSERT INTO dirty_generation (id, last) VALUES (1, 0)",
+       }},
   };
   return kMigrations;
 }

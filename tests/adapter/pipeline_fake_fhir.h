@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -57,6 +58,9 @@ class FakeFhir final : public fhir::HttpTransport {
   int fail_status = 503;
   int transaction_status = 0;
   int non_atomic_fail_entry = -1;
+  // Called with every request before it is answered (e.g. to let other work
+  // happen "while the request is in flight").
+  std::function<void(const fhir::HttpRequest&)> on_request;
 
   size_t Count(const std::string& method) const {
     size_t n = 0;
@@ -92,6 +96,7 @@ class FakeFhir final : public fhir::HttpTransport {
   StatusOr<fhir::HttpResponse> Send(const fhir::HttpRequest& request,
                                     fhir::SendFailure* /*failure*/) override {
     requests.push_back(request);
+    if (on_request) on_request(request);
     fhir::HttpResponse response;
     response.headers.Set("Content-Type", "application/fhir+json");
     if (fail_next > 0) {
@@ -130,9 +135,13 @@ class FakeFhir final : public fhir::HttpTransport {
 
   std::string Store(const std::string& type, const std::string& id, fhir::Json resource) {
     const std::string version = "v-" + std::to_string(++version_counter_);
-    resource.Set("meta", fhir::Json::Object()
-                             .Set("versionId", version)
-                             .Set("lastUpdated", "2026-01-01T00:00:00.000Z"));
+    // Like real servers: meta.tag (and the rest of meta) is kept, versionId and
+    // lastUpdated are the server's.
+    fhir::Json meta = resource.Find("meta") != nullptr && resource.Find("meta")->is_object()
+                          ? *resource.Find("meta")
+                          : fhir::Json::Object();
+    meta.Set("versionId", version).Set("lastUpdated", "2026-01-01T00:00:00.000Z");
+    resource.Set("meta", std::move(meta));
     resources[type + "/" + id] = std::move(resource);
     return version;
   }

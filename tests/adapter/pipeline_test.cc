@@ -1,7 +1,9 @@
 #include "pipeline.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <sstream>
 
 #include "bonewatch/mappings/default_dir.h"
@@ -95,6 +97,13 @@ class PipelineTest : public ::testing::Test {
   std::string FlagStatus(const std::string& value) const {
     const Json* flag = fake_.FindByIdentifier("Flag", kFlagSystem, value);
     return flag ? flag->GetString("status").value_or("") : "<none>";
+  }
+  std::vector<std::string> DirtyIds() {
+    std::vector<std::string> ids;
+    auto marks = store_->PeekDirty(100);
+    EXPECT_TRUE(marks.ok()) << marks.status().ToString();
+    for (const DirtyMark& mark : marks.value_or({})) ids.push_back(mark.patient_id);
+    return ids;
   }
   double Resources(const char* type, const char* result) const {
     return metrics_.Value("bonewatch_resources_total", {{"type", type}, {"result", result}});
@@ -243,22 +252,171 @@ TEST_F(PipelineTest, FailedWriteLeavesThePatientDirtyForALaterPass) {
   ASSERT_TRUE(pipeline().ProcessInbox(10).ok());
   fake_.fail_next = 100;
   EXPECT_FALSE(pipeline().EvaluateDirty(10).ok());
+  EXPECT_EQ(DirtyIds(), std::vector<std::string>{"p1"});
+  EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "<none>");
   fake_.fail_next = 0;
   auto evaluated = pipeline().EvaluateDirty(10);
   ASSERT_TRUE(evaluated.ok());
   EXPECT_EQ(*evaluated, 1u);
   EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "active");
+  EXPECT_TRUE(DirtyIds().empty());
+}
+
+TEST_F(PipelineTest, AFailingPatientIsRetriedBehindTheOthers) {
+  ASSERT_TRUE(store_->MarkDirty("p1").ok());
+  ASSERT_TRUE(store_->MarkDirty("p2").ok());
+  fake_.fail_next = 0;
+  // p1 and p2 have no data: nothing to write, both succeed and are cleared.
+  ASSERT_EQ(*pipeline().EvaluateDirty(10), 2u);
+  EnqueueResource(AiStatement());
+  ASSERT_TRUE(pipeline().ProcessInbox(10).ok());
+  ASSERT_TRUE(store_->MarkDirty("p2").ok());
+  fake_.fail_next = 100;
+  EXPECT_FALSE(pipeline().EvaluateDirty(1).ok());                 // p1 fails ...
+  EXPECT_EQ(DirtyIds(), (std::vector<std::string>{"p2", "p1"}));  // ... and waits behind p2
+}
+
+TEST_F(PipelineTest, DataArrivingDuringTheWriteKeepsThePatientDirty) {
+  EnqueueResource(AiStatement());
+  EnqueueResource(TScore(-2.7));
+  ASSERT_TRUE(pipeline().ProcessInbox(10).ok());
+  int marked = 0;
+  fake_.on_request = [&](const fhir::HttpRequest& request) {
+    // The ingest thread stores newer data while the transaction is in flight.
+    if (request.method == "POST" && request.url == FakeFhir::kBase && marked++ == 0) {
+      ASSERT_TRUE(store_->MarkDirty("p1").ok());
+    }
+  };
+  ASSERT_EQ(*pipeline().EvaluateDirty(10), 1u);
+  EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "active");
+  EXPECT_EQ(DirtyIds(), std::vector<std::string>{"p1"});  // the newer mark survived
+  ASSERT_EQ(*pipeline().EvaluateDirty(10), 1u);
+  EXPECT_TRUE(DirtyIds().empty());
+}
+
+// A crash between reading the dirty marks and writing: the next process finds
+// the patient still dirty and writes it (no start-up re-evaluation involved).
+TEST_F(PipelineTest, ACrashAfterReadingTheMarksAndBeforeTheWriteLosesNothing) {
+  const std::string path =
+      ::testing::TempDir() + "/pipeline-crash-" + std::to_string(::getpid()) + ".db";
+  std::remove(path.c_str());
+  {
+    store_ = std::move(*OpenSqliteStore(path));
+    EnqueueResource(AiStatement());
+    EnqueueResource(TScore(-2.7));
+    ASSERT_TRUE(pipeline().ProcessInbox(10).ok());
+    ASSERT_EQ(DirtyIds(), std::vector<std::string>{"p1"});  // what EvaluateDirty reads first
+    pipeline_.reset();  // the process dies before Evaluate/Write
+    store_.reset();
+  }
+  EXPECT_EQ(fake_.CountType("Flag"), 0u);
+  store_ = std::move(*OpenSqliteStore(path));
+  ASSERT_EQ(DirtyIds(), std::vector<std::string>{"p1"});
+  auto evaluated = pipeline().EvaluateDirty(10);
+  ASSERT_TRUE(evaluated.ok()) << evaluated.status().ToString();
+  EXPECT_EQ(*evaluated, 1u);
+  EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "active");
+  EXPECT_TRUE(DirtyIds().empty());
+  pipeline_.reset();
+  store_.reset();
+  std::remove(path.c_str());
+  for (const char* suffix : {"-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
 
 TEST_F(PipelineTest, SchedulerMarksDuePatientsDirty) {
   Scheduler scheduler({config_, *store_, metrics_, logger_, clock_});
   ASSERT_TRUE(store_->SetNextEvaluation("p1", rules::Date::Parse("2026-03-05")).ok());
   EXPECT_EQ(*scheduler.RunOnce(*rules::Date::Parse("2026-03-04")), 0u);
-  EXPECT_TRUE(store_->TakeDirty(10)->empty());
+  EXPECT_TRUE(DirtyIds().empty());
   clock_.Set(At("2026-03-05"));
   EXPECT_EQ(scheduler.Today(), *rules::Date::Parse("2026-03-05"));
   EXPECT_EQ(*scheduler.RunOnce(), 1u);
-  EXPECT_EQ(*store_->TakeDirty(10), std::vector<std::string>{"p1"});
+  EXPECT_EQ(DirtyIds(), std::vector<std::string>{"p1"});
+}
+
+// An R4B notification: event `n` of Subscription/s1, full resource `resource`.
+std::string R4bNotification(int n, const Json& resource) {
+  const std::string number = std::to_string(n);
+  Json bundle = *Json::Parse(R"({"resourceType":"Bundle","type":"subscription-notification",
+    "entry":[{"resource":{"resourceType":"SubscriptionStatus","status":"active",
+      "type":"event-notification","eventsSinceSubscriptionStart":")" +
+                             number + R"(","notificationEvent":[{"eventNumber":")" + number +
+                             R"("}],"subscription":{"reference":"Subscription/s1"}}}]})");
+  Json entry = Json::Object();
+  entry.Set("fullUrl", Json("http://ehr/fhir/Observation/" + *resource.GetString("id")));
+  entry.Set("resource", resource);
+  bundle.Find("entry")->Push(std::move(entry));
+  return bundle.Serialize();
+}
+
+TEST_F(PipelineTest, AnEventNumberGapRunsThePollerAlsoAfterARestart) {
+  const std::string path =
+      ::testing::TempDir() + "/pipeline-events-" + std::to_string(::getpid()) + ".db";
+  std::remove(path.c_str());
+  store_ = std::move(*OpenSqliteStore(path));
+  Enqueue(R4bNotification(1, TScore(-2.7, "1")));
+  Enqueue(R4bNotification(2, TScore(-2.7, "2", "2026-01-05T11:00:00.000Z")));
+  RunAll();
+  EXPECT_EQ(polls_, 0);
+  EXPECT_EQ(store_->GetCursor("events:Subscription/s1")->value_or(""), "2");
+  pipeline_.reset();  // restart: the numbers are in the store
+  store_.reset();
+  store_ = std::move(*OpenSqliteStore(path));
+  // 3 never arrived (lost while we were down): the poller must look for it.
+  Enqueue(R4bNotification(4, TScore(-2.7, "4", "2026-01-05T12:00:00.000Z")));
+  RunAll();
+  EXPECT_EQ(polls_, 1);
+  Enqueue(R4bNotification(5, TScore(-2.7, "5", "2026-01-05T13:00:00.000Z")));
+  RunAll();
+  EXPECT_EQ(polls_, 1);
+  EXPECT_EQ(store_->GetCursor("events:Subscription/s1")->value_or(""), "5");
+  EXPECT_EQ(Resources("Observation", "mapped"), 4);
+  pipeline_.reset();
+  store_.reset();
+  std::remove(path.c_str());
+  for (const char* suffix : {"-wal", "-shm"}) std::remove((path + suffix).c_str());
+}
+
+Json Tagged(Json resource, const std::string& tag_system) {
+  Json meta = resource.Find("meta") != nullptr ? *resource.Find("meta") : Json::Object();
+  meta.Set("tag",
+           Json::Array().Push(
+               Json::Object().Set("system", Json(tag_system)).Set("code", Json("bonewatch"))));
+  resource.Set("meta", std::move(meta));
+  return resource;
+}
+
+TEST_F(PipelineTest, OwnWritesUnderAConfiguredCanonicalBaseAreNeverInput) {
+  config_.canonical_base = "https://bw.hospital.example/fhir/";  // trailing '/' as typed
+  const std::string own_tag = "https://bw.hospital.example/fhir/CodeSystem/tag";
+  // Tagged as ours: in a poll page / rest-hook body, read by id, in a history.
+  EnqueueResource(Tagged(AiStatement(), own_tag));
+  fake_.Put("Observation", "t1", Tagged(TScore(-2.7), own_tag));
+  Enqueue("", "Observation/t1");
+  history_ = [&](const std::string&) -> StatusOr<std::vector<Json>> {
+    return std::vector<Json>{Tagged(TScore(-2.7), own_tag)};
+  };
+  RunAll();
+  EXPECT_EQ(*store_->FactCount(), 0u);
+  EXPECT_TRUE(DirtyIds().empty());
+  EXPECT_EQ(fake_.CountType("Flag"), 0u);
+  // The default base's tag is not ours under this configuration: that one is input.
+  EnqueueResource(Tagged(AiStatement(), "http://bonewatch.example/fhir/CodeSystem/tag"));
+  RunAll();
+  EXPECT_GT(*store_->FactCount(), 0u);
+  const std::string flags = "https://bw.hospital.example/fhir/identifier/flag";
+  const Json* missing = fake_.FindByIdentifier("Flag", flags, "p1.baseline-dxa-missing.2026-01-10");
+  ASSERT_NE(missing, nullptr);  // the T-score in the history was ours: no DXA
+  EXPECT_EQ(fake_.FindByIdentifier("Flag", flags, "p1.osteoporosis.2026-01-10"), nullptr);
+  const Json* tag = missing->At({"meta", "tag"});
+  ASSERT_NE(tag, nullptr);
+  EXPECT_EQ((*tag)[0].GetString("system"), own_tag);  // what we write is what we recognise
+}
+
+TEST(PipelineOwnTag, FollowsTheCanonicalBaseLikeTheWriter) {
+  EXPECT_EQ(OwnTagSystem("http://bonewatch.example/fhir"),
+            "http://bonewatch.example/fhir/CodeSystem/tag");
+  EXPECT_EQ(OwnTagSystem("https://x.example/bw//"), "https://x.example/bw/CodeSystem/tag");
 }
 
 TEST(PipelineToday, UsesTheConfiguredOffset) {

@@ -248,14 +248,90 @@ TEST_P(StoreContractTest, HistoryFetched) {
   EXPECT_FALSE(store_->HistoryFetched("p2").value_or(true));
 }
 
-TEST_P(StoreContractTest, DirtyAndTake) {
+std::vector<std::string> DirtyIds(Store& store, size_t limit = 100) {
+  std::vector<std::string> ids;
+  for (const DirtyMark& mark : store.PeekDirty(limit).value_or({})) ids.push_back(mark.patient_id);
+  return ids;
+}
+
+TEST_P(StoreContractTest, DirtyMarksQueueInOrderAndStayUntilCleared) {
   ASSERT_TRUE(store_->MarkDirty("p1").ok());
   ASSERT_TRUE(store_->MarkDirty("p2").ok());
-  ASSERT_TRUE(store_->MarkDirty("p1").ok());
+  ASSERT_TRUE(store_->MarkDirty("p1").ok());  // already dirty: keeps its place
   ASSERT_TRUE(store_->MarkDirty("p3").ok());
-  EXPECT_EQ(store_->TakeDirty(2).value_or({}), (std::vector<std::string>{"p1", "p2"}));
-  EXPECT_EQ(store_->TakeDirty(10).value_or({}), (std::vector<std::string>{"p3"}));
-  EXPECT_TRUE(store_->TakeDirty(10).value_or({"x"}).empty());
+  EXPECT_EQ(DirtyIds(*store_, 2), (std::vector<std::string>{"p1", "p2"}));
+  // Peeking does not remove: a crash before the write-back loses nothing.
+  const std::vector<DirtyMark> marks = store_->PeekDirty(10).value_or({});
+  ASSERT_EQ(marks.size(), 3u);
+  EXPECT_EQ(store_->DirtyCount().value_or(0), 3u);
+  for (const DirtyMark& mark : marks) ASSERT_TRUE(store_->ClearDirty(mark).ok());
+  EXPECT_TRUE(store_->PeekDirty(10).value_or({DirtyMark{"x", 1}}).empty());
+  EXPECT_EQ(store_->DirtyCount().value_or(1), 0u);
+}
+
+TEST_P(StoreContractTest, ANewerMarkSurvivesTheClearOfTheOlderOne) {
+  ASSERT_TRUE(store_->MarkDirty("p1").ok());
+  const std::vector<DirtyMark> read = store_->PeekDirty(10).value_or({});
+  ASSERT_EQ(read.size(), 1u);
+  // New data arrives while p1 is being written.
+  ASSERT_TRUE(store_->MarkDirty("p1").ok());
+  ASSERT_TRUE(store_->ClearDirty(read[0]).ok());
+  const std::vector<DirtyMark> after = store_->PeekDirty(10).value_or({});
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].patient_id, "p1");
+  EXPECT_GT(after[0].generation, read[0].generation);
+  ASSERT_TRUE(store_->ClearDirty(after[0]).ok());
+  EXPECT_EQ(store_->DirtyCount().value_or(1), 0u);
+}
+
+TEST_P(StoreContractTest, GenerationsAreNeverReusedAfterTheQueueEmptied) {
+  ASSERT_TRUE(store_->MarkDirty("p1").ok());
+  const DirtyMark first = store_->PeekDirty(1).value_or({}).at(0);
+  ASSERT_TRUE(store_->ClearDirty(first).ok());
+  ASSERT_TRUE(store_->MarkDirty("p1").ok());
+  const DirtyMark second = store_->PeekDirty(1).value_or({}).at(0);
+  EXPECT_GT(second.generation, first.generation);
+  ASSERT_TRUE(store_->ClearDirty(first).ok());  // a stale clear changes nothing
+  EXPECT_EQ(DirtyIds(*store_), std::vector<std::string>{"p1"});
+}
+
+TEST_P(StoreContractTest, DeferMovesAMarkBehindTheOthersWithItsGeneration) {
+  ASSERT_TRUE(store_->MarkDirty("p1").ok());
+  ASSERT_TRUE(store_->MarkDirty("p2").ok());
+  const DirtyMark p1 = store_->PeekDirty(1).value_or({}).at(0);
+  ASSERT_TRUE(store_->DeferDirty("p1").ok());
+  ASSERT_TRUE(store_->DeferDirty("unknown").ok());
+  EXPECT_EQ(DirtyIds(*store_), (std::vector<std::string>{"p2", "p1"}));
+  const DirtyMark deferred = store_->PeekDirty(10).value_or({}).at(1);
+  EXPECT_EQ(deferred, p1);
+  ASSERT_TRUE(store_->ClearDirty(deferred).ok());
+  EXPECT_EQ(DirtyIds(*store_), std::vector<std::string>{"p2"});
+}
+
+TEST_P(StoreContractTest, ChangesMarkThePatientDirtyInTheSameStep) {
+  EXPECT_EQ(Upsert(Observation("o1", "v-a", "2024-03-05T10:00:00Z", -2.6)),
+            UpsertOutcome::kInserted);
+  EXPECT_EQ(DirtyIds(*store_), std::vector<std::string>{"p1"});
+  for (const DirtyMark& mark : store_->PeekDirty(10).value_or({})) {
+    ASSERT_TRUE(store_->ClearDirty(mark).ok());
+  }
+  // A duplicate or an older version is no change: no mark.
+  Upsert(Observation("o1", "v-a", "2024-03-05T10:00:00Z", -2.6));
+  Upsert(Observation("o1", "v-old", "2024-03-05T09:00:00Z", -1.0));
+  EXPECT_TRUE(DirtyIds(*store_).empty());
+  Upsert(Observation("o1", "v-b", "2024-03-06T10:00:00Z", -2.7, "p1"));
+  EXPECT_EQ(DirtyIds(*store_), std::vector<std::string>{"p1"});
+  for (const DirtyMark& mark : store_->PeekDirty(10).value_or({})) {
+    ASSERT_TRUE(store_->ClearDirty(mark).ok());
+  }
+  ASSERT_TRUE(store_->RetractSource("Observation", "o1").ok());
+  EXPECT_EQ(DirtyIds(*store_), std::vector<std::string>{"p1"});
+  for (const DirtyMark& mark : store_->PeekDirty(10).value_or({})) {
+    ASSERT_TRUE(store_->ClearDirty(mark).ok());
+  }
+  ASSERT_TRUE(store_->RetractSource("Observation", "o1").ok());  // already retracted
+  ASSERT_TRUE(store_->RetractSource("Observation", "never-seen").ok());
+  EXPECT_TRUE(DirtyIds(*store_).empty());
 }
 
 TEST_P(StoreContractTest, ScheduleDue) {
@@ -432,11 +508,52 @@ TEST_F(SqliteStoreTest, PersistsAcrossReopen) {
   EXPECT_EQ(store->UpsertSource(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6))
                 .value_or(UpsertOutcome::kInserted),
             UpsertOutcome::kUnchanged);
-  EXPECT_EQ(store->TakeDirty(10).value_or({}), (std::vector<std::string>{"p1"}));
+  EXPECT_EQ(DirtyIds(*store), (std::vector<std::string>{"p1"}));
   EXPECT_EQ(store->GetCursor("poll:Observation").value_or(std::nullopt).value_or(""),
             "2024-03-05T10:00:00Z");
   EXPECT_EQ(store->InboxDepth().value_or(0), 1u);
   EXPECT_TRUE(store->GetWritten("sys|1").value_or(std::nullopt).has_value());
+}
+
+TEST_F(SqliteStoreTest, AMarkReadButNotClearedSurvivesACrash) {
+  DirtyMark read;
+  {
+    auto store = MustOpenSqlite(path_);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->UpsertSource(AiStatement("ms1")).ok());
+    const std::vector<DirtyMark> marks = store->PeekDirty(10).value_or({});
+    ASSERT_EQ(marks.size(), 1u);
+    read = marks[0];
+    // The process dies here: evaluated, maybe written, never cleared.
+  }
+  auto store = MustOpenSqlite(path_);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->PeekDirty(10).value_or({}), std::vector<DirtyMark>{read});
+  ASSERT_TRUE(store->MarkDirty("p2").ok());  // generations go on after a reopen
+  EXPECT_GT(store->PeekDirty(10).value_or({}).back().generation, read.generation);
+}
+
+TEST_F(SqliteStoreTest, MigratesVersionOneDirtyMarks) {
+  {
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session session("SQLite", path_);
+    session << "CREATE TABLE schema_version (version INTEGER NOT NULL)", Poco::Data::Keywords::now;
+    for (const std::string& sql : SqliteMigrations().at(0).statements) {
+      session << sql, Poco::Data::Keywords::now;
+    }
+    session << "INSERT INTO schema_version (version) VALUES (1)", Poco::Data::Keywords::now;
+    session << "INSERT INTO dirty (patient_id) VALUES ('old')", Poco::Data::Keywords::now;
+  }
+  auto store = MustOpenSqlite(path_);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->MarkDirty("new").ok());
+  const std::vector<DirtyMark> marks = store->PeekDirty(10).value_or({});
+  ASSERT_EQ(marks.size(), 2u);
+  EXPECT_EQ(marks[0], (DirtyMark{"old", 0}));
+  EXPECT_EQ(marks[1].patient_id, "new");
+  EXPECT_GT(marks[1].generation, 0);
+  ASSERT_TRUE(store->ClearDirty(marks[0]).ok());
+  EXPECT_EQ(store->DirtyCount().value_or(0), 1u);
 }
 
 int SchemaVersion(const std::string& path) {
@@ -519,7 +636,7 @@ TEST_F(SqliteStoreTest, ConcurrentUpsertsFromSeveralThreads) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(store->FactCount().value_or(0), static_cast<uint64_t>(kThreads * kPerThread));
   EXPECT_EQ(store->InboxDepth().value_or(0), static_cast<uint64_t>(kThreads * kPerThread));
-  EXPECT_EQ(store->TakeDirty(100).value_or({}).size(), static_cast<size_t>(kThreads));
+  EXPECT_EQ(DirtyIds(*store).size(), static_cast<size_t>(kThreads));
 }
 
 }  // namespace

@@ -41,7 +41,9 @@ struct DaemonConfig {
   std::string shared_secret = "e2e-secret";
   size_t max_body_bytes = 64 * 1024;
   int shutdown_grace_seconds = 10;
-  std::string as_of;  // TEST-ONLY `--as-of YYYY-MM-DD` ("" = real today)
+  std::string as_of;                // TEST-ONLY `--as-of YYYY-MM-DD` ("" = real today)
+  std::string canonical_base;       // "" = the default base
+  int transaction_max_entries = 0;  // 0 = the default (1 = single requests only)
 };
 
 struct HttpAnswer {
@@ -140,7 +142,11 @@ inline DaemonProcess::DaemonProcess(DaemonConfig config) : config_(std::move(con
   config_path_ = dir_ + "/bonewatch.json";
   std::ofstream out(config_path_);
   out << "{\n"
-      << "  \"fhir\": {\"baseUrl\": \"" << config_.fhir_base_url << "\", \"maxAttempts\": 3},\n"
+      << "  \"fhir\": {\"baseUrl\": \"" << config_.fhir_base_url << "\", \"maxAttempts\": 3"
+      << (config_.transaction_max_entries > 0
+              ? ", \"transactionMaxEntries\": " + std::to_string(config_.transaction_max_entries)
+              : std::string())
+      << "},\n"
       << "  \"notifications\": {\"enabled\": true, \"listenAddress\": \"127.0.0.1\", \"port\": "
       << notify_port_ << ", \"publicEndpoint\": \"http://127.0.0.1:" << notify_port_
       << "/fhir/notify\", \"maxBodyBytes\": " << config_.max_body_bytes << "},\n"
@@ -151,6 +157,9 @@ inline DaemonProcess::DaemonProcess(DaemonConfig config) : config_(std::move(con
       << "  \"store\": {\"path\": \"" << dir_ << "/bonewatch.db\"},\n"
       << "  \"ops\": {\"listenAddress\": \"127.0.0.1\", \"port\": " << ops_port_ << "},\n"
       << "  \"logging\": {\"format\": \"text\", \"level\": \"debug\"},\n"
+      << (config_.canonical_base.empty()
+              ? ""
+              : "  \"canonicalBase\": \"" + config_.canonical_base + "\",\n")
       << "  \"maxInboxAttempts\": 3,\n"
       << "  \"shutdownGraceSeconds\": " << config_.shutdown_grace_seconds << "\n"
       << "}\n";

@@ -17,8 +17,7 @@
 #include <vector>
 
 #include "bonewatch/fhir/json.h"
-#include "run_daemon_process.h"
-#include "test_fhir_server.h"
+#include "run_e2e_fixture.h"
 
 namespace bonewatch::testing {
 namespace {
@@ -26,123 +25,7 @@ namespace {
 using fhir::Json;
 using std::chrono::seconds;
 
-std::string DaysAgo(int days) {
-  const auto t = std::chrono::system_clock::now() - std::chrono::hours(24 * int64_t{days});
-  const auto d = std::chrono::floor<std::chrono::days>(t);
-  const std::chrono::year_month_day ymd{d};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
-}
-
-std::string PatientJson(const std::string& id, int age) {
-  return R"({"resourceType":"Patient","id":")" + id + R"(","gender":"female","birthDate":")" +
-         DaysAgo(age * 366) + R"("})";
-}
-std::string AiStatementJson(const std::string& id, const std::string& patient, int days_ago) {
-  return R"({"resourceType":"MedicationStatement","id":")" + id +
-         R"(","status":"active","medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"84857"}]},"subject":{"reference":"Patient/)" +
-         patient + R"("},"effectiveDateTime":")" + DaysAgo(days_ago) + R"("})";
-}
-std::string TScoreJson(const std::string& id, const std::string& patient, int days_ago,
-                       const std::string& value, const std::string& unit = "{T-score}") {
-  return R"({"resourceType":"Observation","id":")" + id +
-         R"(","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"38267-1"}]},"subject":{"reference":"Patient/)" +
-         patient + R"("},"effectiveDateTime":")" + DaysAgo(days_ago) +
-         R"(","valueQuantity":{"value":)" + value + R"(,"unit":")" + unit +
-         R"(","system":"http://unitsofmeasure.org","code":")" + unit + R"("}})";
-}
-
-class RunE2eTest : public ::testing::Test {
- protected:
-  void SetUp() override { server().Reset(); }
-  TestFhirServer& server() { return SharedTestFhirServer(); }
-
-  void Put(const std::string& type, const std::string& id, const std::string& json) {
-    auto answer = server().Raw("PUT", "/fhir/" + type + "/" + id, json,
-                               {{"Content-Type", "application/fhir+json"}});
-    ASSERT_TRUE(answer.status == 200 || answer.status == 201) << answer.status << answer.body;
-  }
-  // Three AI patients: no DXA (baseline-dxa-missing), osteoporosis, and normal.
-  void LoadCohort() {
-    Put("Patient", "p1", PatientJson("p1", 64));
-    Put("MedicationStatement", "p1-ai", AiStatementJson("p1-ai", "p1", 40));
-    Put("Patient", "p2", PatientJson("p2", 70));
-    Put("MedicationStatement", "p2-ai", AiStatementJson("p2-ai", "p2", 100));
-    Put("Observation", "p2-dxa", TScoreJson("p2-dxa", "p2", 95, "-2.8"));
-    Put("Patient", "p3", PatientJson("p3", 58));
-    Put("MedicationStatement", "p3-ai", AiStatementJson("p3-ai", "p3", 20));
-    Put("Observation", "p3-dxa", TScoreJson("p3-dxa", "p3", 25, "-0.4"));
-  }
-
-  std::vector<Json> Search(const std::string& query) {
-    auto answer = server().Raw("GET", "/fhir/" + query);
-    std::vector<Json> out;
-    auto bundle = Json::Parse(answer.body);
-    if (!bundle.ok()) return out;
-    if (const Json* entries = bundle->Find("entry")) {
-      for (const Json& e : entries->elements()) {
-        if (const Json* r = e.Find("resource")) out.push_back(*r);
-      }
-    }
-    return out;
-  }
-  // "identifier -> status" of every Flag and CarePlan; counts duplicates.
-  std::map<std::string, std::string> WrittenState(int* duplicates) {
-    std::map<std::string, std::string> state;
-    *duplicates = 0;
-    for (const char* type : {"Flag", "CarePlan"}) {
-      for (const Json& r : Search(std::string(type) + "?_count=1000")) {
-        const Json* id = r.Find("identifier");
-        std::string key = type;
-        if (id != nullptr && id->is_array() && !id->elements().empty()) {
-          key += "|" + id->elements()[0].GetString("system").value_or("") + "|" +
-                 id->elements()[0].GetString("value").value_or("");
-        }
-        if (state.count(key)) ++*duplicates;
-        state[key] = r.GetString("status").value_or("");
-      }
-    }
-    return state;
-  }
-  std::set<std::string> ActiveFlagRules(const std::string& patient) {
-    std::set<std::string> rules;
-    for (const Json& flag : Search("Flag?subject=Patient/" + patient + "&_count=100")) {
-      if (flag.GetString("status").value_or("") != "active") continue;
-      const Json* code = flag.At({"code", "coding"});
-      if (code != nullptr && code->is_array() && !code->elements().empty()) {
-        rules.insert(code->elements()[0].GetString("code").value_or(""));
-      }
-    }
-    return rules;
-  }
-  bool WaitFor(const std::function<bool()>& done, seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (done()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return done();
-  }
-  bool Converged(DaemonProcess& daemon) {
-    auto status = Json::Parse(daemon.Ops("/status").body);
-    return status.ok() && status->GetBool("converged").value_or(false) &&
-           status->Find("inbox") != nullptr && status->Find("inbox")->AsDouble() == 0;
-  }
-  void WaitConverged(DaemonProcess& daemon, seconds timeout = seconds(60)) {
-    int stable = 0;
-    ASSERT_TRUE(
-        WaitFor([&] { return (stable = Converged(daemon) ? stable + 1 : 0) >= 3; }, timeout))
-        << daemon.Log();
-  }
-  DaemonConfig Config(bool subscriptions = false) {
-    DaemonConfig c;
-    c.fhir_base_url = server().base_url();
-    c.subscriptions = subscriptions;
-    return c;
-  }
-};
+class RunE2eTest : public DaemonE2eTest {};
 
 TEST_F(RunE2eTest, PollOnlyConvergesAndSigtermExitsZero) {
   LoadCohort();
@@ -345,38 +228,6 @@ TEST_F(RunE2eTest, AConfigurationErrorExits78NamingTheFileAndField) {
   EXPECT_EQ(WEXITSTATUS(rc), 78) << output;
   EXPECT_NE(output.find(daemon.config_path()), std::string::npos) << output;
   EXPECT_NE(output.find("poller.intervalSeconds"), std::string::npos) << output;
-}
-
-TEST_F(RunE2eTest, KillNineAndRestartConvergesWithoutDuplicates) {
-  LoadCohort();
-  // Reference: a clean run.
-  std::map<std::string, std::string> clean;
-  {
-    DaemonProcess daemon(Config());
-    ASSERT_TRUE(daemon.Start()) << daemon.Log();
-    WaitConverged(daemon);
-    int duplicates = -1;
-    clean = WrittenState(&duplicates);
-    EXPECT_EQ(duplicates, 0);
-    EXPECT_EQ(daemon.Stop(SIGTERM), 0);
-  }
-  ASSERT_FALSE(clean.empty());
-  // Same data, fresh server state and store; kill -9 at several points.
-  for (int kill_after_ms : {150, 400, 900}) {
-    server().Reset();
-    LoadCohort();
-    DaemonProcess daemon(Config());
-    ASSERT_TRUE(daemon.Start()) << daemon.Log();
-    std::this_thread::sleep_for(std::chrono::milliseconds(kill_after_ms));
-    EXPECT_EQ(daemon.Stop(SIGKILL, seconds(5)), 128 + SIGKILL);
-    ASSERT_TRUE(daemon.Start()) << daemon.Log();
-    WaitConverged(daemon);
-    int duplicates = -1;
-    const auto state = WrittenState(&duplicates);
-    EXPECT_EQ(duplicates, 0) << "kill after " << kill_after_ms << " ms";
-    EXPECT_EQ(state, clean) << "kill after " << kill_after_ms << " ms";
-    EXPECT_EQ(daemon.Stop(SIGTERM), 0);
-  }
 }
 
 }  // namespace
