@@ -327,7 +327,7 @@ function summary(opts) {
   const rows = [];
   const row = (what, value, target = '') => rows.push([what, value, target]);
   if (lat) {
-    const line = (p) => `p50 ${ms(p.p50)}  p90 ${ms(p.p90)}  p99 ${ms(p.p99)}  max ${ms(p.max)} ms (n=${p.n})`;
+    const line = (p) => !p ? "n/a" : `p50 ${ms(p.p50)}  p90 ${ms(p.p90)}  p99 ${ms(p.p99)}  max ${ms(p.max)} ms (n=${p.n})`;
     row(`server write (POST Observation round trip), ${lat.notifications} at ${lat.rate}/s`, line(lat.serverWriteMs));
     row('notification -> osteoporosis Flag committed (from send)', line(lat.notificationToFlagMs));
     row('  Observation committed -> Flag committed (server clock)', line(lat.commitToFlagMs));
@@ -343,8 +343,16 @@ function summary(opts) {
     for (const [k, v] of Object.entries(idle)) row(`daemon RSS ${k}`, `VmRSS ${mb(v.rss)}, VmHWM ${mb(v.hwm)}`, k.startsWith('idle') ? '<= 30 MB' : '');
   }
   if (bf) {
-    row(`backfill: patients (in scope / loaded), resources on the server`, `${bf.inScope ?? 'n/a'} / ${bf.patients}, ${bf.resources}`);
-    row('backfill: duration, patients/s', `${bf.seconds.toFixed(1)} s, ${(bf.inScope / bf.seconds).toFixed(1)}/s`);
+    // The command's last progress line: "backfill: done/total patients, rate/s, ETA n s" (the
+    // rate counts from after the in-scope search). A run stopped early has done < total.
+    const err = path.join(opts.dir, 'backfill.err');
+    const lines = fs.existsSync(err) ? fs.readFileSync(err, 'utf8').split(/[\r\n]+/) : [];
+    const last = lines.map((l) => /^backfill: (\d+)\/(\d+) patients, ([\d.]+)\/s/.exec(l)).filter(Boolean).pop();
+    const [done, total, rate] = last ? [Number(last[1]), Number(last[2]), Number(last[3])] : [NaN, NaN, NaN];
+    row(`backfill: patients generated / in scope / processed`, `${bf.patients} / ${total} / ${done}${done < total ? ' (stopped early)' : ''}`);
+    row('backfill: resources on the server', String(bf.resources));
+    row('backfill: duration (incl. in-scope search), processed/s', `${bf.seconds.toFixed(1)} s, ${(done / bf.seconds).toFixed(1)}/s`);
+    row('backfill: per-patient phase rate (progress line)', `${rate}/s`);
     row('backfill: peak RSS (max VmHWM)', mb(bf.peakHwmKb), '<= 200 MB');
     row('backfill: RSS at 25/50/75/100 % of the run', bf.rssQuartilesKb.map(mb).join(', '));
     row('backfill: exit status, Flags / CarePlans written', `${bf.exit}, ${bf.flags} / ${bf.carePlans}`);
