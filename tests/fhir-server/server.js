@@ -2,12 +2,13 @@
 'use strict';
 // BoneWatch test FHIR server: Medplum's in-memory repository behind a plain node:http server.
 //
-//   node server.js [--port N] [--host 127.0.0.1] [--no-validate] [--ignore-stdin]
+//   node server.js [--port N] [--host 127.0.0.1] [--no-validate] [--ignore-stdin] [--indexed]
 //
 // Prints exactly one line "LISTENING <port>" on stdout when ready. Exits on SIGTERM/SIGINT and
 // when stdin closes (unless --ignore-stdin), so a crashed parent never leaves it orphaned.
 //   FHIR base:      http://127.0.0.1:<port>/fhir
-//   admin API:      http://127.0.0.1:<port>/admin/{reset,faults,stats,auth,deliveries}
+//   admin API:      http://127.0.0.1:<port>/admin/{reset,faults,stats,auth,deliveries,
+//                                                   write-log,load}
 //   token endpoint: http://127.0.0.1:<port>/auth/token
 // See README.md for the full contract.
 const http = require('node:http');
@@ -28,25 +29,28 @@ const { FhirService } = require('./lib/fhir');
 const { outcome } = require('./lib/outcomes');
 const { Store } = require('./lib/store');
 const { SubscriptionDispatcher } = require('./lib/subscriptions');
+const { WriteLog } = require('./lib/writelog');
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function parseArgs(argv) {
-  const args = { port: 0, host: '127.0.0.1', validate: true, watchStdin: true };
+  const args = { port: 0, host: '127.0.0.1', validate: true, watchStdin: true, indexed: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--port') args.port = Number(argv[++i]);
     else if (a === '--host') args.host = argv[++i];
     else if (a === '--no-validate') args.validate = false;
     else if (a === '--ignore-stdin') args.watchStdin = false;
+    else if (a === '--indexed') args.indexed = true;
     else throw new Error(`Unknown argument ${a}`);
   }
   return args;
 }
 
 function createServer(options = {}) {
-  const store = new Store({ validate: options.validate !== false });
+  const store = new Store({ validate: options.validate !== false, indexed: Boolean(options.indexed) });
+  const writeLog = new WriteLog();
   const auth = new Auth();
   const faults = new Faults();
   const dispatcher = new SubscriptionDispatcher(store);
@@ -73,6 +77,7 @@ function createServer(options = {}) {
     auth.reset();
     faults.clear();
     dispatcher.reset();
+    writeLog.reset();
     stats = newStats();
   }
 
@@ -108,7 +113,9 @@ function createServer(options = {}) {
         headers: req.headers,
         body: parsed,
       });
-      dispatcher.dispatch(store.takeEvents());
+      const events = store.takeEvents();
+      writeLog.record(events);
+      dispatcher.dispatch(events);
       return r;
     });
     if (result.status >= 500) console.error(`${req.method} ${req.url}: ${JSON.stringify(result.body)}`);
@@ -146,10 +153,49 @@ function createServer(options = {}) {
       const error = auth.configure(json);
       return error ? bad(error) : ok({ mode: auth.mode });
     }
+    if (what === 'write-log' && req.method === 'POST') {
+      const error = writeLog.configure(json);
+      return error ? bad(error) : ok();
+    }
+    if (what === 'write-log' && req.method === 'GET') {
+      return sendJson(res, 200, writeLog.list(Number(url.searchParams.get('since') || 0)), 'application/json');
+    }
+    if (what === 'load' && req.method === 'POST') {
+      return bulkLoad(res, json, url.searchParams.get('validate') !== 'false');
+    }
     if (what === 'deliveries' && req.method === 'GET') {
       return sendJson(res, 200, { deliveries: dispatcher.deliveries }, 'application/json');
     }
     return sendJson(res, 404, { error: `No admin route ${req.method} ${url.pathname}` }, 'application/json');
+  }
+
+  // POST /admin/load: stores the resources of a Bundle (entry[].resource) or of a JSON array as
+  // they are, keeping their ids (PUT semantics: create or new version), with the server's
+  // versionId/lastUpdated, history and validation (unless ?validate=false), under the FHIR
+  // request lock. For loading large data sets fast; sends no notifications.
+  async function bulkLoad(res, json, validate) {
+    const resources = Array.isArray(json) ? json : (json?.entry || []).map((e) => e?.resource);
+    const result = await serialized(async () => {
+      const saved = store.validate;
+      store.validate = saved && validate;
+      try {
+        for (let i = 0; i < resources.length; i++) {
+          const r = resources[i];
+          if (!r?.resourceType || !r.id) return { status: 400, error: `resource ${i}: resourceType and id are required` };
+          try {
+            await store.createResource(r);
+          } catch (err) {
+            return { status: 400, error: `resource ${i} (${r.resourceType}/${r.id}): ${err.message}` };
+          }
+        }
+        return { status: 200, loaded: resources.length };
+      } finally {
+        store.validate = saved;
+        store.takeEvents();
+      }
+    });
+    const { status, ...body } = result;
+    return sendJson(res, status, status === 200 ? { ok: true, ...body } : body, 'application/json');
   }
 
   function handleToken(req, res, body) {
@@ -252,7 +298,7 @@ function sendJson(res, status, body, contentType = 'application/fhir+json', head
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const app = createServer({ validate: args.validate });
+  const app = createServer({ validate: args.validate, indexed: args.indexed });
   const port = await app.listen(args.port, args.host);
   const shutdown = () => {
     app.close();

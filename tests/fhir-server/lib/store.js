@@ -15,11 +15,15 @@ const {
   validateResource,
 } = require('@medplum/core');
 const { MemoryRepository } = require('@medplum/fhir-router');
+const { SearchIndex, indexedSearch } = require('./indexes');
 
 class Store extends MemoryRepository {
   constructor(options = {}) {
     super();
     this.validate = options.validate !== false;
+    // --indexed (lib/indexes.js): search indexes and an undo journal for transactions.
+    this.index = options.indexed ? new SearchIndex() : null;
+    this.journal = null; // undo records of the transaction in progress (indexed mode only)
     this.resetState();
   }
 
@@ -29,6 +33,8 @@ class Store extends MemoryRepository {
     this.tombstones = new Map(); // 'Type/id' -> log record of the delete
     this.events = []; // {interaction, resource} awaiting notification
     this.lastTimestamp = 0;
+    this.index?.clear();
+    this.journal = null;
   }
 
   nextTimestamp() {
@@ -63,7 +69,9 @@ class Store extends MemoryRepository {
       r.status = 'active';
     }
     r.meta = { ...(r.meta || {}), versionId: generateId(), lastUpdated: this.nextTimestamp() };
+    const before = this.index ? this.beforeWrite(r.resourceType, r.id) : undefined;
     const result = await super.createResource(r);
+    this.index?.update(r.resourceType, r.id, before, this.current(r.resourceType, r.id));
     this.tombstones.delete(`${r.resourceType}/${r.id}`);
     const stored = this.current(r.resourceType, r.id);
     this.append({
@@ -83,7 +91,9 @@ class Store extends MemoryRepository {
     if (!previous) {
       throw new OperationOutcomeError(notFound);
     }
+    if (this.index) this.beforeWrite(type, id);
     await super.deleteResource(type, id);
+    this.index?.update(type, id, previous, undefined);
     const record = this.append({
       method: 'DELETE',
       type,
@@ -93,6 +103,17 @@ class Store extends MemoryRepository {
     });
     this.tombstones.set(`${type}/${id}`, record);
     this.events.push({ interaction: 'delete', resource: previous });
+  }
+
+  // Indexed mode: journals the current state of type/id (undone by restore()); returns it.
+  beforeWrite(type, id) {
+    const previous = this.current(type, id);
+    this.journal?.push({ type, id, previous, historyLength: this.history.get(type)?.get(id)?.length });
+    return previous;
+  }
+
+  async search(searchRequest) {
+    return (this.index && indexedSearch(this, searchRequest)) || super.search(searchRequest);
   }
 
   append(record) {
@@ -131,6 +152,15 @@ class Store extends MemoryRepository {
   // Stored resource objects are never mutated in place, so shallow copies of the containers
   // are a complete snapshot.
   snapshot() {
+    if (this.index) {
+      this.journal = [];
+      return {
+        journal: this.journal,
+        logLength: this.log.length,
+        tombstones: new Map(this.tombstones),
+        eventsLength: this.events.length,
+      };
+    }
     const copy2 = (m, f) => new Map([...m].map(([k, v]) => [k, f(v)]));
     return {
       resources: copy2(this.resources, (inner) => new Map(inner)),
@@ -143,6 +173,23 @@ class Store extends MemoryRepository {
   }
 
   restore(s) {
+    if (s.journal) {
+      for (const j of s.journal.reverse()) {
+        const byId = this.resources.get(j.type);
+        const now = byId?.get(j.id);
+        if (j.previous) byId.set(j.id, j.previous);
+        else byId?.delete(j.id);
+        const versions = this.history.get(j.type);
+        if (j.historyLength === undefined) versions?.delete(j.id);
+        else versions.get(j.id).length = j.historyLength;
+        this.index.update(j.type, j.id, now, j.previous);
+      }
+      this.journal = null;
+      this.log.length = s.logLength;
+      this.tombstones = s.tombstones;
+      this.events.length = s.eventsLength;
+      return;
+    }
     this.resources.clear();
     for (const [k, v] of s.resources) this.resources.set(k, v);
     this.history.clear();
@@ -153,7 +200,9 @@ class Store extends MemoryRepository {
     // lastTimestamp is kept: timestamps never go backwards, even across a rollback.
   }
 
+  // Called once after every request: a transaction's journal ends with its request.
   takeEvents() {
+    this.journal = null;
     const events = this.events;
     this.events = [];
     return events;

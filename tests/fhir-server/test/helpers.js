@@ -5,8 +5,8 @@ const { spawn } = require('node:child_process');
 const http = require('node:http');
 const path = require('node:path');
 
-async function startServer() {
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'server.js'), '--port', '0'], {
+async function startServer(extraArgs = []) {
+  const child = spawn(process.execPath, [path.join(__dirname, '..', 'server.js'), '--port', '0', ...extraArgs], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const port = await new Promise((resolve, reject) => {
