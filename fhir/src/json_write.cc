@@ -59,4 +59,17 @@ std::string Json::SerializePretty() const {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+void Json::AppendPretty(std::string& out, std::size_t depth) const {
+  // The PrettyWriter indents by its own nesting level, so open `depth` arrays
+  // first; the value's text then starts after their "[\n  [" and its own
+  // "\n" plus 2 * depth spaces.
+  rapidjson::StringBuffer buffer;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
+  writer.SetIndent(' ', 2);
+  for (std::size_t i = 0; i < depth; ++i) writer.StartArray();
+  const std::size_t prefix = depth == 0 ? 0 : buffer.GetSize() + 1 + 2 * depth;
+  Write(*this, writer);
+  out.append(buffer.GetString() + prefix, buffer.GetSize() - prefix);
+}
+
 }  // namespace bonewatch::fhir

@@ -137,6 +137,10 @@ class Json {
   std::string Serialize() const;
   // Two-space indentation, one member/element per line.
   std::string SerializePretty() const;
+  // Appends SerializePretty() as it reads nested `depth` levels deep in a
+  // pretty-printed document: every line after the first is indented by
+  // 2 * depth more spaces. AppendPretty(out, 0) appends SerializePretty().
+  void AppendPretty(std::string& out, std::size_t depth) const;
 
   // Structural equality: same types, same number text, same member order.
   // Equivalent to Serialize() equality.
