@@ -124,6 +124,10 @@ void BM_EvaluateEndToEnd(benchmark::State& state) {
   options.format = state.range(0) == 0 ? bonewatch::adapter::EvaluateFormat::kBundle
                                        : bonewatch::adapter::EvaluateFormat::kSummary;
   options.files = {path.string()};
+  // BONEWATCH_BENCH_THREADS: evaluate's worker threads (default 0: one per CPU).
+  if (const char* threads = std::getenv("BONEWATCH_BENCH_THREADS")) {
+    options.threads = static_cast<unsigned>(std::max(0, std::atoi(threads)));
+  }
   bonewatch::adapter::EvaluateStats stats;
   size_t out_bytes = 0;
   for (auto _ : state) {
@@ -140,6 +144,7 @@ void BM_EvaluateEndToEnd(benchmark::State& state) {
   state.counters["patients"] = static_cast<double>(stats.patients);
   state.counters["findings"] = static_cast<double>(stats.active_findings);
   state.counters["output_MB"] = static_cast<double>(out_bytes) / 1e6;
+  state.counters["threads"] = static_cast<double>(stats.threads);
   state.counters["peak_rss_MB"] = PeakRssMb();
 }
 
@@ -167,12 +172,18 @@ void BM_RapidJsonDomParse(benchmark::State& state) {
 }
 
 // Evaluate first, so that its peak RSS is not inflated by anything run before it.
+// The CPU column is the whole process's CPU time (all evaluate threads).
 BENCHMARK(BM_EvaluateEndToEnd)
     ->Arg(0)
     ->Arg(1)
     ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()
     ->UseRealTime()
     ->Iterations(1);
-BENCHMARK(BM_RapidJsonDomParse)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_RapidJsonDomParse)
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Iterations(1);
 
 }  // namespace
