@@ -72,7 +72,8 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
   const mappings::Mapper mapper(std::move(*mapping_set), mappings::MapperOptions());
 
   CohortStore store;
-  InputReader reader(mapper, store, err, options.writeback.TagSystem());
+  const unsigned threads = ResolveThreadCount(options.threads);
+  InputReader reader(mapper, store, err, options.writeback.TagSystem(), threads);
   for (const std::string& file : options.files) reader.ReadFile(file);
   reader.Finish();
   const InputCounts& counts = reader.counts();
@@ -87,7 +88,6 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
 
   const std::vector<std::string_view> patients = store.SortedPatientIds();
   const std::string recorded = options.as_of.ToString() + "T00:00:00Z";
-  const unsigned threads = ResolveThreadCount(options.threads);
   EvaluateStats local;
   local.resources = counts.resources;
   local.rejected = counts.rejected;

@@ -1,5 +1,6 @@
 #include "evaluate_command_input.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -7,9 +8,15 @@
 #include <sstream>
 
 #include "bonewatch/fhir/ndjson.h"
+#include "evaluate_command_ndjson.h"
+#include "evaluate_command_parallel.h"
 
 namespace bonewatch::adapter {
 namespace {
+
+// NDJSON lines per worker thread in one batch (a batch's parsed resources are
+// held at once: a few MB).
+constexpr size_t kNdjsonLinesPerThreadBatch = 1024;
 
 bool IsReadType(std::string_view type) {
   return type == "Observation" || type == "MedicationStatement" || type == "MedicationRequest" ||
@@ -32,8 +39,12 @@ std::string_view TrailingTypeAndId(std::string_view reference) {
 }  // namespace
 
 InputReader::InputReader(const mappings::Mapper& mapper, CohortStore& store, std::ostream& err,
-                         std::string tag_system)
-    : mapper_(mapper), store_(store), err_(err), tag_system_(std::move(tag_system)) {}
+                         std::string tag_system, unsigned threads)
+    : mapper_(mapper),
+      store_(store),
+      err_(err),
+      tag_system_(std::move(tag_system)),
+      threads_(std::max(threads, 1u)) {}
 
 void InputReader::Unusable(const std::string& message) {
   ++counts_.unusable;
@@ -54,22 +65,37 @@ void InputReader::ReadNdjson(const std::string& path) {
     Unusable(path + ": cannot open: " + std::strerror(errno));
     return;
   }
-  fhir::NdjsonReader reader(in);
-  fhir::NdjsonRecord record;
   const mappings::ReferenceResolver resolver = [this](std::string_view reference) {
     auto it = medications_.find(std::string(reference));
     if (it == medications_.end()) it = medications_.find(std::string(TrailingTypeAndId(reference)));
     return it == medications_.end() ? nullptr : &it->second;
   };
-  while (reader.Next(&record)) {
-    const std::string location = path + ":" + std::to_string(record.line_number);
-    if (!record.ok()) {
-      Unusable(location + ": " + record.status.message());
-      continue;
+  // Lines are read a batch at a time, parsed in parallel, then mapped in
+  // file order (a Medication must be known before the statements after it).
+  NdjsonLineReader lines(in, fhir::NdjsonReader::Options().max_line_bytes);
+  NdjsonBatch batch;
+  std::vector<fhir::NdjsonRecord> records;
+  const size_t batch_lines = kNdjsonLinesPerThreadBatch * threads_;
+  while (lines.ReadBatch(batch_lines, batch)) {
+    records.resize(batch.lines.size());
+    const Status parallel = ParallelFor(batch.lines.size(), threads_, [&](size_t i) {
+      ParseNdjsonLine(batch, i, fhir::NdjsonReader::Options(), records[i]);
+    });
+    if (!parallel.ok()) {
+      Unusable(path + ": " + parallel.message());
+      return;
     }
-    Process(record.value, location, resolver, /*may_defer=*/true);
+    for (fhir::NdjsonRecord& record : records) {
+      const std::string location = path + ":" + std::to_string(record.line_number);
+      if (!record.ok()) {
+        Unusable(location + ": " + record.status.message());
+      } else {
+        Process(record.value, location, resolver, /*may_defer=*/true);
+      }
+      record.value = fhir::Json();
+    }
   }
-  if (in.bad()) Unusable(path + ": read error after line " + std::to_string(reader.lines_read()));
+  if (in.bad()) Unusable(path + ": read error after line " + std::to_string(lines.lines_read()));
 }
 
 void InputReader::ReadJsonDocument(const std::string& path) {

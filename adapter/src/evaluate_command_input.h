@@ -20,7 +20,8 @@
 // a document that is not a FHIR resource) is reported on `err` naming the
 // file and the byte offset or line, and counted in `unusable`.
 //
-// Thread-safety: not thread-safe. The Mapper and the CohortStore are borrowed
+// Thread-safety: not thread-safe (it runs its own parse threads inside
+// ReadFile). The Mapper and the CohortStore are borrowed
 // and must outlive the reader.
 #pragma once
 
@@ -49,8 +50,10 @@ struct InputCounts {
 
 class InputReader {
  public:
+  // `threads`: NDJSON lines are parsed on this many threads (the output does
+  // not depend on it).
   InputReader(const mappings::Mapper& mapper, CohortStore& store, std::ostream& err,
-              std::string tag_system);
+              std::string tag_system, unsigned threads = 1);
   InputReader(const InputReader&) = delete;
   InputReader& operator=(const InputReader&) = delete;
 
@@ -80,6 +83,7 @@ class InputReader {
   CohortStore& store_;
   std::ostream& err_;
   std::string tag_system_;
+  unsigned threads_;
   InputCounts counts_;
   // Every Medication read so far, by "Medication/id" (small: one per drug product).
   std::unordered_map<std::string, fhir::Json> medications_;
