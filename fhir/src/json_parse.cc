@@ -18,8 +18,30 @@ namespace bonewatch::fhir {
 
 // Builds a Json tree from SAX events. Befriended by Json.
 class JsonBuilder {
+  struct Frame;
+
  public:
-  explicit JsonBuilder(std::size_t max_depth) : max_depth_(max_depth) {}
+  // The builder's stacks, kept by the caller across documents (per thread)
+  // so that parsing a document allocates only for what it returns.
+  struct Scratch {
+    std::vector<Frame> frames;
+    std::vector<Json> elements;        // children of the open arrays
+    std::vector<Json::Member> members;  // children of the open objects
+  };
+
+  JsonBuilder(std::size_t max_depth, Scratch& scratch)
+      : max_depth_(max_depth),
+        frames_(scratch.frames),
+        elements_(scratch.elements),
+        members_(scratch.members) {}
+  JsonBuilder(const JsonBuilder&) = delete;
+  JsonBuilder& operator=(const JsonBuilder&) = delete;
+  // Leaves the scratch empty (after an error, children of unclosed containers remain).
+  ~JsonBuilder() {
+    frames_.clear();
+    elements_.clear();
+    members_.clear();
+  }
 
   bool Null() { return Add(Json()); }
   bool Bool(bool b) { return Add(Json(b)); }
@@ -98,9 +120,9 @@ class JsonBuilder {
   std::size_t max_depth_;
   bool depth_exceeded_ = false;
   Json root_;
-  std::vector<Frame> frames_;
-  std::vector<Json> elements_;        // children of the open arrays
-  std::vector<Json::Member> members_;  // children of the open objects
+  std::vector<Frame>& frames_;
+  std::vector<Json>& elements_;
+  std::vector<Json::Member>& members_;
   std::string key_;
 };
 
@@ -124,7 +146,8 @@ StatusOr<Json> Json::Parse(std::string_view text, const JsonParseOptions& option
       rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag;
   rapidjson::MemoryStream stream(text.data(), text.size());
   rapidjson::Reader reader;
-  JsonBuilder builder(options.max_depth);
+  thread_local JsonBuilder::Scratch scratch;
+  JsonBuilder builder(options.max_depth, scratch);
   // ASCII is valid UTF-8: only other input needs the encoding checked.
   rapidjson::ParseResult result =
       IsAscii(text)
