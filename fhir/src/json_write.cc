@@ -72,4 +72,51 @@ void Json::AppendPretty(std::string& out, std::size_t depth) const {
   out.append(buffer.GetString() + prefix, buffer.GetSize() - prefix);
 }
 
+struct JsonPrettyWriter::Impl {
+  rapidjson::StringBuffer buffer;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> writer{buffer};
+  std::size_t depth = 0;
+  std::size_t prefix = 0;  // what the opening arrays and the first indent wrote
+  bool started = false;
+
+  // The value's first token: only now do we know where its text starts.
+  void BeforeFirstToken() {
+    if (started) return;
+    started = true;
+    prefix = depth == 0 ? 0 : buffer.GetSize() + 1 + 2 * depth;
+  }
+};
+
+JsonPrettyWriter::JsonPrettyWriter(std::string* out, std::size_t depth)
+    : out_(out), impl_(new Impl) {
+  impl_->writer.SetIndent(' ', 2);
+  impl_->depth = depth;
+  for (std::size_t i = 0; i < depth; ++i) impl_->writer.StartArray();
+}
+
+JsonPrettyWriter::~JsonPrettyWriter() { delete impl_; }
+
+void JsonPrettyWriter::StartObject() {
+  impl_->BeforeFirstToken();
+  impl_->writer.StartObject();
+}
+void JsonPrettyWriter::EndObject() { impl_->writer.EndObject(); }
+void JsonPrettyWriter::StartArray() {
+  impl_->BeforeFirstToken();
+  impl_->writer.StartArray();
+}
+void JsonPrettyWriter::EndArray() { impl_->writer.EndArray(); }
+void JsonPrettyWriter::Key(std::string_view key) {
+  impl_->writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+}
+void JsonPrettyWriter::String(std::string_view value) {
+  impl_->BeforeFirstToken();
+  impl_->writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void JsonPrettyWriter::Finish() {
+  out_->append(impl_->buffer.GetString() + impl_->prefix,
+               impl_->buffer.GetSize() - impl_->prefix);
+}
+
 }  // namespace bonewatch::fhir

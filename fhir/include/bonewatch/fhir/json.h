@@ -172,6 +172,40 @@ class Json {
   std::vector<Member> members_;  // objects
 };
 
+// JsonPrettyWriter: the bytes Json::AppendPretty would append for a value,
+// written straight from calls, without building the Json first (for large
+// generated output). Calls must form one well-formed value; the text is
+// appended to `out` by Finish().
+//
+// Thread-safety: thread-compatible (one writer per thread).
+class JsonPrettyWriter {
+ public:
+  // As Json::AppendPretty(*out, depth). REQUIRES: `out` outlives the writer.
+  JsonPrettyWriter(std::string* out, std::size_t depth);
+  JsonPrettyWriter(const JsonPrettyWriter&) = delete;
+  JsonPrettyWriter& operator=(const JsonPrettyWriter&) = delete;
+  ~JsonPrettyWriter();
+
+  void StartObject();
+  void EndObject();
+  void StartArray();
+  void EndArray();
+  void Key(std::string_view key);
+  void String(std::string_view value);
+  // Key(key) then String(value).
+  void Member(std::string_view key, std::string_view value) {
+    Key(key);
+    String(value);
+  }
+  // Appends the text written since construction. REQUIRES: called once, last.
+  void Finish();
+
+ private:
+  struct Impl;
+  std::string* out_;
+  Impl* impl_;
+};
+
 struct Json::Member {
   std::string key;
   Json value;
