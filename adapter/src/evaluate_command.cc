@@ -15,6 +15,7 @@
 #include "evaluate_command_parallel.h"
 #include "evaluate_command_summary.h"
 #include "ruleset_file.h"
+#include "writeback_render.h"
 #include "writeback_transaction.h"
 
 namespace bonewatch::adapter {
@@ -125,8 +126,8 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
       outcome.in_scope = evaluation.disposition != rules::Disposition::kOutOfScope;
       outcome.active_findings = evaluation.ActiveFindings().size();
       if (bundle) {
-        StatusOr<RenderedEntries> rendered = RenderPatientEntries(BuildPatientEntries(
-            WritebackInput{&evaluation, {}}, recorded, options.writeback));
+        StatusOr<RenderedEntries> rendered =
+            RenderOfflineEntries(evaluation, recorded, options.writeback);
         if (rendered.ok()) {
           outcome.rendered = std::move(*rendered);
         } else {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <sstream>
 #include <streambuf>
@@ -14,6 +15,15 @@
 #include <vector>
 
 #include "bonewatch/fhir/json.h"
+#include "bonewatch/mappings/default_dir.h"
+#include "bonewatch/mappings/mapper.h"
+#include "bonewatch/mappings/mapping_set.h"
+#include "bonewatch/rules/evaluator.h"
+#include "evaluate_command_cohort.h"
+#include "evaluate_command_input.h"
+#include "ruleset_file.h"
+#include "writeback_render.h"
+#include "writeback_transaction.h"
 
 namespace bonewatch::adapter {
 namespace {
@@ -184,7 +194,8 @@ std::string VariedCohort(int patients) {
         << (p % 5 == 0 ? "\r\n" : "\n");
     if (p % 11 != 0) {
       out << R"({"resourceType":"MedicationStatement","id":"ms-)" << p
-          << R"(","meta":{"versionId":"1"},"status":"active",)"
+          << R"(","meta":{"versionId":"1"},"status":")" << (p % 13 == 0 ? "completed" : "active")
+          << R"(",)"
           << (p % 3 == 0 ? R"("medicationReference":{"reference":"Medication/)" +
                                std::string(p % 2 == 0 ? "ana" : "late") + R"("})"
                          : R"("medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"84857"}]})")
@@ -261,6 +272,58 @@ TEST(EvaluateCommand, OutputDoesNotDependOnTheThreadCount) {
       EXPECT_EQ(stats.in_scope, reference_stats.in_scope);
       EXPECT_EQ(stats.active_findings, reference_stats.active_findings);
       EXPECT_EQ(stats.entries_written, reference_stats.entries_written);
+    }
+  }
+}
+
+// The evaluations of every patient of an NDJSON file, as RunEvaluate makes them.
+std::vector<rules::Evaluation> EvaluationsOf(const std::string& path, rules::Date as_of,
+                                             const WritebackOptions& writeback) {
+  auto rule_set = LoadRuleSetFile(DefaultRuleSetPath(), rules::RuleSet::Defaults());
+  auto mapping_set = mappings::LoadMappings(mappings::LoadOptions{
+      writeback.base, mappings::DefaultMappingsDir(BONEWATCH_SOURCE_DIR), ""});
+  EXPECT_TRUE(rule_set.ok() && mapping_set.ok());
+  const mappings::Mapper mapper(std::move(*mapping_set), mappings::MapperOptions());
+  CohortStore store;
+  std::ostringstream err;
+  InputReader reader(mapper, store, err, writeback.TagSystem());
+  reader.ReadFile(path);
+  reader.Finish();
+  std::vector<rules::Evaluation> evaluations;
+  for (std::string_view id : store.SortedPatientIds()) {
+    evaluations.push_back(rules::Evaluate(store.Record(id), as_of, *rule_set));
+  }
+  return evaluations;
+}
+
+// The direct renderer writes what the Json builders give, patient by patient,
+// for active and completed courses, out-of-scope and retracted patients, with
+// the default base and another one.
+TEST(EvaluateCommand, DirectRenderingEqualsTheBuilders) {
+  TempDir dir;
+  const std::string path = dir.Write("cohort.ndjson", VariedCohort(1500));
+  for (const std::string base : {"http://bonewatch.example/fhir", "https://x.test/r4"}) {
+    WritebackOptions writeback;
+    writeback.base = base;
+    for (const char* as_of : {"2026-03-01", "2025-08-15"}) {
+      const std::vector<rules::Evaluation> evaluations =
+          EvaluationsOf(path, *rules::Date::Parse(as_of), writeback);
+      ASSERT_GT(evaluations.size(), 1000u);
+      const std::string recorded = std::string(as_of) + "T00:00:00Z";
+      std::set<rules::Disposition> seen;
+      for (const rules::Evaluation& evaluation : evaluations) {
+        seen.insert(evaluation.disposition);
+        const auto direct = RenderOfflineEntries(evaluation, recorded, writeback);
+        const auto built = RenderPatientEntries(
+            BuildPatientEntries(WritebackInput{&evaluation, {}}, recorded, writeback));
+        ASSERT_TRUE(direct.ok() && built.ok()) << evaluation.patient_id;
+        ASSERT_EQ(direct->count, built->count) << evaluation.patient_id;
+        ASSERT_EQ(direct->text, built->text) << evaluation.patient_id;
+      }
+      EXPECT_EQ(seen.size(), 4u) << "every disposition is covered, as of " << as_of << ": "
+                                 << (seen.count(rules::Disposition::kCompleted) ? "" : "no completed ")
+                                 << (seen.count(rules::Disposition::kRetracted) ? "" : "no retracted ")
+                                 << (seen.count(rules::Disposition::kOutOfScope) ? "" : "no out-of-scope");
     }
   }
 }
