@@ -1,6 +1,7 @@
 // Json serialization through RapidJSON writers. Numbers are written from
 // their stored text with RawValue (RapidJSON 1.1's RawNumber would quote
 // them), so decimals round-trip byte for byte.
+#include <memory>
 #include <string>
 
 #include "bonewatch/fhir/json.h"
@@ -87,14 +88,43 @@ struct JsonPrettyWriter::Impl {
   }
 };
 
-JsonPrettyWriter::JsonPrettyWriter(std::string* out, std::size_t depth)
-    : out_(out), impl_(new Impl) {
+namespace {
+
+// One Impl per thread is reused (its buffer keeps its capacity); a writer
+// made while another is alive on the same thread gets its own.
+struct ImplCache {
+  std::unique_ptr<JsonPrettyWriter::Impl> impl;
+  bool in_use = false;
+};
+
+}  // namespace
+
+JsonPrettyWriter::JsonPrettyWriter(std::string* out, std::size_t depth) : out_(out) {
+  thread_local ImplCache cache;
+  if (!cache.in_use) {
+    if (cache.impl == nullptr) cache.impl = std::make_unique<Impl>();
+    cache.in_use = true;
+    impl_ = cache.impl.get();
+    reused_ = &cache.in_use;
+    impl_->buffer.Clear();
+    impl_->writer.Reset(impl_->buffer);
+    impl_->started = false;
+    impl_->prefix = 0;
+  } else {
+    impl_ = new Impl;
+  }
   impl_->writer.SetIndent(' ', 2);
   impl_->depth = depth;
   for (std::size_t i = 0; i < depth; ++i) impl_->writer.StartArray();
 }
 
-JsonPrettyWriter::~JsonPrettyWriter() { delete impl_; }
+JsonPrettyWriter::~JsonPrettyWriter() {
+  if (reused_ != nullptr) {
+    *reused_ = false;
+  } else {
+    delete impl_;
+  }
+}
 
 void JsonPrettyWriter::StartObject() {
   impl_->BeforeFirstToken();

@@ -200,10 +200,12 @@ class JsonPrettyWriter {
   // Appends the text written since construction. REQUIRES: called once, last.
   void Finish();
 
+  struct Impl;  // json_write.cc
+
  private:
-  struct Impl;
   std::string* out_;
-  Impl* impl_;
+  Impl* impl_ = nullptr;
+  bool* reused_ = nullptr;  // the thread's cached Impl is in use, when impl_ is it
 };
 
 struct Json::Member {
