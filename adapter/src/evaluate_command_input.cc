@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 
 #include "bonewatch/fhir/ndjson.h"
@@ -72,27 +73,40 @@ void InputReader::ReadNdjson(const std::string& path) {
   };
   // Lines are read a batch at a time, parsed in parallel, then mapped in
   // file order (a Medication must be known before the statements after it).
+  // Resources whose mapping does not look anything up are mapped there too.
+  struct Line {
+    fhir::NdjsonRecord record;
+    std::optional<mappings::MapResult> mapped;
+  };
   NdjsonLineReader lines(in, fhir::NdjsonReader::Options().max_line_bytes);
   NdjsonBatch batch;
-  std::vector<fhir::NdjsonRecord> records;
+  std::vector<Line> parsed;
   const size_t batch_lines = kNdjsonLinesPerThreadBatch * threads_;
   while (lines.ReadBatch(batch_lines, batch)) {
-    records.resize(batch.lines.size());
+    parsed.resize(batch.lines.size());
     const Status parallel = ParallelFor(batch.lines.size(), threads_, [&](size_t i) {
-      ParseNdjsonLine(batch, i, fhir::NdjsonReader::Options(), records[i]);
+      Line& line = parsed[i];
+      ParseNdjsonLine(batch, i, fhir::NdjsonReader::Options(), line.record);
+      line.mapped.reset();
+      if (line.record.ok()) line.mapped = MapWithoutLookups(line.record.value);
+      if (line.mapped) line.record.value = fhir::Json();
     });
     if (!parallel.ok()) {
       Unusable(path + ": " + parallel.message());
       return;
     }
-    for (fhir::NdjsonRecord& record : records) {
-      const std::string location = path + ":" + std::to_string(record.line_number);
-      if (!record.ok()) {
-        Unusable(location + ": " + record.status.message());
+    for (Line& line : parsed) {
+      const std::string location = path + ":" + std::to_string(line.record.line_number);
+      if (!line.record.ok()) {
+        Unusable(location + ": " + line.record.status.message());
+      } else if (line.mapped) {
+        ++counts_.resources;
+        Record(*line.mapped, location, /*ai_source=*/false);
       } else {
-        Process(record.value, location, resolver, /*may_defer=*/true);
+        Process(line.record.value, location, resolver, /*may_defer=*/true);
       }
-      record.value = fhir::Json();
+      line.record.value = fhir::Json();
+      line.mapped.reset();
     }
   }
   if (in.bad()) Unusable(path + ": read error after line " + std::to_string(lines.lines_read()));
@@ -232,6 +246,30 @@ void InputReader::Process(const fhir::Json& resource, const std::string& locatio
     }
   }
   const mappings::MapResult result = mapper_.Map(resource, resolver);
+  Record(result, location,
+         result.outcome == mappings::MapOutcome::kRetracted && IsMedicationUse(type) &&
+             IsAiMedication(resource));
+}
+
+std::optional<mappings::MapResult> InputReader::MapWithoutLookups(
+    const fhir::Json& resource) const {
+  const std::optional<std::string> type = resource.GetString("resourceType");
+  // Medication statements and requests may be deferred (Process): never here.
+  if (!type || !IsReadType(*type) || IsMedicationUse(*type) || IsOwnResource(resource)) {
+    return std::nullopt;
+  }
+  bool looked_up = false;
+  const mappings::ReferenceResolver resolver = [&looked_up](std::string_view) {
+    looked_up = true;
+    return static_cast<const fhir::Json*>(nullptr);
+  };
+  mappings::MapResult result = mapper_.Map(resource, resolver);
+  if (looked_up) return std::nullopt;  // depends on what was read before it
+  return result;
+}
+
+void InputReader::Record(const mappings::MapResult& result, const std::string& location,
+                         bool ai_source) {
   switch (result.outcome) {
     case mappings::MapOutcome::kMapped:
       ++counts_.mapped;
@@ -247,8 +285,7 @@ void InputReader::Process(const fhir::Json& resource, const std::string& locatio
       err_ << "bonewatch evaluate: " << location << ": rejected: " << result.reason << "\n";
       return;
   }
-  store_.Apply(result, result.outcome == mappings::MapOutcome::kRetracted &&
-                           IsMedicationUse(type) && IsAiMedication(resource));
+  store_.Apply(result, ai_source);
 }
 
 void InputReader::Finish() {

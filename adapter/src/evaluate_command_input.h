@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -75,6 +76,12 @@ class InputReader {
   void ReadBundle(const std::string& path, const fhir::Json& bundle);
   void Process(const fhir::Json& resource, const std::string& location,
                const mappings::ReferenceResolver& resolver, bool may_defer);
+  // Counts a mapped, ignored, retracted or rejected resource (reporting a
+  // rejection) and applies it to the store.
+  void Record(const mappings::MapResult& result, const std::string& location, bool ai_source);
+  // The MapResult of a resource whose mapping resolves no reference (so it
+  // does not depend on what was read before it), or nullopt. Thread-safe.
+  std::optional<mappings::MapResult> MapWithoutLookups(const fhir::Json& resource) const;
   bool IsAiMedication(const fhir::Json& resource) const;
   bool IsOwnResource(const fhir::Json& resource) const;
   void Unusable(const std::string& message);
