@@ -17,7 +17,7 @@ using internal::Timeline;
 
 // What an evaluation would show at one date with no new data: each rule's
 // result and the plan. Two dates with equal signatures give equal output.
-std::string Signature(const RuleResults& results, const std::vector<PlanActivity>& plan) {
+std::string Signature(RuleResults results, std::vector<PlanActivity> plan) {
   Evaluation e;
   for (size_t i = 0; i < results.size(); ++i) {
     if (!results[i]) continue;
@@ -27,11 +27,11 @@ std::string Signature(const RuleResults& results, const std::vector<PlanActivity
     // run's first point, which only a flip can change).
     if (i != internal::kAntiresorptiveIndicated) f.episode_start = results[i]->episode_start;
     f.priority = results[i]->priority;
-    f.evidence = results[i]->evidence;
-    f.text = results[i]->text;
+    f.evidence = std::move(results[i]->evidence);
+    f.text = std::move(results[i]->text);
     e.findings.push_back(std::move(f));
   }
-  e.plan = plan;
+  e.plan = std::move(plan);
   return e.ToCanonicalString();
 }
 
@@ -79,7 +79,7 @@ std::optional<Date> NextEvaluation(const Timeline& tl, const RuleResults& now_re
     std::vector<PlanActivity> plan = internal::BuildPlan(s, results);
     if (SameOutcome(results, plan, now_results, now_plan)) continue;
     if (!now_signature) now_signature = Signature(now_results, now_plan);
-    if (Signature(results, plan) != *now_signature) return c;
+    if (Signature(std::move(results), std::move(plan)) != *now_signature) return c;
   }
   if (course.end && *course.end >= tl.now) return course.end->AddDays(1);
   return std::nullopt;
