@@ -220,7 +220,7 @@ std::string VariedCohort(int patients) {
       out << R"({"resourceType":"Observation","id":"o)" << k << "-" << p
           << R"(","meta":{"versionId":"1"},"status":"final","code":{"coding":[{"system":"http://loinc.org","code":")"
           << codes[k] << R"("}]},"subject":{"reference":"Patient/)" << id
-          << R"("},"effectiveDateTime":"202)" << 3 + (p + k) % 3 << "-" << 10 + k << "-0" << 1 + p % 9
+          << R"("},"effectiveDateTime":"202)" << 3 + (p + k) % 3 << "-" << 10 + k % 3 << "-0" << 1 + p % 9
           << R"(","valueQuantity":{"value":)" << value << R"(,"unit":")" << units[k]
           << R"(","system":"http://unitsofmeasure.org","code":")" << units[k] << R"("}})"
           << "\n";
