@@ -9,7 +9,10 @@
 //   cmake --build build-release --target evaluate_bench
 //   build-release/tests/bench/evaluate_bench
 // Each benchmark reports resources/s (items_per_second); the evaluate run also reports the
-// process's peak RSS (ru_maxrss) after it, in MB. RapidJSON appears here only, as the baseline.
+// process's peak RSS (ru_maxrss) after it, in MB, and evaluate's worker thread count
+// (BONEWATCH_BENCH_THREADS, default 0: one per CPU). The CPU column is the whole process's
+// CPU time, all threads included; on a shared machine compare it with the wall time.
+// RapidJSON appears here only, as the baseline.
 #include <benchmark/benchmark.h>
 #include <rapidjson/document.h>
 #include <sys/resource.h>
