@@ -202,8 +202,7 @@ int EvaluateCommand(const std::vector<std::string_view>& args) {
       const std::string_view text = args[++i];
       unsigned threads = 0;
       const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), threads);
-      if (ec != std::errc() || end != text.data() + text.size() || threads == 0 ||
-          threads > 64) {
+      if (ec != std::errc() || end != text.data() + text.size() || threads == 0 || threads > 64) {
         std::cerr << "bonewatch evaluate: --threads must be a number from 1 to 64\n";
         return 2;
       }

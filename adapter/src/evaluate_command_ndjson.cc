@@ -36,9 +36,9 @@ bool NdjsonLineReader::ReadLine(NdjsonBatch& batch) {
     const char* start = buffer_.data() + position_;
     const size_t available = end_ - position_;
     const void* newline = std::memchr(start, '\n', available);
-    const size_t length =
-        newline != nullptr ? static_cast<size_t>(static_cast<const char*>(newline) - start)
-                           : available;
+    const size_t length = newline != nullptr
+                              ? static_cast<size_t>(static_cast<const char*>(newline) - start)
+                              : available;
     const size_t room = max_line_bytes_ - line.size;
     if (length > room) line.too_long = true;
     const size_t kept = std::min(length, room);
@@ -65,8 +65,7 @@ bool NdjsonLineReader::ReadBatch(size_t max_lines, NdjsonBatch& batch) {
   batch.lines.clear();
   while (batch.lines.size() < max_lines && ReadLine(batch)) {
     const NdjsonBatch::Line& line = batch.lines.back();
-    if (!line.too_long &&
-        IsBlank(std::string_view(batch.bytes).substr(line.offset, line.size))) {
+    if (!line.too_long && IsBlank(std::string_view(batch.bytes).substr(line.offset, line.size))) {
       batch.bytes.resize(line.offset);
       batch.lines.pop_back();
     }
@@ -80,9 +79,9 @@ void ParseNdjsonLine(const NdjsonBatch& batch, size_t index,
   record.line_number = line.line_number;
   record.value = fhir::Json();
   if (line.too_long) {
-    record.status = InvalidArgumentError("line " + std::to_string(line.line_number) +
-                                               ": longer than " +
-                                               std::to_string(options.max_line_bytes) + " bytes");
+    record.status =
+        InvalidArgumentError("line " + std::to_string(line.line_number) + ": longer than " +
+                             std::to_string(options.max_line_bytes) + " bytes");
     return;
   }
   auto parsed = fhir::Json::Parse(std::string_view(batch.bytes).substr(line.offset, line.size),

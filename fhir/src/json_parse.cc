@@ -25,7 +25,7 @@ class JsonBuilder {
   // so that parsing a document allocates only for what it returns.
   struct Scratch {
     std::vector<Frame> frames;
-    std::vector<Json> elements;        // children of the open arrays
+    std::vector<Json> elements;         // children of the open arrays
     std::vector<Json::Member> members;  // children of the open objects
   };
 
@@ -93,8 +93,8 @@ class JsonBuilder {
       depth_exceeded_ = true;
       return false;
     }
-    frames_.push_back(Frame{is_array, is_array ? elements_.size() : members_.size(),
-                            std::move(key_)});
+    frames_.push_back(
+        Frame{is_array, is_array ? elements_.size() : members_.size(), std::move(key_)});
     key_.clear();
     return true;
   }
@@ -150,9 +150,8 @@ StatusOr<Json> Json::Parse(std::string_view text, const JsonParseOptions& option
   JsonBuilder builder(options.max_depth, scratch);
   // ASCII is valid UTF-8: only other input needs the encoding checked.
   rapidjson::ParseResult result =
-      IsAscii(text)
-          ? reader.Parse<kFlags>(stream, builder)
-          : reader.Parse<kFlags | rapidjson::kParseValidateEncodingFlag>(stream, builder);
+      IsAscii(text) ? reader.Parse<kFlags>(stream, builder)
+                    : reader.Parse<kFlags | rapidjson::kParseValidateEncodingFlag>(stream, builder);
   if (result.IsError()) {
     std::string reason = builder.depth_exceeded()
                              ? "nesting deeper than " + std::to_string(options.max_depth)

@@ -145,8 +145,7 @@ void JsonPrettyWriter::String(std::string_view value) {
 }
 
 void JsonPrettyWriter::Finish() {
-  out_->append(impl_->buffer.GetString() + impl_->prefix,
-               impl_->buffer.GetSize() - impl_->prefix);
+  out_->append(impl_->buffer.GetString() + impl_->prefix, impl_->buffer.GetSize() - impl_->prefix);
 }
 
 }  // namespace bonewatch::fhir

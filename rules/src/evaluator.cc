@@ -36,14 +36,12 @@ std::string Signature(RuleResults results, std::vector<PlanActivity> plan) {
 }
 
 bool SamePlan(const std::vector<PlanActivity>& a, const std::vector<PlanActivity>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](const PlanActivity& x, const PlanActivity& y) {
-                      return x.key == y.key && x.status == y.status &&
-                             x.scheduled_start == y.scheduled_start &&
-                             x.scheduled_end == y.scheduled_end &&
-                             x.scheduled_text == y.scheduled_text &&
-                             x.description == y.description && x.outcome == y.outcome;
-                    });
+  return std::equal(
+      a.begin(), a.end(), b.begin(), b.end(), [](const PlanActivity& x, const PlanActivity& y) {
+        return x.key == y.key && x.status == y.status && x.scheduled_start == y.scheduled_start &&
+               x.scheduled_end == y.scheduled_end && x.scheduled_text == y.scheduled_text &&
+               x.description == y.description && x.outcome == y.outcome;
+      });
 }
 
 // Member-wise equality of everything Signature() renders: when it holds, the

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <set>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <streambuf>
 #include <string>
@@ -196,12 +196,13 @@ std::string VariedCohort(int patients) {
       out << R"({"resourceType":"MedicationStatement","id":"ms-)" << p
           << R"(","meta":{"versionId":"1"},"status":")" << (p % 13 == 0 ? "completed" : "active")
           << R"(",)"
-          << (p % 3 == 0 ? R"("medicationReference":{"reference":"Medication/)" +
-                               std::string(p % 2 == 0 ? "ana" : "late") + R"("})"
-                         : R"("medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"84857"}]})")
+          << (p % 3 == 0
+                  ? R"("medicationReference":{"reference":"Medication/)" +
+                        std::string(p % 2 == 0 ? "ana" : "late") + R"("})"
+                  : R"("medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"84857"}]})")
           << R"(,"subject":{"reference":"Patient/)" << id << R"("},"effectivePeriod":{"start":"202)"
-          << 3 + p % 3 << "-0" << 1 + p % 9 << R"(-01")" << (p % 13 == 0 ? R"(,"end":"2025-06-30")" : "")
-          << "}}\n";
+          << 3 + p % 3 << "-0" << 1 + p % 9 << R"(-01")"
+          << (p % 13 == 0 ? R"(,"end":"2025-06-30")" : "") << "}}\n";
     }
     if (p % 17 == 0) {  // a retraction of the statement
       out << R"({"resourceType":"MedicationStatement","id":"ms-)" << p
@@ -213,15 +214,15 @@ std::string VariedCohort(int patients) {
     const char* units[] = {"{T-score}", "{T-score}", "g/cm2", "ng/L", "ng/mL"};
     for (int k = 0; k < 5; ++k) {
       if ((p + k) % 4 == 0) continue;
-      const std::string value = k < 2   ? "-" + std::to_string(p % 4) + "." + std::to_string(p % 10)
+      const std::string value = k < 2 ? "-" + std::to_string(p % 4) + "." + std::to_string(p % 10)
                                 : k == 2 ? "0.8" + std::to_string(p % 10)
                                 : k == 3 ? std::to_string(200 + p * 37 % 300)
                                          : std::to_string(8 + p % 40);
       out << R"({"resourceType":"Observation","id":"o)" << k << "-" << p
           << R"(","meta":{"versionId":"1"},"status":"final","code":{"coding":[{"system":"http://loinc.org","code":")"
           << codes[k] << R"("}]},"subject":{"reference":"Patient/)" << id
-          << R"("},"effectiveDateTime":"202)" << 3 + (p + k) % 3 << "-" << 10 + k % 3 << "-0" << 1 + p % 9
-          << R"(","valueQuantity":{"value":)" << value << R"(,"unit":")" << units[k]
+          << R"("},"effectiveDateTime":"202)" << 3 + (p + k) % 3 << "-" << 10 + k % 3 << "-0"
+          << 1 + p % 9 << R"(","valueQuantity":{"value":)" << value << R"(,"unit":")" << units[k]
           << R"(","system":"http://unitsofmeasure.org","code":")" << units[k] << R"("}})"
           << "\n";
     }
@@ -320,10 +321,11 @@ TEST(EvaluateCommand, DirectRenderingEqualsTheBuilders) {
         ASSERT_EQ(direct->count, built->count) << evaluation.patient_id;
         ASSERT_EQ(direct->text, built->text) << evaluation.patient_id;
       }
-      EXPECT_EQ(seen.size(), 4u) << "every disposition is covered, as of " << as_of << ": "
-                                 << (seen.count(rules::Disposition::kCompleted) ? "" : "no completed ")
-                                 << (seen.count(rules::Disposition::kRetracted) ? "" : "no retracted ")
-                                 << (seen.count(rules::Disposition::kOutOfScope) ? "" : "no out-of-scope");
+      EXPECT_EQ(seen.size(), 4u)
+          << "every disposition is covered, as of " << as_of << ": "
+          << (seen.count(rules::Disposition::kCompleted) ? "" : "no completed ")
+          << (seen.count(rules::Disposition::kRetracted) ? "" : "no retracted ")
+          << (seen.count(rules::Disposition::kOutOfScope) ? "" : "no out-of-scope");
     }
   }
 }

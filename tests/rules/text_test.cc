@@ -50,9 +50,9 @@ TEST(FormatNumberTest, EqualsThePrintfDefinition) {
     const double value = i % 2 == 0 ? std::round(wide(random) * scale) / scale : wide(random);
     ASSERT_EQ(FormatNumber(value), Reference(value)) << value;
   }
-  for (const double value : {0.0, 1e-7, -1e-7, 0.5, 1.5, 0.0000005, 999999.9999995, 1e15, -1e15,
-                             1e16 + 2, 1e22, 123456789012345.6, 0.1 + 0.2, std::nan(""),
-                             HUGE_VAL, -HUGE_VAL}) {
+  for (const double value :
+       {0.0, 1e-7, -1e-7, 0.5, 1.5, 0.0000005, 999999.9999995, 1e15, -1e15, 1e16 + 2, 1e22,
+        123456789012345.6, 0.1 + 0.2, std::nan(""), HUGE_VAL, -HUGE_VAL}) {
     EXPECT_EQ(FormatNumber(value), Reference(value)) << value;
   }
 }
