@@ -1,6 +1,7 @@
 #include "evaluate_command.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <iostream>
 #include <optional>
@@ -11,8 +12,10 @@
 #include "bonewatch/rules/evaluator.h"
 #include "evaluate_command_cohort.h"
 #include "evaluate_command_input.h"
+#include "evaluate_command_parallel.h"
 #include "evaluate_command_summary.h"
 #include "ruleset_file.h"
+#include "writeback_render.h"
 #include "writeback_transaction.h"
 
 namespace bonewatch::adapter {
@@ -20,7 +23,8 @@ namespace {
 
 constexpr std::string_view kEvaluateUsage =
     "usage: bonewatch evaluate [--as-of YYYY-MM-DD] [--format bundle|summary]\n"
-    "                          [--rules FILE] [--mappings DIR] [--base URL] FILE...\n"
+    "                          [--rules FILE] [--mappings DIR] [--base URL]\n"
+    "                          [--threads N] FILE...\n"
     "  FILE: a FHIR Bundle (.json, any type) or NDJSON (.ndjson)\n"
     "  --as-of     evaluation date (default: today, UTC)\n"
     "  --format    bundle: the transaction Bundle BoneWatch would write (default)\n"
@@ -28,7 +32,12 @@ constexpr std::string_view kEvaluateUsage =
     "  --rules     rule thresholds over rules/default-rules.json\n"
     "  --mappings  local mapping files over mappings/default\n"
     "  --base      canonical base of written identifiers and codes\n"
-    "              (default http://bonewatch.example/fhir)\n";
+    "              (default http://bonewatch.example/fhir)\n"
+    "  --threads   worker threads (default: one per CPU); the output is the same\n";
+
+// Patients per worker thread in one batch: enough to keep the threads busy,
+// few enough that a batch's rendered output stays a few tens of MB.
+constexpr size_t kPatientsPerThreadBatch = 256;
 
 StatusOr<rules::RuleSet> LoadRules(const EvaluateOptions& options) {
   ASSIGN_OR_RETURN(rules::RuleSet rules,
@@ -64,7 +73,8 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
   const mappings::Mapper mapper(std::move(*mapping_set), mappings::MapperOptions());
 
   CohortStore store;
-  InputReader reader(mapper, store, err, options.writeback.TagSystem());
+  const unsigned threads = ResolveThreadCount(options.threads);
+  InputReader reader(mapper, store, err, options.writeback.TagSystem(), threads);
   for (const std::string& file : options.files) reader.ReadFile(file);
   reader.Finish();
   const InputCounts& counts = reader.counts();
@@ -83,6 +93,7 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
   local.resources = counts.resources;
   local.rejected = counts.rejected;
   local.patients = patients.size();
+  local.threads = threads;
   std::optional<TransactionWriter> bundle;
   std::optional<SummaryWriter> summary;
   if (options.format == EvaluateFormat::kBundle) {
@@ -92,21 +103,59 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
     for (std::string_view id : patients) width = std::max(width, id.size());
     summary.emplace(out, width);
   }
-  for (std::string_view patient_id : patients) {
-    const rules::Evaluation evaluation =
-        rules::Evaluate(store.Record(patient_id), options.as_of, *rule_set);
-    store.Release(patient_id);
-    if (evaluation.disposition != rules::Disposition::kOutOfScope) ++local.in_scope;
-    local.active_findings += evaluation.ActiveFindings().size();
-    if (bundle) {
-      const Status written = bundle->Add(
-          BuildPatientEntries(WritebackInput{&evaluation, {}}, recorded, options.writeback));
-      if (!written.ok()) {
-        err << "bonewatch evaluate: patient " << patient_id << ": " << written.message() << "\n";
+  // Patients are evaluated and rendered in parallel a batch at a time, then
+  // written in order: the output does not depend on the thread count, and
+  // memory holds one batch of output.
+  struct Outcome {
+    bool in_scope = false;
+    size_t active_findings = 0;
+    Status status;
+    RenderedEntries rendered;               // bundle format
+    std::optional<rules::Evaluation> kept;  // summary format
+  };
+  const size_t batch = kPatientsPerThreadBatch * threads;
+  std::vector<Outcome> outcomes(std::min(batch, patients.size()));
+  for (size_t first = 0; first < patients.size(); first += batch) {
+    const size_t count = std::min(batch, patients.size() - first);
+    const Status parallel = ParallelFor(count, threads, [&](size_t i) {
+      Outcome& outcome = outcomes[i];
+      const std::string_view patient_id = patients[first + i];
+      rules::Evaluation evaluation =
+          rules::Evaluate(store.Record(patient_id), options.as_of, *rule_set);
+      store.Release(patient_id);
+      outcome.in_scope = evaluation.disposition != rules::Disposition::kOutOfScope;
+      outcome.active_findings = evaluation.ActiveFindings().size();
+      if (bundle) {
+        StatusOr<RenderedEntries> rendered =
+            RenderOfflineEntries(evaluation, recorded, options.writeback);
+        if (rendered.ok()) {
+          outcome.rendered = std::move(*rendered);
+        } else {
+          outcome.status = rendered.status();
+        }
+      } else {
+        outcome.kept = std::move(evaluation);
+      }
+    });
+    if (!parallel.ok()) {
+      err << "bonewatch evaluate: " << parallel.message() << "\n";
+      return 1;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      Outcome& outcome = outcomes[i];
+      if (outcome.in_scope) ++local.in_scope;
+      local.active_findings += outcome.active_findings;
+      if (!outcome.status.ok()) {
+        err << "bonewatch evaluate: patient " << patients[first + i] << ": "
+            << outcome.status.message() << "\n";
         return 1;
       }
-    } else {
-      summary->Add(evaluation);
+      if (bundle) {
+        bundle->AddRendered(outcome.rendered);
+      } else {
+        summary->Add(*outcome.kept);
+      }
+      outcome = Outcome();
     }
   }
   if (bundle) {
@@ -149,6 +198,15 @@ int EvaluateCommand(const std::vector<std::string_view>& args) {
     } else if (arg == "--base" && has_value) {
       options.writeback.base = args[++i];
       while (options.writeback.base.ends_with('/')) options.writeback.base.pop_back();
+    } else if (arg == "--threads" && has_value) {
+      const std::string_view text = args[++i];
+      unsigned threads = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), threads);
+      if (ec != std::errc() || end != text.data() + text.size() || threads == 0 || threads > 64) {
+        std::cerr << "bonewatch evaluate: --threads must be a number from 1 to 64\n";
+        return 2;
+      }
+      options.threads = threads;
     } else if (arg == "--help" || arg == "-h") {
       std::cout << kEvaluateUsage;
       return 0;

@@ -1,7 +1,8 @@
 // `bonewatch evaluate`: the offline dry run of spec §5.
 //
 //   bonewatch evaluate [--as-of YYYY-MM-DD] [--format bundle|summary]
-//                      [--rules FILE] [--mappings DIR] [--base URL] FILE...
+//                      [--rules FILE] [--mappings DIR] [--base URL]
+//                      [--threads N] FILE...
 //
 // Reads FHIR Bundles and NDJSON files (evaluate_command_input.h), groups the
 // mapped facts by patient (evaluate_command_cohort.h), evaluates every
@@ -44,6 +45,9 @@ struct EvaluateOptions {
   std::string mappings_dir;  // optional local mappings over mappings/default
   WritebackOptions writeback;
   std::vector<std::string> files;
+  // Worker threads for reading and evaluating (0: one per hardware thread).
+  // The output does not depend on it.
+  unsigned threads = 0;
 };
 
 struct EvaluateStats {
@@ -53,6 +57,7 @@ struct EvaluateStats {
   uint64_t in_scope = 0;
   uint64_t active_findings = 0;
   uint64_t entries_written = 0;
+  unsigned threads = 0;  // worker threads used
 };
 
 // Runs the evaluation; returns the exit code. `stats` may be null.

@@ -18,7 +18,10 @@
 //    its facts; retracting an aromatase-inhibitor source marks the patient
 //    (PatientRecord::ai_medication_retracted).
 //
-// Thread-safety: not thread-safe. Ownership: owns everything it holds.
+// Thread-safety: not thread-safe, except that once nothing is applied or
+// deleted any more, Record() and Release() may run concurrently for
+// different patients (evaluate's worker threads do). Ownership: owns
+// everything it holds.
 #pragma once
 
 #include <cstdint>

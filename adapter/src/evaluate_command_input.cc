@@ -1,15 +1,23 @@
 #include "evaluate_command_input.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 
 #include "bonewatch/fhir/ndjson.h"
+#include "evaluate_command_ndjson.h"
+#include "evaluate_command_parallel.h"
 
 namespace bonewatch::adapter {
 namespace {
+
+// NDJSON lines per worker thread in one batch (a batch's parsed resources are
+// held at once: a few MB).
+constexpr size_t kNdjsonLinesPerThreadBatch = 1024;
 
 bool IsReadType(std::string_view type) {
   return type == "Observation" || type == "MedicationStatement" || type == "MedicationRequest" ||
@@ -32,8 +40,12 @@ std::string_view TrailingTypeAndId(std::string_view reference) {
 }  // namespace
 
 InputReader::InputReader(const mappings::Mapper& mapper, CohortStore& store, std::ostream& err,
-                         std::string tag_system)
-    : mapper_(mapper), store_(store), err_(err), tag_system_(std::move(tag_system)) {}
+                         std::string tag_system, unsigned threads)
+    : mapper_(mapper),
+      store_(store),
+      err_(err),
+      tag_system_(std::move(tag_system)),
+      threads_(std::max(threads, 1u)) {}
 
 void InputReader::Unusable(const std::string& message) {
   ++counts_.unusable;
@@ -54,22 +66,50 @@ void InputReader::ReadNdjson(const std::string& path) {
     Unusable(path + ": cannot open: " + std::strerror(errno));
     return;
   }
-  fhir::NdjsonReader reader(in);
-  fhir::NdjsonRecord record;
   const mappings::ReferenceResolver resolver = [this](std::string_view reference) {
     auto it = medications_.find(std::string(reference));
     if (it == medications_.end()) it = medications_.find(std::string(TrailingTypeAndId(reference)));
     return it == medications_.end() ? nullptr : &it->second;
   };
-  while (reader.Next(&record)) {
-    const std::string location = path + ":" + std::to_string(record.line_number);
-    if (!record.ok()) {
-      Unusable(location + ": " + record.status.message());
-      continue;
+  // Lines are read a batch at a time, parsed in parallel, then mapped in
+  // file order (a Medication must be known before the statements after it).
+  // Resources whose mapping does not look anything up are mapped there too.
+  struct Line {
+    fhir::NdjsonRecord record;
+    std::optional<mappings::MapResult> mapped;
+  };
+  NdjsonLineReader lines(in, fhir::NdjsonReader::Options().max_line_bytes);
+  NdjsonBatch batch;
+  std::vector<Line> parsed;
+  const size_t batch_lines = kNdjsonLinesPerThreadBatch * threads_;
+  while (lines.ReadBatch(batch_lines, batch)) {
+    parsed.resize(batch.lines.size());
+    const Status parallel = ParallelFor(batch.lines.size(), threads_, [&](size_t i) {
+      Line& line = parsed[i];
+      ParseNdjsonLine(batch, i, fhir::NdjsonReader::Options(), line.record);
+      line.mapped.reset();
+      if (line.record.ok()) line.mapped = MapWithoutLookups(line.record.value);
+      if (line.mapped) line.record.value = fhir::Json();
+    });
+    if (!parallel.ok()) {
+      Unusable(path + ": " + parallel.message());
+      return;
     }
-    Process(record.value, location, resolver, /*may_defer=*/true);
+    for (Line& line : parsed) {
+      const std::string location = path + ":" + std::to_string(line.record.line_number);
+      if (!line.record.ok()) {
+        Unusable(location + ": " + line.record.status.message());
+      } else if (line.mapped) {
+        ++counts_.resources;
+        Record(*line.mapped, location, /*ai_source=*/false);
+      } else {
+        Process(line.record.value, location, resolver, /*may_defer=*/true);
+      }
+      line.record.value = fhir::Json();
+      line.mapped.reset();
+    }
   }
-  if (in.bad()) Unusable(path + ": read error after line " + std::to_string(reader.lines_read()));
+  if (in.bad()) Unusable(path + ": read error after line " + std::to_string(lines.lines_read()));
 }
 
 void InputReader::ReadJsonDocument(const std::string& path) {
@@ -206,6 +246,30 @@ void InputReader::Process(const fhir::Json& resource, const std::string& locatio
     }
   }
   const mappings::MapResult result = mapper_.Map(resource, resolver);
+  Record(result, location,
+         result.outcome == mappings::MapOutcome::kRetracted && IsMedicationUse(type) &&
+             IsAiMedication(resource));
+}
+
+std::optional<mappings::MapResult> InputReader::MapWithoutLookups(
+    const fhir::Json& resource) const {
+  const std::optional<std::string> type = resource.GetString("resourceType");
+  // Medication statements and requests may be deferred (Process): never here.
+  if (!type || !IsReadType(*type) || IsMedicationUse(*type) || IsOwnResource(resource)) {
+    return std::nullopt;
+  }
+  bool looked_up = false;
+  const mappings::ReferenceResolver resolver = [&looked_up](std::string_view) {
+    looked_up = true;
+    return static_cast<const fhir::Json*>(nullptr);
+  };
+  mappings::MapResult result = mapper_.Map(resource, resolver);
+  if (looked_up) return std::nullopt;  // depends on what was read before it
+  return result;
+}
+
+void InputReader::Record(const mappings::MapResult& result, const std::string& location,
+                         bool ai_source) {
   switch (result.outcome) {
     case mappings::MapOutcome::kMapped:
       ++counts_.mapped;
@@ -221,8 +285,7 @@ void InputReader::Process(const fhir::Json& resource, const std::string& locatio
       err_ << "bonewatch evaluate: " << location << ": rejected: " << result.reason << "\n";
       return;
   }
-  store_.Apply(result, result.outcome == mappings::MapOutcome::kRetracted &&
-                           IsMedicationUse(type) && IsAiMedication(resource));
+  store_.Apply(result, ai_source);
 }
 
 void InputReader::Finish() {

@@ -20,11 +20,13 @@
 // a document that is not a FHIR resource) is reported on `err` naming the
 // file and the byte offset or line, and counted in `unusable`.
 //
-// Thread-safety: not thread-safe. The Mapper and the CohortStore are borrowed
+// Thread-safety: not thread-safe (it runs its own parse threads inside
+// ReadFile). The Mapper and the CohortStore are borrowed
 // and must outlive the reader.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -49,8 +51,10 @@ struct InputCounts {
 
 class InputReader {
  public:
+  // `threads`: NDJSON lines are parsed on this many threads (the output does
+  // not depend on it).
   InputReader(const mappings::Mapper& mapper, CohortStore& store, std::ostream& err,
-              std::string tag_system);
+              std::string tag_system, unsigned threads = 1);
   InputReader(const InputReader&) = delete;
   InputReader& operator=(const InputReader&) = delete;
 
@@ -72,6 +76,12 @@ class InputReader {
   void ReadBundle(const std::string& path, const fhir::Json& bundle);
   void Process(const fhir::Json& resource, const std::string& location,
                const mappings::ReferenceResolver& resolver, bool may_defer);
+  // Counts a mapped, ignored, retracted or rejected resource (reporting a
+  // rejection) and applies it to the store.
+  void Record(const mappings::MapResult& result, const std::string& location, bool ai_source);
+  // The MapResult of a resource whose mapping resolves no reference (so it
+  // does not depend on what was read before it), or nullopt. Thread-safe.
+  std::optional<mappings::MapResult> MapWithoutLookups(const fhir::Json& resource) const;
   bool IsAiMedication(const fhir::Json& resource) const;
   bool IsOwnResource(const fhir::Json& resource) const;
   void Unusable(const std::string& message);
@@ -80,6 +90,7 @@ class InputReader {
   CohortStore& store_;
   std::ostream& err_;
   std::string tag_system_;
+  unsigned threads_;
   InputCounts counts_;
   // Every Medication read so far, by "Medication/id" (small: one per drug product).
   std::unordered_map<std::string, fhir::Json> medications_;

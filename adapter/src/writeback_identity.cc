@@ -103,7 +103,14 @@ const Poco::DigestEngine::Digest& UrlNamespace() {
 std::string DeterministicUrnUuid(const WritebackOptions& options, std::string_view name) {
   // The namespace is itself a v5 UUID of the base in the RFC 4122 URL namespace,
   // so two deployments with different bases never share fullUrls.
-  const Poco::DigestEngine::Digest base_namespace = NameBasedSha1(UrlNamespace(), options.base);
+  // Every entry of a run shares the base: remember its namespace (per thread).
+  thread_local std::string cached_base;
+  thread_local Poco::DigestEngine::Digest cached_namespace;
+  if (cached_namespace.empty() || cached_base != options.base) {
+    cached_namespace = NameBasedSha1(UrlNamespace(), options.base);
+    cached_base = options.base;
+  }
+  const Poco::DigestEngine::Digest& base_namespace = cached_namespace;
   const Poco::DigestEngine::Digest uuid = NameBasedSha1(base_namespace, name);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string text = "urn:uuid:";

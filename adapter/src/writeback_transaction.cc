@@ -136,41 +136,45 @@ StatusOr<Json> BuildWritebackTransaction(const std::vector<WritebackInput>& inpu
   return fhir::BuildRequestBundle(fhir::BundleType::kTransaction, all);
 }
 
+StatusOr<RenderedEntries> RenderPatientEntries(std::vector<fhir::RequestEntry> entries) {
+  RenderedEntries rendered;
+  if (entries.empty()) return rendered;
+  ASSIGN_OR_RETURN(Json bundle,
+                   fhir::BuildRequestBundle(fhir::BundleType::kTransaction, std::move(entries)));
+  if (const Json* built = bundle.Find("entry")) {
+    // An entry sits two levels deep in the Bundle (Bundle.entry[i]).
+    for (const Json& entry : built->elements()) {
+      rendered.text += ",\n    ";
+      entry.AppendPretty(rendered.text, 2);
+      ++rendered.count;
+    }
+  }
+  return rendered;
+}
+
 TransactionWriter::TransactionWriter(std::ostream& out, WritebackOptions options)
     : out_(out), options_(std::move(options)) {}
 
-void TransactionWriter::WriteEntry(const Json& entry) {
-  // The entry sits two levels deep in the Bundle: indent every line by four spaces.
-  const std::string text = entry.SerializePretty();
-  std::string indented;
-  indented.reserve(text.size() + text.size() / 8 + 8);
-  if (entries_written_ > 0) indented += ",\n";
-  indented += "    ";
-  for (const char c : text) {
-    indented += c;
-    if (c == '\n') indented += "    ";
-  }
-  out_.write(indented.data(), static_cast<std::streamsize>(indented.size()));
-  ++entries_written_;
+Status TransactionWriter::Add(std::vector<fhir::RequestEntry> entries) {
+  ASSIGN_OR_RETURN(RenderedEntries rendered, RenderPatientEntries(std::move(entries)));
+  AddRendered(rendered);
+  return Status::Ok();
 }
 
-Status TransactionWriter::Add(const std::vector<fhir::RequestEntry>& entries) {
-  if (entries.empty()) return Status::Ok();
-  std::vector<fhir::RequestEntry> with_device;
-  const std::vector<fhir::RequestEntry>* to_write = &entries;
+void TransactionWriter::AddRendered(const RenderedEntries& rendered) {
+  if (rendered.count == 0) return;
   if (entries_written_ == 0) {
     out_ << "{\n  \"resourceType\": \"Bundle\",\n  \"type\": \"transaction\",\n  \"entry\": [\n";
-    with_device.reserve(entries.size() + 1);
-    with_device.push_back(DeviceEntry(options_));
-    with_device.insert(with_device.end(), entries.begin(), entries.end());
-    to_write = &with_device;
+    std::vector<fhir::RequestEntry> device;
+    device.push_back(DeviceEntry(options_));
+    // The Device entry is built here from constants: it always validates.
+    const StatusOr<RenderedEntries> first = RenderPatientEntries(std::move(device));
+    const std::string_view text = first.ok() ? std::string_view(first->text) : std::string_view();
+    out_ << text.substr(std::min<size_t>(2, text.size()));  // no ",\n" before the first entry
+    ++entries_written_;
   }
-  ASSIGN_OR_RETURN(Json bundle,
-                   fhir::BuildRequestBundle(fhir::BundleType::kTransaction, *to_write));
-  if (const Json* built = bundle.Find("entry")) {
-    for (const Json& entry : built->elements()) WriteEntry(entry);
-  }
-  return Status::Ok();
+  out_.write(rendered.text.data(), static_cast<std::streamsize>(rendered.text.size()));
+  entries_written_ += rendered.count;
 }
 
 void TransactionWriter::Finish() {

@@ -75,6 +75,18 @@ StatusOr<fhir::Json> BuildWritebackTransaction(const std::vector<WritebackInput>
                                                std::string_view recorded,
                                                const WritebackOptions& options);
 
+// One patient's entries as text, ready for TransactionWriter::AddRendered:
+// each entry pretty-printed at its depth in the Bundle and preceded by ",\n".
+struct RenderedEntries {
+  std::string text;
+  size_t count = 0;
+};
+
+// Validates (as fhir::BuildRequestBundle does) and renders one patient's
+// entries (from BuildPatientEntries). A pure function: thread-safe, so
+// patients can be rendered in parallel and written in order.
+StatusOr<RenderedEntries> RenderPatientEntries(std::vector<fhir::RequestEntry> entries);
+
 // Streams the same transaction Bundle, pretty-printed, one patient at a time,
 // so that memory does not grow with the cohort. The bytes equal
 // BuildWritebackTransaction(...)->SerializePretty() followed by "\n".
@@ -85,15 +97,15 @@ class TransactionWriter {
   TransactionWriter& operator=(const TransactionWriter&) = delete;
 
   // Appends one patient's entries (from BuildPatientEntries).
-  Status Add(const std::vector<fhir::RequestEntry>& entries);
+  Status Add(std::vector<fhir::RequestEntry> entries);
+  // Appends one patient's entries rendered by RenderPatientEntries.
+  void AddRendered(const RenderedEntries& rendered);
   // Closes the Bundle. REQUIRES: called once, last.
   void Finish();
 
   size_t entries_written() const { return entries_written_; }
 
  private:
-  void WriteEntry(const fhir::Json& entry);
-
   std::ostream& out_;
   WritebackOptions options_;
   size_t entries_written_ = 0;

@@ -1,5 +1,6 @@
 // BuildRequestBundle: transaction and batch Bundles with validated entries.
 #include <set>
+#include <utility>
 
 #include "bonewatch/fhir/bundle.h"
 #include "internal/json_fields.h"
@@ -52,9 +53,9 @@ Json RequestToJson(const BundleEntryRequest& r) {
   return j;
 }
 
-}  // namespace
-
-StatusOr<Json> BuildRequestBundle(BundleType type, const std::vector<RequestEntry>& entries) {
+// Shared by both overloads: `Entries` is const (copies resources) or not (moves them).
+template <typename Entries>
+StatusOr<Json> BuildRequestBundleFrom(BundleType type, Entries& entries) {
   if (type != BundleType::kTransaction && type != BundleType::kBatch) {
     return InvalidArgumentError("BuildRequestBundle: type must be transaction or batch, not " +
                                 std::string(BundleTypeCode(type)));
@@ -62,7 +63,7 @@ StatusOr<Json> BuildRequestBundle(BundleType type, const std::vector<RequestEntr
   std::set<std::string> full_urls;
   Json entry_array = Json::Array();
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    const RequestEntry& e = entries[i];
+    auto& e = entries[i];
     const std::string where = "Bundle.entry[" + std::to_string(i) + "]";
     RETURN_IF_ERROR(CheckEntry(e, where));
     if (!e.full_url.empty() && !full_urls.insert(e.full_url).second) {
@@ -70,7 +71,7 @@ StatusOr<Json> BuildRequestBundle(BundleType type, const std::vector<RequestEntr
     }
     Json j = Json::Object();
     SetIfNotEmpty(j, "fullUrl", e.full_url);
-    if (e.resource.has_value()) j.Set("resource", *e.resource);
+    if (e.resource.has_value()) j.Set("resource", std::move(*e.resource));
     j.Set("request", RequestToJson(e.request));
     entry_array.Push(std::move(j));
   }
@@ -78,6 +79,16 @@ StatusOr<Json> BuildRequestBundle(BundleType type, const std::vector<RequestEntr
       Json::Object().Set("resourceType", "Bundle").Set("type", std::string(BundleTypeCode(type)));
   if (!entry_array.empty()) bundle.Set("entry", std::move(entry_array));
   return bundle;
+}
+
+}  // namespace
+
+StatusOr<Json> BuildRequestBundle(BundleType type, const std::vector<RequestEntry>& entries) {
+  return BuildRequestBundleFrom(type, entries);
+}
+
+StatusOr<Json> BuildRequestBundle(BundleType type, std::vector<RequestEntry>&& entries) {
+  return BuildRequestBundleFrom(type, entries);
 }
 
 }  // namespace bonewatch::fhir

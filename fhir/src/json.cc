@@ -13,6 +13,8 @@
 namespace bonewatch::fhir {
 namespace {
 
+constexpr std::size_t kBuiltObjectCapacity = 8;
+
 const std::string& EmptyString() {
   static const std::string* const kEmpty = new std::string();
   return *kEmpty;
@@ -154,6 +156,9 @@ Json& Json::Set(std::string key, Json value) & {
       return *this;
     }
   }
+  // Built objects (resources, codings) mostly have a handful of members:
+  // one allocation instead of regrowing 1, 2, 4, 8.
+  if (members_.capacity() == 0) members_.reserve(kBuiltObjectCapacity);
   members_.push_back(Member{std::move(key), std::move(value)});
   return *this;
 }

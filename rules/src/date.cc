@@ -86,6 +86,19 @@ Date Date::AddMonths(int n) const {
 
 std::string Date::ToString() const {
   const Ymd ymd = CivilFromDays(days_);
+  if (ymd.year >= 0 && ymd.year <= 9999) {
+    // The common case without snprintf (hot in evaluation and write-back).
+    std::string text(10, '-');
+    text[0] = static_cast<char>('0' + ymd.year / 1000);
+    text[1] = static_cast<char>('0' + ymd.year / 100 % 10);
+    text[2] = static_cast<char>('0' + ymd.year / 10 % 10);
+    text[3] = static_cast<char>('0' + ymd.year % 10);
+    text[5] = static_cast<char>('0' + ymd.month / 10);
+    text[6] = static_cast<char>('0' + ymd.month % 10);
+    text[8] = static_cast<char>('0' + ymd.day / 10);
+    text[9] = static_cast<char>('0' + ymd.day % 10);
+    return text;
+  }
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", ymd.year, ymd.month, ymd.day);
   return buf;

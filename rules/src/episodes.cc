@@ -25,7 +25,9 @@ SweepResult SweepEpisodes(const Timeline& tl, const std::vector<Date>& points, b
   std::array<std::vector<Finding>, kRuleCount> closed;
   std::array<std::optional<OpenEpisode>, kRuleCount> open;
   SweepResult result;
-  for (Date t : points) {
+  for (size_t p = 0; p < points.size(); ++p) {
+    const Date t = points[p];
+    const bool last_point = p + 1 == points.size();
     State state = BuildState(tl, t);
     RuleResults results = EvaluateRulesAt(state);
     for (size_t i = 0; i < kRuleCount; ++i) {
@@ -57,7 +59,12 @@ SweepResult SweepEpisodes(const Timeline& tl, const std::vector<Date>& points, b
         f.episode_start = *identity;
         open[i] = OpenEpisode{std::move(f), {}};
       }
-      open[i]->last = *results[i];
+      // The last point's results are kept (last_results); earlier ones are not.
+      if (last_point) {
+        open[i]->last = *results[i];
+      } else {
+        open[i]->last = std::move(*results[i]);
+      }
     }
     result.last_state = std::move(state);
     result.last_results = std::move(results);

@@ -5,14 +5,25 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <streambuf>
 #include <string>
 #include <vector>
 
 #include "bonewatch/fhir/json.h"
+#include "bonewatch/mappings/default_dir.h"
+#include "bonewatch/mappings/mapper.h"
+#include "bonewatch/mappings/mapping_set.h"
+#include "bonewatch/rules/evaluator.h"
+#include "evaluate_command_cohort.h"
+#include "evaluate_command_input.h"
+#include "ruleset_file.h"
+#include "writeback_render.h"
+#include "writeback_transaction.h"
 
 namespace bonewatch::adapter {
 namespace {
@@ -164,6 +175,182 @@ TEST(EvaluateCommand, UsageErrorsExitTwo) {
   EXPECT_EQ(EvaluateCommand({"--as-of", "2026-02-30", "x.json"}), 2);
   EXPECT_EQ(EvaluateCommand({"--format", "xml", "x.json"}), 2);
   EXPECT_EQ(EvaluateCommand({"--bogus", "x.json"}), 2);
+  EXPECT_EQ(EvaluateCommand({"--threads", "0", "x.json"}), 2);
+  EXPECT_EQ(EvaluateCommand({"--threads", "two", "x.json"}), 2);
+  EXPECT_EQ(EvaluateCommand({"--threads", "65", "x.json"}), 2);
+}
+
+// A varied multi-patient NDJSON cohort: several batches of lines and of
+// patients, Medications referenced before and after they are read, later
+// versions, retractions, rejected resources, blank lines and CRLF ends.
+std::string VariedCohort(int patients) {
+  std::ostringstream out;
+  out << R"({"resourceType":"Medication","id":"ana","code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"84857"}]}})"
+      << "\n\n";
+  for (int p = 0; p < patients; ++p) {
+    const std::string id = "pt-" + std::to_string(p * 7919 % patients);  // not in id order
+    out << R"({"resourceType":"Patient","id":")" << id << R"(","gender":"female","birthDate":")"
+        << 1940 + p % 40 << "-0" << 1 + p % 9 << R"(-1)" << p % 10 << R"("})"
+        << (p % 5 == 0 ? "\r\n" : "\n");
+    if (p % 11 != 0) {
+      out << R"({"resourceType":"MedicationStatement","id":"ms-)" << p
+          << R"(","meta":{"versionId":"1"},"status":")" << (p % 13 == 0 ? "completed" : "active")
+          << R"(",)"
+          << (p % 3 == 0
+                  ? R"("medicationReference":{"reference":"Medication/)" +
+                        std::string(p % 2 == 0 ? "ana" : "late") + R"("})"
+                  : R"("medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"84857"}]})")
+          << R"(,"subject":{"reference":"Patient/)" << id << R"("},"effectivePeriod":{"start":"202)"
+          << 3 + p % 3 << "-0" << 1 + p % 9 << R"(-01")"
+          << (p % 13 == 0 ? R"(,"end":"2025-06-30")" : "") << "}}\n";
+    }
+    if (p % 17 == 0) {  // a retraction of the statement
+      out << R"({"resourceType":"MedicationStatement","id":"ms-)" << p
+          << R"(","meta":{"versionId":"2"},"status":"entered-in-error","medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"84857"}]},"subject":{"reference":"Patient/)"
+          << id << R"("},"effectiveDateTime":"2024-01-01"})"
+          << "\n";
+    }
+    const char* codes[] = {"38267-1", "38264-8", "24966-4", "41171-0", "62292-8"};
+    const char* units[] = {"{T-score}", "{T-score}", "g/cm2", "ng/L", "ng/mL"};
+    for (int k = 0; k < 5; ++k) {
+      if ((p + k) % 4 == 0) continue;
+      const std::string value = k < 2 ? "-" + std::to_string(p % 4) + "." + std::to_string(p % 10)
+                                : k == 2 ? "0.8" + std::to_string(p % 10)
+                                : k == 3 ? std::to_string(200 + p * 37 % 300)
+                                         : std::to_string(8 + p % 40);
+      out << R"({"resourceType":"Observation","id":"o)" << k << "-" << p
+          << R"(","meta":{"versionId":"1"},"status":"final","code":{"coding":[{"system":"http://loinc.org","code":")"
+          << codes[k] << R"("}]},"subject":{"reference":"Patient/)" << id
+          << R"("},"effectiveDateTime":"202)" << 3 + (p + k) % 3 << "-" << 10 + k % 3 << "-0"
+          << 1 + p % 9 << R"(","valueQuantity":{"value":)" << value << R"(,"unit":")" << units[k]
+          << R"(","system":"http://unitsofmeasure.org","code":")" << units[k] << R"("}})"
+          << "\n";
+    }
+    if (p % 29 == 0) {  // rejected: no subject
+      out << R"({"resourceType":"Observation","id":"bad-)" << p
+          << R"(","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"62292-8"}]},"valueQuantity":{"value":20,"unit":"ng/mL"}})"
+          << "\n";
+    }
+    if (p % 7 == 0) out << "  \n";
+  }
+  out << R"({"resourceType":"Medication","id":"late","code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"84857"}]}})"
+      << "\n";
+  return out.str();
+}
+
+// Worker threads change nothing in what evaluate prints, on stdout or stderr.
+TEST(EvaluateCommand, OutputDoesNotDependOnTheThreadCount) {
+  TempDir dir;
+  const std::string path = dir.Write("cohort.ndjson", VariedCohort(1500));
+  for (const EvaluateFormat format : {EvaluateFormat::kBundle, EvaluateFormat::kSummary}) {
+    std::string reference_out;
+    std::string reference_err;
+    EvaluateStats reference_stats;
+    for (const unsigned threads : {1u, 2u, 3u, 8u}) {
+      EvaluateOptions options;
+      options.as_of = *rules::Date::Parse("2026-03-01");
+      options.format = format;
+      options.files = {path};
+      options.threads = threads;
+      std::ostringstream out;
+      std::ostringstream err;
+      EvaluateStats stats;
+      ASSERT_EQ(RunEvaluate(options, out, err, &stats), 0) << err.str();
+      EXPECT_EQ(stats.threads, threads);
+      if (threads == 1) {
+        reference_out = out.str();
+        reference_err = err.str();
+        reference_stats = stats;
+        EXPECT_GT(stats.patients, 1000u);
+        EXPECT_GT(stats.active_findings, 1000u);
+        EXPECT_GT(stats.rejected, 0u);
+        EXPECT_NE(reference_err, "");
+        continue;
+      }
+      EXPECT_TRUE(out.str() == reference_out) << threads << " threads: stdout differs";
+      EXPECT_EQ(err.str(), reference_err) << threads << " threads";
+      EXPECT_EQ(stats.resources, reference_stats.resources);
+      EXPECT_EQ(stats.in_scope, reference_stats.in_scope);
+      EXPECT_EQ(stats.active_findings, reference_stats.active_findings);
+      EXPECT_EQ(stats.entries_written, reference_stats.entries_written);
+    }
+  }
+}
+
+// The evaluations of every patient of an NDJSON file, as RunEvaluate makes them.
+std::vector<rules::Evaluation> EvaluationsOf(const std::string& path, rules::Date as_of,
+                                             const WritebackOptions& writeback) {
+  auto rule_set = LoadRuleSetFile(DefaultRuleSetPath(), rules::RuleSet::Defaults());
+  auto mapping_set = mappings::LoadMappings(mappings::LoadOptions{
+      writeback.base, mappings::DefaultMappingsDir(BONEWATCH_SOURCE_DIR), ""});
+  EXPECT_TRUE(rule_set.ok() && mapping_set.ok());
+  const mappings::Mapper mapper(std::move(*mapping_set), mappings::MapperOptions());
+  CohortStore store;
+  std::ostringstream err;
+  InputReader reader(mapper, store, err, writeback.TagSystem());
+  reader.ReadFile(path);
+  reader.Finish();
+  std::vector<rules::Evaluation> evaluations;
+  for (std::string_view id : store.SortedPatientIds()) {
+    evaluations.push_back(rules::Evaluate(store.Record(id), as_of, *rule_set));
+  }
+  return evaluations;
+}
+
+// The direct renderer writes what the Json builders give, patient by patient,
+// for active and completed courses, out-of-scope and retracted patients, with
+// the default base and another one.
+TEST(EvaluateCommand, DirectRenderingEqualsTheBuilders) {
+  TempDir dir;
+  const std::string path = dir.Write("cohort.ndjson", VariedCohort(1500));
+  for (const std::string base : {"http://bonewatch.example/fhir", "https://x.test/r4"}) {
+    WritebackOptions writeback;
+    writeback.base = base;
+    for (const char* as_of : {"2026-03-01", "2025-08-15"}) {
+      const std::vector<rules::Evaluation> evaluations =
+          EvaluationsOf(path, *rules::Date::Parse(as_of), writeback);
+      ASSERT_GT(evaluations.size(), 1000u);
+      const std::string recorded = std::string(as_of) + "T00:00:00Z";
+      std::set<rules::Disposition> seen;
+      for (const rules::Evaluation& evaluation : evaluations) {
+        seen.insert(evaluation.disposition);
+        const auto direct = RenderOfflineEntries(evaluation, recorded, writeback);
+        const auto built = RenderPatientEntries(
+            BuildPatientEntries(WritebackInput{&evaluation, {}}, recorded, writeback));
+        ASSERT_TRUE(direct.ok() && built.ok()) << evaluation.patient_id;
+        ASSERT_EQ(direct->count, built->count) << evaluation.patient_id;
+        ASSERT_EQ(direct->text, built->text) << evaluation.patient_id;
+      }
+      EXPECT_EQ(seen.size(), 4u)
+          << "every disposition is covered, as of " << as_of << ": "
+          << (seen.count(rules::Disposition::kCompleted) ? "" : "no completed ")
+          << (seen.count(rules::Disposition::kRetracted) ? "" : "no retracted ")
+          << (seen.count(rules::Disposition::kOutOfScope) ? "" : "no out-of-scope");
+    }
+  }
+}
+
+// A bad line in a later batch of lines: reported by line number, nothing printed.
+TEST(EvaluateCommand, BadNdjsonLineInALaterBatchFailsWithAnyThreadCount) {
+  TempDir dir;
+  std::string text = VariedCohort(400);
+  text += "{not json\n";
+  const std::string path = dir.Write("cohort.ndjson", text);
+  const auto lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+  for (const unsigned threads : {1u, 4u}) {
+    EvaluateOptions options;
+    options.as_of = *rules::Date::Parse("2026-03-01");
+    options.files = {path};
+    options.threads = threads;
+    std::ostringstream out;
+    std::ostringstream err;
+    EXPECT_EQ(RunEvaluate(options, out, err), 1);
+    EXPECT_EQ(out.str(), "");
+    EXPECT_NE(err.str().find("cohort.ndjson:" + std::to_string(lines) + ": line " +
+                             std::to_string(lines) + ": invalid JSON"),
+              std::string::npos)
+        << err.str();
+  }
 }
 
 // Discards output, counting bytes.

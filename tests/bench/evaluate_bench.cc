@@ -9,7 +9,10 @@
 //   cmake --build build-release --target evaluate_bench
 //   build-release/tests/bench/evaluate_bench
 // Each benchmark reports resources/s (items_per_second); the evaluate run also reports the
-// process's peak RSS (ru_maxrss) after it, in MB. RapidJSON appears here only, as the baseline.
+// process's peak RSS (ru_maxrss) after it, in MB, and evaluate's worker thread count
+// (BONEWATCH_BENCH_THREADS, default 0: one per CPU). The CPU column is the whole process's
+// CPU time, all threads included; on a shared machine compare it with the wall time.
+// RapidJSON appears here only, as the baseline.
 #include <benchmark/benchmark.h>
 #include <rapidjson/document.h>
 #include <sys/resource.h>
@@ -124,6 +127,10 @@ void BM_EvaluateEndToEnd(benchmark::State& state) {
   options.format = state.range(0) == 0 ? bonewatch::adapter::EvaluateFormat::kBundle
                                        : bonewatch::adapter::EvaluateFormat::kSummary;
   options.files = {path.string()};
+  // BONEWATCH_BENCH_THREADS: evaluate's worker threads (default 0: one per CPU).
+  if (const char* threads = std::getenv("BONEWATCH_BENCH_THREADS")) {
+    options.threads = static_cast<unsigned>(std::max(0, std::atoi(threads)));
+  }
   bonewatch::adapter::EvaluateStats stats;
   size_t out_bytes = 0;
   for (auto _ : state) {
@@ -140,6 +147,7 @@ void BM_EvaluateEndToEnd(benchmark::State& state) {
   state.counters["patients"] = static_cast<double>(stats.patients);
   state.counters["findings"] = static_cast<double>(stats.active_findings);
   state.counters["output_MB"] = static_cast<double>(out_bytes) / 1e6;
+  state.counters["threads"] = static_cast<double>(stats.threads);
   state.counters["peak_rss_MB"] = PeakRssMb();
 }
 
@@ -167,12 +175,18 @@ void BM_RapidJsonDomParse(benchmark::State& state) {
 }
 
 // Evaluate first, so that its peak RSS is not inflated by anything run before it.
+// The CPU column is the whole process's CPU time (all evaluate threads).
 BENCHMARK(BM_EvaluateEndToEnd)
     ->Arg(0)
     ->Arg(1)
     ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()
     ->UseRealTime()
     ->Iterations(1);
-BENCHMARK(BM_RapidJsonDomParse)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_RapidJsonDomParse)
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Iterations(1);
 
 }  // namespace

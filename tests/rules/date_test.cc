@@ -74,6 +74,16 @@ TEST(DateTest, RoundTripsAndOrders) {
   EXPECT_EQ(Date::FromDays(D("2025-06-01").days()), D("2025-06-01"));
 }
 
+TEST(DateTest, ToStringPadsEveryFieldAtTheEdgesOfTheRange) {
+  EXPECT_EQ(Date::FromYmd(1, 1, 1).ToString(), "0001-01-01");
+  EXPECT_EQ(Date::FromYmd(999, 9, 9).ToString(), "0999-09-09");
+  EXPECT_EQ(Date::FromYmd(9999, 12, 31).ToString(), "9999-12-31");
+  EXPECT_EQ(Date::FromYmd(2000, 10, 10).ToString(), "2000-10-10");
+  // Outside 0000-9999 (reachable only by date arithmetic) the old printf form stays.
+  EXPECT_EQ(Date::FromYmd(9999, 12, 31).AddDays(1).ToString(), "10000-01-01");
+  EXPECT_EQ(Date::FromYmd(1, 1, 1).AddDays(-367).ToString(), "-001-12-31");
+}
+
 TEST(DateTest, DaysInMonth) {
   EXPECT_EQ(DaysInMonth(2024, 2), 29);
   EXPECT_EQ(DaysInMonth(2025, 2), 28);

@@ -162,5 +162,7 @@ struct RequestEntry {
 // POST/PUT/PATCH need a resource and GET/HEAD/DELETE must not have one;
 // ifNoneExist is only allowed on POST; fullUrls must be unique.
 StatusOr<Json> BuildRequestBundle(BundleType type, const std::vector<RequestEntry>& entries);
+// The same, moving the resources out of `entries` instead of copying them.
+StatusOr<Json> BuildRequestBundle(BundleType type, std::vector<RequestEntry>&& entries);
 
 }  // namespace bonewatch::fhir

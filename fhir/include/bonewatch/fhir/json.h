@@ -137,6 +137,10 @@ class Json {
   std::string Serialize() const;
   // Two-space indentation, one member/element per line.
   std::string SerializePretty() const;
+  // Appends SerializePretty() as it reads nested `depth` levels deep in a
+  // pretty-printed document: every line after the first is indented by
+  // 2 * depth more spaces. AppendPretty(out, 0) appends SerializePretty().
+  void AppendPretty(std::string& out, std::size_t depth) const;
 
   // Structural equality: same types, same number text, same member order.
   // Equivalent to Serialize() equality.
@@ -166,6 +170,42 @@ class Json {
   std::string text_;             // string value or number text
   std::vector<Json> elements_;   // arrays
   std::vector<Member> members_;  // objects
+};
+
+// JsonPrettyWriter: the bytes Json::AppendPretty would append for a value,
+// written straight from calls, without building the Json first (for large
+// generated output). Calls must form one well-formed value; the text is
+// appended to `out` by Finish().
+//
+// Thread-safety: thread-compatible (one writer per thread).
+class JsonPrettyWriter {
+ public:
+  // As Json::AppendPretty(*out, depth). REQUIRES: `out` outlives the writer.
+  JsonPrettyWriter(std::string* out, std::size_t depth);
+  JsonPrettyWriter(const JsonPrettyWriter&) = delete;
+  JsonPrettyWriter& operator=(const JsonPrettyWriter&) = delete;
+  ~JsonPrettyWriter();
+
+  void StartObject();
+  void EndObject();
+  void StartArray();
+  void EndArray();
+  void Key(std::string_view key);
+  void String(std::string_view value);
+  // Key(key) then String(value).
+  void Member(std::string_view key, std::string_view value) {
+    Key(key);
+    String(value);
+  }
+  // Appends the text written since construction. REQUIRES: called once, last.
+  void Finish();
+
+  struct Impl;  // json_write.cc
+
+ private:
+  std::string* out_;
+  Impl* impl_ = nullptr;
+  bool* reused_ = nullptr;  // the thread's cached Impl is in use, when impl_ is it
 };
 
 struct Json::Member {

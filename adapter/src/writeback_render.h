@@ -1,0 +1,29 @@
+// Direct rendering of the offline write-back entries (`bonewatch evaluate`).
+//
+// Purpose: speed on large cohorts. RenderOfflineEntries writes the text that
+// RenderPatientEntries(BuildPatientEntries({&evaluation, {}}, ...)) gives,
+// byte for byte, straight from the Evaluation, without building the Flag,
+// CarePlan and Provenance as Json first. The builders (writeback_flag.h,
+// writeback_careplan.h, writeback_provenance.h) stay the definition: tests
+// compare both paths, so a change there must be mirrored here.
+//
+// Offline only: no PriorWrites, so only active findings are written and a
+// retracted course writes nothing.
+//
+// Thread-safety: a pure function; thread-safe.
+#pragma once
+
+#include <string_view>
+
+#include "bonewatch/fhir/status.h"
+#include "bonewatch/rules/evaluation.h"
+#include "writeback_identity.h"
+#include "writeback_transaction.h"
+
+namespace bonewatch::adapter {
+
+StatusOr<RenderedEntries> RenderOfflineEntries(const rules::Evaluation& evaluation,
+                                               std::string_view recorded,
+                                               const WritebackOptions& options);
+
+}  // namespace bonewatch::adapter
