@@ -244,7 +244,11 @@ TEST_F(NotifyTlsE2eTest, ExampleConfigReceivesANotificationOverHttps) {
 
   // The notification's DXA is evaluated and the Flag is written (with a SMART token).
   ASSERT_TRUE(WaitFor(
-      [&] { return Metric("bonewatch_writes_total", "result=\"created\"") >= 1 && Converged(); },
+      // The Flag itself (the Device is created first, in a pass that may report converged).
+      [&] {
+        return Metric("bonewatch_writes_total", "type=\"Flag\",result=\"created\"") >= 1 &&
+               Converged();
+      },
       seconds(30)))
       << daemon.Log();
   server().SetAuthNone();  // to read what was written
