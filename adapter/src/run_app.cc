@@ -92,9 +92,12 @@ class FhirReachability {
 
 std::string StatusJson(DaemonServices& s, const WorkerLoop& worker) {
   fhir::Json j = fhir::Json::Object();
-  j.Set("converged", worker.converged());
-  j.Set("passes", static_cast<int64_t>(worker.passes()));
   auto inbox = s.store->InboxDepth();
+  auto dirty = s.store->DirtyCount();
+  // The worker's flag is set at the end of a pass; an item acknowledged by
+  // the pass in progress is still a dirty patient until it is written back.
+  j.Set("converged", worker.converged() && inbox.ok() && *inbox == 0 && dirty.ok() && *dirty == 0);
+  j.Set("passes", static_cast<int64_t>(worker.passes()));
   auto dead = s.store->DeadLetterDepth();
   auto patients = s.store->PatientIds();
   j.Set("inbox", static_cast<int64_t>(inbox.ok() ? *inbox : 0));
