@@ -68,8 +68,35 @@ void Pipeline::UpdateGauges() {
   }
 }
 
+void Pipeline::OpenInboxBatch() {
+  inbox_batch_.emplace(deps_.store);
+  // Not begun (the store failed to BEGIN): every call commits by itself, as safe, only slower.
+}
+
+Status Pipeline::CommitInboxBatch() {
+  if (!inbox_batch_) return Status::Ok();
+  Status status = inbox_batch_->Commit();
+  inbox_batch_.reset();
+  return status;
+}
+
 StatusOr<size_t> Pipeline::ProcessInbox(size_t max_items) {
   ASSIGN_OR_RETURN(std::vector<InboxItem> items, deps_.store.PeekInbox(max_items));
+  if (items.empty()) return size_t{0};
+  // The store changes of the whole batch (facts, dirty marks, dead letters,
+  // acks) commit together: one fsync instead of ~5 per item. A crash keeps
+  // all or none of them; the items not acknowledged are processed again
+  // (idempotent). Network I/O commits first (CommitInboxBatch) so that the
+  // notification endpoint's Enqueue never waits for the FHIR server.
+  OpenInboxBatch();
+  StatusOr<size_t> result = ProcessInboxItems(items);
+  Status committed = CommitInboxBatch();
+  UpdateGauges();
+  if (!committed.ok()) return committed;
+  return result;
+}
+
+StatusOr<size_t> Pipeline::ProcessInboxItems(const std::vector<InboxItem>& items) {
   size_t acknowledged = 0;
   Status failure;
   for (const InboxItem& item : items) {
@@ -104,7 +131,6 @@ StatusOr<size_t> Pipeline::ProcessInbox(size_t max_items) {
     failure = status;
     break;  // the server or the store is in trouble: let the caller back off
   }
-  UpdateGauges();
   if (!failure.ok()) return failure;
   return acknowledged;
 }
@@ -126,7 +152,9 @@ Status Pipeline::ProcessUnit(const WorkUnit& unit, const InboxItem& item) {
     case WorkUnit::Kind::kDelete:
       return Retract(unit.resource_type, unit.resource_id);
     case WorkUnit::Kind::kFetch: {
+      RETURN_IF_ERROR(CommitInboxBatch());
       StatusOr<fhir::FhirResult> read = deps_.client.Read(unit.resource_type, unit.resource_id);
+      OpenInboxBatch();
       if (!read.ok()) {
         if (read.status().code() == StatusCode::kNotFound) {
           return Retract(unit.resource_type, unit.resource_id);
@@ -211,7 +239,11 @@ Status Pipeline::EnsureHistory(const std::string& patient_id, const InboxItem& i
   if (!deps_.fetch_history) return Status::Ok();
   ASSIGN_OR_RETURN(bool fetched, deps_.store.HistoryFetched(patient_id));
   if (fetched) return Status::Ok();
-  ASSIGN_OR_RETURN(std::vector<Json> history, deps_.fetch_history(patient_id));
+  RETURN_IF_ERROR(CommitInboxBatch());
+  StatusOr<std::vector<Json>> fetched_history = deps_.fetch_history(patient_id);
+  OpenInboxBatch();
+  if (!fetched_history.ok()) return fetched_history.status();
+  const std::vector<Json>& history = *fetched_history;
   for (const Json& resource : history) {
     RETURN_IF_ERROR(ProcessResource(resource, item, /*with_history=*/false));
   }
