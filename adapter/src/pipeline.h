@@ -112,6 +112,10 @@ class Pipeline {
 
  private:
   StatusOr<size_t> ProcessInboxItems(const std::vector<InboxItem>& items);
+  // Before the inbox batch opens: reads the histories of the first-seen
+  // patients of full-resource items, so that the batch need not commit (one
+  // fsync each) before every such patient's history request.
+  void PrefetchHistories(const std::vector<InboxItem>& items);
   // The inbox batch's store transaction (Store::BeginBatch): open around the
   // store calls of ProcessInbox, committed before each network request.
   void OpenInboxBatch();
@@ -137,8 +141,9 @@ class Pipeline {
 
   PipelineDeps deps_;
   Writer writer_;
-  StoreEventNumberTracker events_;         // used by ProcessInbox only
-  std::optional<StoreBatch> inbox_batch_;  // used by ProcessInbox only
+  StoreEventNumberTracker events_;                                     // used by ProcessInbox only
+  std::optional<StoreBatch> inbox_batch_;                              // used by ProcessInbox only
+  std::map<std::string, std::vector<fhir::Json>> prefetched_history_;  // ProcessInbox only
   DecodeOptions decode_;
   std::mutex findings_mutex_;
   std::map<std::string, std::set<std::string>> active_rules_;  // GUARDED_BY(findings_mutex_)
