@@ -51,12 +51,17 @@ StatusOr<std::set<std::string>> InScopePatients(DaemonServices& s) {
   for (const std::string& type : types) {
     const std::string codes = AromataseInhibitorCodes(s.mapper->mappings(), type);
     if (codes.empty()) continue;
-    auto found = s.client->SearchAll(type, {{"code", codes}, {"_count", "1000"}});
-    if (!found.ok()) return found.status();
-    for (const fhir::Json& resource : *found) {
-      std::string id = PatientIdOf(resource);
-      if (!id.empty()) ids.insert(std::move(id));
-    }
+    // Page by page, keeping only the patient ids: the resources of 100k
+    // patients held at once would cost ~200 MB.
+    Status searched = s.client->SearchEach(type, {{"code", codes}, {"_count", "1000"}},
+                                           [&ids](std::vector<fhir::Json>& page) {
+                                             for (const fhir::Json& resource : page) {
+                                               std::string id = PatientIdOf(resource);
+                                               if (!id.empty()) ids.insert(std::move(id));
+                                             }
+                                             return Status::Ok();
+                                           });
+    if (!searched.ok()) return searched;
   }
   return ids;
 }

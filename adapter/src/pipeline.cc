@@ -68,8 +68,63 @@ void Pipeline::UpdateGauges() {
   }
 }
 
+void Pipeline::OpenInboxBatch() {
+  inbox_batch_.emplace(deps_.store);
+  // Not begun (the store failed to BEGIN): every call commits by itself, as safe, only slower.
+}
+
+Status Pipeline::CommitInboxBatch() {
+  if (!inbox_batch_) return Status::Ok();
+  Status status = inbox_batch_->Commit();
+  inbox_batch_.reset();
+  return status;
+}
+
 StatusOr<size_t> Pipeline::ProcessInbox(size_t max_items) {
   ASSIGN_OR_RETURN(std::vector<InboxItem> items, deps_.store.PeekInbox(max_items));
+  if (items.empty()) return size_t{0};
+  // The store changes of the whole batch (facts, dirty marks, dead letters,
+  // acks) commit together: one fsync instead of ~5 per item. A crash keeps
+  // all or none of them; the items not acknowledged are processed again
+  // (idempotent). Network I/O commits first (CommitInboxBatch) so that the
+  // notification endpoint's Enqueue never waits for the FHIR server.
+  PrefetchHistories(items);
+  OpenInboxBatch();
+  StatusOr<size_t> result = ProcessInboxItems(items);
+  Status committed = CommitInboxBatch();
+  prefetched_history_.clear();
+  UpdateGauges();
+  if (!committed.ok()) return committed;
+  return result;
+}
+
+void Pipeline::PrefetchHistories(const std::vector<InboxItem>& items) {
+  prefetched_history_.clear();
+  if (!deps_.fetch_history) return;
+  DecodeOptions options = decode_;
+  options.events = nullptr;  // decoding again below tracks the event numbers
+  for (const InboxItem& item : items) {
+    StatusOr<std::vector<WorkUnit>> units = DecodeInboxItem(item, options);
+    if (!units.ok()) continue;
+    for (const WorkUnit& unit : *units) {
+      if (unit.kind != WorkUnit::Kind::kResource) continue;
+      if (IsOwnWrite(unit.resource, decode_.own_tag_system)) continue;
+      const mappings::MapResult result = deps_.mapper.Map(unit.resource);
+      const std::string& patient_id = result.patient_id;
+      if (result.outcome != mappings::MapOutcome::kMapped || patient_id.empty() ||
+          prefetched_history_.count(patient_id) > 0) {
+        continue;
+      }
+      StatusOr<bool> fetched = deps_.store.HistoryFetched(patient_id);
+      if (!fetched.ok() || *fetched) continue;
+      // A failure here is met again (and handled) when the item is processed.
+      StatusOr<std::vector<Json>> history = deps_.fetch_history(patient_id);
+      if (history.ok()) prefetched_history_.emplace(patient_id, std::move(history).value());
+    }
+  }
+}
+
+StatusOr<size_t> Pipeline::ProcessInboxItems(const std::vector<InboxItem>& items) {
   size_t acknowledged = 0;
   Status failure;
   for (const InboxItem& item : items) {
@@ -104,7 +159,6 @@ StatusOr<size_t> Pipeline::ProcessInbox(size_t max_items) {
     failure = status;
     break;  // the server or the store is in trouble: let the caller back off
   }
-  UpdateGauges();
   if (!failure.ok()) return failure;
   return acknowledged;
 }
@@ -126,7 +180,9 @@ Status Pipeline::ProcessUnit(const WorkUnit& unit, const InboxItem& item) {
     case WorkUnit::Kind::kDelete:
       return Retract(unit.resource_type, unit.resource_id);
     case WorkUnit::Kind::kFetch: {
+      RETURN_IF_ERROR(CommitInboxBatch());
       StatusOr<fhir::FhirResult> read = deps_.client.Read(unit.resource_type, unit.resource_id);
+      OpenInboxBatch();
       if (!read.ok()) {
         if (read.status().code() == StatusCode::kNotFound) {
           return Retract(unit.resource_type, unit.resource_id);
@@ -211,7 +267,18 @@ Status Pipeline::EnsureHistory(const std::string& patient_id, const InboxItem& i
   if (!deps_.fetch_history) return Status::Ok();
   ASSIGN_OR_RETURN(bool fetched, deps_.store.HistoryFetched(patient_id));
   if (fetched) return Status::Ok();
-  ASSIGN_OR_RETURN(std::vector<Json> history, deps_.fetch_history(patient_id));
+  std::vector<Json> history;
+  if (auto prefetched = prefetched_history_.find(patient_id);
+      prefetched != prefetched_history_.end()) {
+    history = std::move(prefetched->second);
+    prefetched_history_.erase(prefetched);
+  } else {
+    RETURN_IF_ERROR(CommitInboxBatch());
+    StatusOr<std::vector<Json>> fetched_history = deps_.fetch_history(patient_id);
+    OpenInboxBatch();
+    if (!fetched_history.ok()) return fetched_history.status();
+    history = std::move(fetched_history).value();
+  }
   for (const Json& resource : history) {
     RETURN_IF_ERROR(ProcessResource(resource, item, /*with_history=*/false));
   }

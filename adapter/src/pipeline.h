@@ -19,7 +19,9 @@
 // Any change (inserted, replaced, retracted) marks the patient dirty. A
 // patient seen for the first time (Store::HistoryFetched false) has their
 // history fetched once through the fetch_history hook, mapped and stored.
-// An item is acknowledged only after all its effects are stored. A malformed
+// An item is acknowledged only after all its effects are stored. The store
+// changes of one ProcessInbox call share one store transaction (StoreBatch),
+// committed before every FHIR request and at the end. A malformed
 // item is dead-lettered at once. An infrastructure failure (FHIR server, Store)
 // records a failed attempt (FailInbox), stops the batch and is returned, so the
 // caller backs off; after Config::max_inbox_attempts the item is dead-lettered.
@@ -27,9 +29,13 @@
 //
 // EvaluateDirty(max_patients) evaluates the oldest dirty marks (PeekDirty):
 // LoadRecord -> rules::Evaluate(today in Config::utc_offset_minutes) ->
-// Writer::Write -> SetNextEvaluation -> ClearDirty(the mark as read). The mark
-// stays until then, so a crash anywhere before leaves the patient dirty for
-// the next process, and a mark renewed during the write (newer data) is kept.
+// Writer::Write, for up to Config::worker_threads patients at a time (one
+// patient's writes stay in order on one thread; the fhir::Client must be
+// thread-safe); then, in one store batch for the whole pass: PutWritten of
+// what was written -> SetNextEvaluation -> ClearDirty(the mark as read). The
+// mark stays until then, so a crash anywhere before leaves the patient dirty
+// for the next process, and a mark renewed during the write (newer data) is
+// kept.
 // A patient whose write fails keeps the mark, moved behind the others
 // (DeferDirty), and the first error is returned after the others were done.
 // Returns the number of patients evaluated and written.
@@ -49,6 +55,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -104,6 +111,15 @@ class Pipeline {
   void UpdateGauges();
 
  private:
+  StatusOr<size_t> ProcessInboxItems(const std::vector<InboxItem>& items);
+  // Before the inbox batch opens: reads the histories of the first-seen
+  // patients of full-resource items, so that the batch need not commit (one
+  // fsync each) before every such patient's history request.
+  void PrefetchHistories(const std::vector<InboxItem>& items);
+  // The inbox batch's store transaction (Store::BeginBatch): open around the
+  // store calls of ProcessInbox, committed before each network request.
+  void OpenInboxBatch();
+  Status CommitInboxBatch();
   // Bad data of one item: dead-lettered, acknowledged. Anything else: retried.
   Status ProcessItem(const InboxItem& item);
   Status ProcessUnit(const WorkUnit& unit, const InboxItem& item);
@@ -114,12 +130,20 @@ class Pipeline {
   Status DeadLetter(const InboxItem& item, const std::string& resource,
                     const std::string& reason_code, const std::string& reason,
                     const std::string& payload);
-  Status EvaluateOne(const std::string& patient_id, rules::Date today);
+  // One patient evaluated and written back; nothing stored (EvaluateDirty does).
+  struct EvaluatedPatient {
+    Status status;                         // of the write-back
+    std::vector<WrittenResource> written;  // to record, also after a failure
+    std::optional<rules::Date> next_evaluation;
+  };
+  EvaluatedPatient EvaluateOne(const std::string& patient_id, rules::Date today);
   void TrackActiveFindings(const std::string& patient_id, std::set<std::string> rules);
 
   PipelineDeps deps_;
   Writer writer_;
-  StoreEventNumberTracker events_;  // used by ProcessInbox only
+  StoreEventNumberTracker events_;                                     // used by ProcessInbox only
+  std::optional<StoreBatch> inbox_batch_;                              // used by ProcessInbox only
+  std::map<std::string, std::vector<fhir::Json>> prefetched_history_;  // ProcessInbox only
   DecodeOptions decode_;
   std::mutex findings_mutex_;
   std::map<std::string, std::set<std::string>> active_rules_;  // GUARDED_BY(findings_mutex_)

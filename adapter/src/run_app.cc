@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -92,9 +93,12 @@ class FhirReachability {
 
 std::string StatusJson(DaemonServices& s, const WorkerLoop& worker) {
   fhir::Json j = fhir::Json::Object();
-  j.Set("converged", worker.converged());
-  j.Set("passes", static_cast<int64_t>(worker.passes()));
   auto inbox = s.store->InboxDepth();
+  auto dirty = s.store->DirtyCount();
+  // The worker's flag is set at the end of a pass; an item acknowledged by
+  // the pass in progress is still a dirty patient until it is written back.
+  j.Set("converged", worker.converged() && inbox.ok() && *inbox == 0 && dirty.ok() && *dirty == 0);
+  j.Set("passes", static_cast<int64_t>(worker.passes()));
   auto dead = s.store->DeadLetterDepth();
   auto patients = s.store->PatientIds();
   j.Set("inbox", static_cast<int64_t>(inbox.ok() ? *inbox : 0));
@@ -150,7 +154,16 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
   steps.at_start = [&s, &log] {
     auto ids = s.store->PatientIds();
     if (!ids.ok()) return ids.status();
-    for (const std::string& id : *ids) RETURN_IF_ERROR(s.store->MarkDirty(id));
+    // One store transaction (one fsync) per 1000 marks, not one per patient;
+    // short enough that the notification endpoint's Enqueue hardly waits.
+    constexpr size_t kMarksPerBatch = 1000;
+    for (size_t begin = 0; begin < ids->size(); begin += kMarksPerBatch) {
+      StoreBatch batch(*s.store);
+      for (size_t i = begin; i < std::min(ids->size(), begin + kMarksPerBatch); ++i) {
+        RETURN_IF_ERROR(s.store->MarkDirty((*ids)[i]));
+      }
+      RETURN_IF_ERROR(batch.Commit());
+    }
     log.Info("daemon.reconcile", {{"patients", std::to_string(ids->size())}});
     return Status();
   };

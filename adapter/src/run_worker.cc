@@ -96,6 +96,9 @@ bool WorkerLoop::Pass(bool poll_now, bool* error) {
                 return Status();
               }) &&
          ok;
+    // The items just acknowledged are not written back yet: /status must not
+    // show the previous pass's "converged" (inbox 0) until this pass ends.
+    if (processed > 0) converged_ = false;
   }
   if (steps_.evaluate_dirty && !signal_.stopping()) {
     ok = Step("evaluate",

@@ -30,6 +30,14 @@
 // Errors are values: every method returns Status/StatusOr; an I/O failure is
 // kUnavailable or kInternal with the operation named. The Store never throws.
 //
+// Unit of work (BeginBatch/CommitBatch/AbortBatch, or the StoreBatch scope):
+// the calls one thread makes between BeginBatch and CommitBatch share one
+// transaction, so a crash leaves all of their changes or none, and the
+// SQLite store pays one commit (one fsync) for all of them. Each call inside
+// stays atomic by itself (a failed call changes nothing; the batch goes on).
+// Other threads' calls wait until the batch ends, so keep batches free of
+// network I/O. Batches do not nest. Reads inside see the batch's changes.
+//
 // Thread-safety: implementations are safe to call from several threads
 // (SQLite: one connection guarded by a mutex, WAL mode). Ownership: the
 // caller owns the Store; values returned are copies.
@@ -120,6 +128,15 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  // ---- Unit of work (see the file comment) ----
+  // FailedPrecondition when this thread already has a batch open.
+  virtual Status BeginBatch() = 0;
+  // Commits every change since BeginBatch. On error nothing of the batch is
+  // kept. Either way the batch is over.
+  virtual Status CommitBatch() = 0;
+  // Drops every change since BeginBatch and ends the batch.
+  virtual void AbortBatch() = 0;
+
   // ---- Facts and patients ----
   virtual StatusOr<UpsertOutcome> UpsertSource(const SourceFacts& source) = 0;
   virtual StatusOr<RetractOutcome> RetractSource(const std::string& resource_type,
@@ -179,6 +196,32 @@ class Store {
   // ---- Cursors ----
   virtual StatusOr<std::optional<std::string>> GetCursor(const std::string& name) = 0;
   virtual Status SetCursor(const std::string& name, const std::string& value) = 0;
+};
+
+// A batch as a scope: begun by the constructor, aborted by the destructor
+// unless Commit() was called. REQUIRES: used by one thread.
+class StoreBatch {
+ public:
+  explicit StoreBatch(Store& store) : store_(store), begun_(store.BeginBatch()) {}
+  ~StoreBatch() {
+    if (begun_.ok() && !ended_) store_.AbortBatch();
+  }
+  StoreBatch(const StoreBatch&) = delete;
+  StoreBatch& operator=(const StoreBatch&) = delete;
+
+  // Whether BeginBatch succeeded (the calls made meanwhile are batched).
+  [[nodiscard]] const Status& begun() const { return begun_; }
+  [[nodiscard]] Status Commit() {
+    if (!begun_.ok()) return begun_;
+    if (ended_) return FailedPreconditionError("store batch already ended");
+    ended_ = true;
+    return store_.CommitBatch();
+  }
+
+ private:
+  Store& store_;
+  const Status begun_;
+  bool ended_ = false;
 };
 
 // SQLite through Poco Data, one file, WAL mode, versioned schema with

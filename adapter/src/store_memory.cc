@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -28,6 +29,42 @@ struct PatientState {
 
 class MemoryStore final : public Store {
  public:
+  // A batch holds the mutex and keeps a copy of the state to restore on abort.
+  Status BeginBatch() override {
+    std::unique_lock lock(mu_);
+    if (batch_) return FailedPreconditionError("memory BeginBatch: a batch is already open");
+    batch_.emplace(Snapshot{sources_, patients_, dirty_, dirty_order_, last_dirty_generation_,
+                            written_, inbox_, last_inbox_id_, dead_letters_, last_dead_letter_id_,
+                            cursors_});
+    batch_lock_ = std::move(lock);
+    return Status::Ok();
+  }
+  Status CommitBatch() override {
+    std::lock_guard lock(mu_);
+    if (!batch_) return FailedPreconditionError("memory CommitBatch: no batch is open");
+    batch_.reset();
+    batch_lock_ = {};
+    return Status::Ok();
+  }
+  void AbortBatch() override {
+    std::lock_guard lock(mu_);
+    if (!batch_) return;
+    Snapshot& b = *batch_;
+    sources_ = std::move(b.sources);
+    patients_ = std::move(b.patients);
+    dirty_ = std::move(b.dirty);
+    dirty_order_ = std::move(b.dirty_order);
+    last_dirty_generation_ = b.last_dirty_generation;
+    written_ = std::move(b.written);
+    inbox_ = std::move(b.inbox);
+    last_inbox_id_ = b.last_inbox_id;
+    dead_letters_ = std::move(b.dead_letters);
+    last_dead_letter_id_ = b.last_dead_letter_id;
+    cursors_ = std::move(b.cursors);
+    batch_.reset();
+    batch_lock_ = {};
+  }
+
   StatusOr<UpsertOutcome> UpsertSource(const SourceFacts& source) override {
     std::lock_guard lock(mu_);
     const std::string payload = EncodeSourcePayload(source);
@@ -282,8 +319,24 @@ class MemoryStore final : public Store {
     return "memory " + std::string(op) + " " + s.resource_type + "/" + s.resource_id;
   }
 
-  std::mutex mu_;
+  struct Snapshot {
+    std::map<std::pair<std::string, std::string>, StoredSource> sources;
+    std::map<std::string, PatientState> patients;
+    std::map<std::string, int64_t> dirty;
+    std::vector<std::string> dirty_order;
+    int64_t last_dirty_generation;
+    std::map<std::string, WrittenResource> written;
+    std::map<int64_t, InboxItem> inbox;
+    int64_t last_inbox_id;
+    std::map<int64_t, DeadLetter> dead_letters;
+    int64_t last_dead_letter_id;
+    std::map<std::string, std::string> cursors;
+  };
+
+  std::recursive_mutex mu_;
   // All below GUARDED_BY(mu_).
+  std::unique_lock<std::recursive_mutex> batch_lock_;  // held while a batch is open
+  std::optional<Snapshot> batch_;                      // the state at BeginBatch
   std::map<std::pair<std::string, std::string>, StoredSource> sources_;
   std::map<std::string, PatientState> patients_;
   std::map<std::string, int64_t> dirty_;  // patient -> generation of the newest mark

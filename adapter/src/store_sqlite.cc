@@ -30,38 +30,111 @@ void EnsurePatient(Session& s, const std::string& patient_id) {
 SqliteStore::SqliteStore(std::unique_ptr<Session> session, std::string path)
     : session_(std::move(session)), path_(std::move(path)) {}
 
+namespace {
+
+// Undoes one call inside a batch; false when even that failed (the batch is
+// then rolled back as a whole).
+bool RollbackToSavepoint(Session& s) {
+  try {
+    s << "ROLLBACK TO SAVEPOINT store_call", now;
+    s << "RELEASE SAVEPOINT store_call", now;
+    return true;
+  } catch (...) {  // NOLINT(bugprone-empty-catch): the caller reports the original error
+    return false;
+  }
+}
+
+}  // namespace
+
+Status SqliteStore::BeginBatch() {
+  std::unique_lock lock(mu_);
+  if (in_batch_) return FailedPreconditionError("sqlite BeginBatch: a batch is already open");
+  try {
+    session_->begin();
+  } catch (const Poco::Exception& e) {
+    return UnavailableError("sqlite BeginBatch: " + e.displayText());
+  }
+  in_batch_ = true;
+  batch_lock_ = std::move(lock);
+  return Status::Ok();
+}
+
+Status SqliteStore::CommitBatch() {
+  std::lock_guard lock(mu_);
+  if (!in_batch_) return FailedPreconditionError("sqlite CommitBatch: no batch is open");
+  Status status;
+  if (batch_broken_) {
+    RollbackQuietly(*session_);
+    status = UnavailableError("sqlite CommitBatch: the batch was rolled back after an error");
+  } else {
+    try {
+      session_->commit();
+    } catch (const Poco::Exception& e) {
+      RollbackQuietly(*session_);
+      status = UnavailableError("sqlite CommitBatch: " + e.displayText());
+    }
+  }
+  in_batch_ = false;
+  batch_broken_ = false;
+  batch_lock_ = {};  // the lock_guard above still holds mu_ until return
+  return status;
+}
+
+void SqliteStore::AbortBatch() {
+  std::lock_guard lock(mu_);
+  if (!in_batch_) return;
+  RollbackQuietly(*session_);
+  in_batch_ = false;
+  batch_broken_ = false;
+  batch_lock_ = {};
+}
+
 Status SqliteStore::Run(const std::string& op, bool transaction,
                         const std::function<Status(Session&)>& body) {
   std::lock_guard lock(mu_);
   Session& s = *session_;
+  const bool savepoint = transaction && in_batch_;
+  const bool own_transaction = transaction && !in_batch_;
+  // Undoes this call only: its savepoint inside a batch, else its transaction.
+  auto undo = [&] {
+    if (own_transaction) {
+      RollbackQuietly(s);
+    } else if (savepoint && !RollbackToSavepoint(s)) {
+      RollbackQuietly(s);  // the batch is lost: CommitBatch reports it
+      batch_broken_ = true;
+    }
+  };
+  if (in_batch_ && batch_broken_) {
+    return UnavailableError("sqlite " + op + ": the batch was rolled back after an error");
+  }
   try {
-    if (transaction) s.begin();
+    if (own_transaction) s.begin();
+    if (savepoint) s << "SAVEPOINT store_call", now;
     Status status = body(s);
-    if (transaction) {
-      if (status.ok()) {
-        s.commit();
-      } else {
-        RollbackQuietly(s);
-      }
+    if (status.ok()) {
+      if (own_transaction) s.commit();
+      if (savepoint) s << "RELEASE SAVEPOINT store_call", now;
+    } else {
+      undo();
     }
     return status.WithContext("sqlite " + op);
   } catch (const Poco::Data::SQLite::DBLockedException& e) {
-    RollbackQuietly(s);
+    undo();
     return UnavailableError("sqlite " + op + ": database is locked (" + e.displayText() + ")");
   } catch (const Poco::Data::SQLite::TableLockedException& e) {
-    RollbackQuietly(s);
+    undo();
     return UnavailableError("sqlite " + op + ": table is locked (" + e.displayText() + ")");
   } catch (const Poco::Data::SQLite::IOErrorException& e) {
-    RollbackQuietly(s);
+    undo();
     return UnavailableError("sqlite " + op + ": " + e.displayText());
   } catch (const Poco::Data::SQLite::DatabaseFullException& e) {
-    RollbackQuietly(s);
+    undo();
     return UnavailableError("sqlite " + op + ": " + e.displayText());
   } catch (const Poco::Exception& e) {
-    RollbackQuietly(s);
+    undo();
     return InternalError("sqlite " + op + ": " + e.displayText());
   } catch (const std::exception& e) {
-    RollbackQuietly(s);
+    undo();
     return InternalError("sqlite " + op + ": " + e.what());
   }
 }
@@ -121,11 +194,22 @@ StatusOr<UpsertOutcome> SqliteStore::UpsertSource(const SourceFacts& source) {
           if (!valid.ok()) return valid.status();
         }
         const auto fact_count = static_cast<Poco::Int64>(FactItemCount(source));
-        s << "INSERT OR REPLACE INTO sources (resource_type, resource_id, patient_id, version_id,"
-             " last_updated, retracted, fact_count, payload) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
-            bind(source.resource_type), bind(source.resource_id), bind(source.patient_id),
-            bind(source.version_id), bind(source.last_updated), bind(fact_count), bind(payload),
-            now;
+        // INSERT or UPDATE, never INSERT OR REPLACE: the fact_total triggers
+        // (schema version 3) see inserts and updates; REPLACE's delete fires none.
+        if (outcome == UpsertOutcome::kInserted) {
+          s << "INSERT INTO sources (resource_type, resource_id, patient_id, version_id,"
+               " last_updated, retracted, fact_count, payload) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+              bind(source.resource_type), bind(source.resource_id), bind(source.patient_id),
+              bind(source.version_id), bind(source.last_updated), bind(fact_count), bind(payload),
+              now;
+        } else {
+          s << "UPDATE sources SET patient_id = ?, version_id = ?, last_updated = ?,"
+               " retracted = 0, fact_count = ?, payload = ?"
+               " WHERE resource_type = ? AND resource_id = ?",
+              bind(source.patient_id), bind(source.version_id), bind(source.last_updated),
+              bind(fact_count), bind(payload), bind(source.resource_type), bind(source.resource_id),
+              now;
+        }
         if (!source.patient_id.empty()) {
           EnsurePatient(s, source.patient_id);
           MarkDirtyInTransaction(s, source.patient_id);
@@ -217,7 +301,7 @@ StatusOr<std::vector<std::string>> SqliteStore::PatientIds() {
 StatusOr<uint64_t> SqliteStore::FactCount() {
   return RunFor<uint64_t>("FactCount", false, [&](Session& s) -> StatusOr<uint64_t> {
     Poco::Int64 n = 0;
-    s << "SELECT COALESCE(SUM(fact_count), 0) FROM sources", into(n), now;
+    s << "SELECT n FROM fact_total WHERE id = 1", into(n), now;  // kept by triggers
     return static_cast<uint64_t>(n);
   });
 }

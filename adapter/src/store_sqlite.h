@@ -1,9 +1,12 @@
 // SqliteStore: the Store (store.h) in one SQLite file through Poco Data.
 // Private to the adapter; construct it with OpenSqliteStore().
 //
-// - One Poco::Data::Session guarded by one mutex: SQLite serialises writers
-//   anyway, and one connection keeps transactions simple. Every method holds
-//   the mutex for its whole transaction.
+// - One Poco::Data::Session guarded by one (recursive) mutex: SQLite
+//   serialises writers anyway, and one connection keeps transactions simple.
+//   Every method holds the mutex for its whole transaction. A batch
+//   (Store::BeginBatch) holds the mutex from BEGIN to COMMIT; the methods
+//   called inside it run in a SAVEPOINT each instead of a transaction, so a
+//   failed call is undone alone and the batch goes on.
 // - PRAGMA journal_mode=WAL: readers never block the writer and a crash
 //   leaves a consistent file. PRAGMA synchronous=FULL: in WAL mode NORMAL can
 //   lose the last commits on power loss or an OS crash; the inbox promises
@@ -35,6 +38,10 @@ namespace bonewatch::adapter {
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Poco::Data::Session> session, std::string path);
+
+  Status BeginBatch() override;
+  Status CommitBatch() override;
+  void AbortBatch() override;
 
   StatusOr<UpsertOutcome> UpsertSource(const SourceFacts& source) override;
   StatusOr<RetractOutcome> RetractSource(const std::string& resource_type,
@@ -86,8 +93,15 @@ class SqliteStore final : public Store {
     return std::move(*result);
   }
 
-  std::mutex mu_;
+  std::recursive_mutex mu_;
   std::unique_ptr<Poco::Data::Session> session_;  // GUARDED_BY(mu_)
+  // The open batch: holds mu_ for its owner thread. Only that thread sees
+  // in_batch_ true (the others wait on mu_ until the batch ends).
+  std::unique_lock<std::recursive_mutex> batch_lock_;  // GUARDED_BY(mu_)
+  bool in_batch_ = false;                              // GUARDED_BY(mu_)
+  // A call inside the batch could not be undone alone: the batch was rolled
+  // back, the calls until its end fail and CommitBatch reports it.
+  bool batch_broken_ = false;  // GUARDED_BY(mu_)
   const std::string path_;
 };
 

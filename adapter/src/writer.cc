@@ -61,7 +61,20 @@ StatusOr<std::string> Writer::EnsureDevice() {
   return reference;
 }
 
-Status Writer::Write(const rules::Evaluation& evaluation) {
+Status Writer::Write(const rules::Evaluation& evaluation) { return WriteTo(evaluation, nullptr); }
+
+Status Writer::Write(const rules::Evaluation& evaluation, std::vector<WrittenResource>* recorded) {
+  if (recorded == nullptr) return InvalidArgumentError("Writer::Write: no list to record into");
+  return WriteTo(evaluation, recorded);
+}
+
+Status Writer::Put(const WrittenResource& written, Sink sink) {
+  if (sink == nullptr) return deps_.store.PutWritten(written);
+  sink->push_back(written);
+  return Status::Ok();
+}
+
+Status Writer::WriteTo(const rules::Evaluation& evaluation, Sink sink) {
   ASSIGN_OR_RETURN(std::vector<WrittenResource> written,
                    deps_.store.WrittenForPatient(evaluation.patient_id));
   const auto now_ms =
@@ -96,16 +109,16 @@ Status Writer::Write(const rules::Evaluation& evaluation) {
     const fhir::RequestEntry provenance = ProvenanceFor(*plan.provenance, urls);
     Status status;
     if (max_entries <= 1) {
-      status = WriteSingles(chunk, provenance);
+      status = WriteSingles(chunk, provenance, sink);
     } else {
       bool fall_back = false;
-      status = WriteTransaction(chunk, provenance, &fall_back);
+      status = WriteTransaction(chunk, provenance, &fall_back, sink);
       if (!status.ok() && fall_back) {
         deps_.logger.Warn("writer.transaction_fallback",
                           {{"patient", evaluation.patient_id},
                            {"entries", std::to_string(chunk.size() + 1)},
                            {"error", status.message()}});
-        status = WriteSingles(chunk, provenance);
+        status = WriteSingles(chunk, provenance, sink);
       }
     }
     if (!status.ok() && first_error.ok()) first_error = status;
@@ -114,7 +127,7 @@ Status Writer::Write(const rules::Evaluation& evaluation) {
 }
 
 Status Writer::WriteTransaction(const std::vector<PlannedWrite>& writes,
-                                const fhir::RequestEntry& provenance, bool* fall_back) {
+                                const fhir::RequestEntry& provenance, bool* fall_back, Sink sink) {
   std::vector<fhir::RequestEntry> entries;
   entries.reserve(writes.size() + 1);
   for (const PlannedWrite& write : writes) entries.push_back(write.entry);
@@ -141,18 +154,18 @@ Status Writer::WriteTransaction(const std::vector<PlannedWrite>& writes,
     WrittenVersion version = VersionFromResponse(answer.location, answer.etag,
                                                  entry.resource ? &*entry.resource : nullptr);
     if (version.id.empty() && writes[i].prior) version.id = writes[i].prior->server_id;
-    RETURN_IF_ERROR(Record(writes[i], version, answer.status_code == 201));
+    RETURN_IF_ERROR(Record(writes[i], version, answer.status_code == 201, sink));
   }
   return Status::Ok();
 }
 
 Status Writer::WriteSingles(const std::vector<PlannedWrite>& writes,
-                            const fhir::RequestEntry& provenance) {
+                            const fhir::RequestEntry& provenance, Sink sink) {
   Status first_error;
   std::vector<std::string> targets;
   for (const PlannedWrite& write : writes) {
     std::string reference;
-    Status status = WriteSingle(write, &reference);
+    Status status = WriteSingle(write, &reference, sink);
     if (!status.ok()) {
       Count(write.resource_type, "failed");
       deps_.logger.Warn("writer.write_failed",
@@ -180,13 +193,13 @@ Status Writer::WriteSingles(const std::vector<PlannedWrite>& writes,
   return first_error;
 }
 
-Status Writer::WriteSingle(const PlannedWrite& write, std::string* reference) {
+Status Writer::WriteSingle(const PlannedWrite& write, std::string* reference, Sink sink) {
   const Json& resource = *write.entry.resource;
   auto record = [&](const fhir::FhirResult& result) -> Status {
     WrittenVersion version = VersionFromResponse(result.location, result.etag, &result.resource);
     if (version.id.empty()) version.id = result.id;
     if (version.version_id.empty()) version.version_id = result.version_id;
-    RETURN_IF_ERROR(Record(write, version, result.http_status == 201));
+    RETURN_IF_ERROR(Record(write, version, result.http_status == 201, sink));
     *reference = VersionedReference(write.resource_type, version);
     return Status::Ok();
   };
@@ -217,12 +230,12 @@ Status Writer::WriteSingle(const PlannedWrite& write, std::string* reference) {
   if (ContentHash(current->resource) == write.content_hash) {  // our own write, unrecorded
     WrittenVersion version = VersionFromResponse("", current->etag, &current->resource);
     if (version.id.empty()) version.id = prior.server_id;
-    RETURN_IF_ERROR(Record(write, version, false));
+    RETURN_IF_ERROR(Record(write, version, false, sink));
     *reference = VersionedReference(write.resource_type, version);
     return Status::Ok();
   }
   const std::string current_status = current->resource.GetString("status").value_or("");
-  if (current_status != prior.status) return MarkHumanEdited(write);
+  if (current_status != prior.status) return MarkHumanEdited(write, sink);
   if (current_version.empty()) {
     current_version = VersionFromResponse("", current->etag, &current->resource).version_id;
   }
@@ -230,7 +243,8 @@ Status Writer::WriteSingle(const PlannedWrite& write, std::string* reference) {
   return record(retried);
 }
 
-Status Writer::Record(const PlannedWrite& write, const WrittenVersion& version, bool created) {
+Status Writer::Record(const PlannedWrite& write, const WrittenVersion& version, bool created,
+                      Sink sink) {
   WrittenResource written;
   written.identifier = write.identifier;
   written.resource_type = write.resource_type;
@@ -239,7 +253,7 @@ Status Writer::Record(const PlannedWrite& write, const WrittenVersion& version, 
   written.version_id = version.version_id;
   written.content_hash = write.content_hash;
   written.status = write.status;
-  RETURN_IF_ERROR(deps_.store.PutWritten(written));
+  RETURN_IF_ERROR(Put(written, sink));
   Count(write.resource_type, created ? "created" : "updated");
   deps_.logger.Debug("writer.written", {{"identifier", write.identifier},
                                         {"id", version.id},
@@ -248,10 +262,10 @@ Status Writer::Record(const PlannedWrite& write, const WrittenVersion& version, 
   return Status::Ok();
 }
 
-Status Writer::MarkHumanEdited(const PlannedWrite& write) {
+Status Writer::MarkHumanEdited(const PlannedWrite& write, Sink sink) {
   WrittenResource edited = *write.prior;
   edited.human_edited = true;
-  RETURN_IF_ERROR(deps_.store.PutWritten(edited));
+  RETURN_IF_ERROR(Put(edited, sink));
   Count(write.resource_type, "human-edited");
   deps_.logger.Info("writer.human_edit",
                     {{"identifier", write.identifier}, {"id", edited.server_id}});

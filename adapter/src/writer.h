@@ -67,18 +67,28 @@ class Writer {
   Writer& operator=(const Writer&) = delete;
 
   [[nodiscard]] Status Write(const rules::Evaluation& evaluation);
+  // As Write, but what step 5 would record (PutWritten) is appended to
+  // *recorded instead, also when a later write fails; the caller stores it
+  // (Pipeline::EvaluateDirty: all patients of a pass in one store batch).
+  // REQUIRES: recorded != nullptr.
+  [[nodiscard]] Status Write(const rules::Evaluation& evaluation,
+                             std::vector<WrittenResource>* recorded);
 
  private:
+  // Where Record/MarkHumanEdited put what was written: the Store, or a list.
+  using Sink = std::vector<WrittenResource>*;  // nullptr: Store::PutWritten
+  Status WriteTo(const rules::Evaluation& evaluation, Sink sink);
   StatusOr<std::string> EnsureDevice();
   Status WriteTransaction(const std::vector<PlannedWrite>& writes,
-                          const fhir::RequestEntry& provenance, bool* fall_back);
-  Status WriteSingles(const std::vector<PlannedWrite>& writes,
-                      const fhir::RequestEntry& provenance);
+                          const fhir::RequestEntry& provenance, bool* fall_back, Sink sink);
+  Status WriteSingles(const std::vector<PlannedWrite>& writes, const fhir::RequestEntry& provenance,
+                      Sink sink);
   // One resource by itself; sets *reference to "Type/id/_history/v" when written,
   // leaves it empty when left alone.
-  Status WriteSingle(const PlannedWrite& write, std::string* reference);
-  Status Record(const PlannedWrite& write, const WrittenVersion& version, bool created);
-  Status MarkHumanEdited(const PlannedWrite& write);
+  Status WriteSingle(const PlannedWrite& write, std::string* reference, Sink sink);
+  Status Record(const PlannedWrite& write, const WrittenVersion& version, bool created, Sink sink);
+  Status MarkHumanEdited(const PlannedWrite& write, Sink sink);
+  Status Put(const WrittenResource& written, Sink sink);
   void Count(const std::string& resource, const char* result, double by = 1);
 
   WriterDeps deps_;

@@ -276,6 +276,22 @@ StatusOr<std::vector<Json>> Client::SearchAll(std::string_view type,
   return all;
 }
 
+Status Client::SearchEach(std::string_view type, const SearchParams& params,
+                          const std::function<Status(std::vector<Json>&)>& on_page) const {
+  ASSIGN_OR_RETURN(SearchPage page, Search(type, params));
+  std::set<std::string> seen;
+  for (;;) {
+    RETURN_IF_ERROR(on_page(page.resources));
+    if (!page.next_url) return Status::Ok();
+    std::string next = std::move(*page.next_url);
+    if (!seen.insert(next).second) {
+      return InternalError("search " + std::string(type) + ": paging loops back to " + next);
+    }
+    page = SearchPage();  // the previous page's memory goes before the next one arrives
+    ASSIGN_OR_RETURN(page, FetchPage(next));
+  }
+}
+
 StatusOr<FhirResult> Client::Create(const Json& resource) const {
   ASSIGN_OR_RETURN(std::string type, ResourceType(resource));
   HttpRequest request = NewRequest("POST", TypeUrl(type));

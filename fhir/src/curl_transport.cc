@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "bonewatch/fhir/http.h"
 
@@ -103,30 +104,63 @@ StatusCode CodeFor(CURLcode code) {
   }
 }
 
+// One libcurl easy handle with its error buffer. Reused across requests, so
+// that its connection cache keeps connections alive.
+struct Connection {
+  CurlEasy handle;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+};
+
+// A pool of connections: a request takes an idle one (or opens a new one) and
+// gives it back, so concurrent requests each use their own connection instead
+// of waiting for one. The pool keeps as many as were ever busy at once.
 class CurlTransport final : public HttpTransport {
  public:
-  CurlTransport(CurlTransportOptions options, CurlEasy handle)
-      : options_(std::move(options)), handle_(std::move(handle)) {}
+  CurlTransport(CurlTransportOptions options, CurlEasy handle) : options_(std::move(options)) {
+    auto first = std::make_unique<Connection>();
+    first->handle = std::move(handle);
+    idle_.push_back(std::move(first));
+  }
 
   StatusOr<HttpResponse> Send(const HttpRequest& request, SendFailure* failure) override {
+    std::unique_ptr<Connection> connection;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!idle_.empty()) {
+        connection = std::move(idle_.back());
+        idle_.pop_back();
+      }
+    }
+    if (!connection) {
+      connection = std::make_unique<Connection>();
+      connection->handle.reset(curl_easy_init());
+      if (!connection->handle) {
+        if (failure != nullptr) *failure = SendFailure::kNotSent;
+        return InternalError(DescribeRequest(request.method, request.url) +
+                             ": curl_easy_init failed");
+      }
+    }
+    StatusOr<HttpResponse> response = SendOn(*connection, request, failure);
     std::lock_guard<std::mutex> lock(mu_);
-    return SendLocked(request, failure);
+    idle_.push_back(std::move(connection));
+    return response;
   }
 
  private:
-  StatusOr<HttpResponse> SendLocked(const HttpRequest& request, SendFailure* failure);
-  Status Configure(const HttpRequest& request, Exchange& exchange, curl_slist* headers);
+  StatusOr<HttpResponse> SendOn(Connection& connection, const HttpRequest& request,
+                                SendFailure* failure);
+  Status Configure(Connection& connection, const HttpRequest& request, Exchange& exchange,
+                   curl_slist* headers);
 
   const CurlTransportOptions options_;
   std::mutex mu_;
-  CurlEasy handle_;  // GUARDED_BY(mu_); reused so that its connection cache keeps connections alive
-  char error_buffer_[CURL_ERROR_SIZE] = {};  // GUARDED_BY(mu_)
+  std::vector<std::unique_ptr<Connection>> idle_;  // GUARDED_BY(mu_)
 };
 
 // Sets every option for one request. curl_easy_reset() before this keeps live connections.
-Status CurlTransport::Configure(const HttpRequest& request, Exchange& exchange,
-                                curl_slist* headers) {
-  CURL* h = handle_.get();
+Status CurlTransport::Configure(Connection& connection, const HttpRequest& request,
+                                Exchange& exchange, curl_slist* headers) {
+  CURL* h = connection.handle.get();
   CURLcode rc = CURLE_OK;
   auto set = [&rc](CURLcode r) {
     if (rc == CURLE_OK) rc = r;
@@ -134,7 +168,7 @@ Status CurlTransport::Configure(const HttpRequest& request, Exchange& exchange,
   set(curl_easy_setopt(h, CURLOPT_URL, request.url.c_str()));
   set(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https"));
   set(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L));
-  set(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer_));
+  set(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, connection.error_buffer));
   set(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                        static_cast<long>(options_.connect_timeout.count())));
   set(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count())));
@@ -185,10 +219,12 @@ Status CurlTransport::Configure(const HttpRequest& request, Exchange& exchange,
   return Status::Ok();
 }
 
-StatusOr<HttpResponse> CurlTransport::SendLocked(const HttpRequest& request, SendFailure* failure) {
+StatusOr<HttpResponse> CurlTransport::SendOn(Connection& connection, const HttpRequest& request,
+                                             SendFailure* failure) {
   if (failure != nullptr) *failure = SendFailure::kNotSent;
-  curl_easy_reset(handle_.get());
-  error_buffer_[0] = '\0';
+  CURL* handle = connection.handle.get();
+  curl_easy_reset(handle);
+  connection.error_buffer[0] = '\0';
 
   CurlSlist headers;
   auto append = [&headers](const std::string& line) {
@@ -210,12 +246,12 @@ StatusOr<HttpResponse> CurlTransport::SendLocked(const HttpRequest& request, Sen
 
   Exchange exchange;
   exchange.max_body = options_.max_response_bytes;
-  RETURN_IF_ERROR(Configure(request, exchange, headers.get()));
+  RETURN_IF_ERROR(Configure(connection, request, exchange, headers.get()));
 
-  CURLcode rc = curl_easy_perform(handle_.get());
+  CURLcode rc = curl_easy_perform(handle);
   if (rc == CURLE_OK) {
     long status = 0;
-    curl_easy_getinfo(handle_.get(), CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
     exchange.response.status = static_cast<int>(status);
     return std::move(exchange.response);
   }
@@ -228,9 +264,10 @@ StatusOr<HttpResponse> CurlTransport::SendLocked(const HttpRequest& request, Sen
     message += "response larger than " + std::to_string(options_.max_response_bytes) + " bytes";
     return UnavailableError(std::move(message));
   }
-  std::string detail = error_buffer_[0] != '\0' ? error_buffer_ : curl_easy_strerror(rc);
+  std::string detail =
+      connection.error_buffer[0] != '\0' ? connection.error_buffer : curl_easy_strerror(rc);
   long os_errno = 0;
-  curl_easy_getinfo(handle_.get(), CURLINFO_OS_ERRNO, &os_errno);
+  curl_easy_getinfo(handle, CURLINFO_OS_ERRNO, &os_errno);
   if (rc == CURLE_COULDNT_CONNECT && os_errno == ECONNREFUSED) detail = "connection refused";
   message += detail + " (curl " + std::to_string(static_cast<int>(rc)) + ")";
   return Status(CodeFor(rc), std::move(message));

@@ -5,7 +5,8 @@
 // and transactions (atomic, or failing as configured). versionIds are opaque
 // strings ("v-N"), like the UUIDs of real servers.
 //
-// Faults: `fail_next` answers the next N requests with `fail_status`;
+// Faults: `fail_next` answers the next N requests with `fail_status`, and so
+// does `fail_body_containing` every request whose body contains it;
 // `transaction_status` != 0 answers every transaction with that HTTP status;
 // `non_atomic_fail_entry` >= 0 answers a transaction 200 with that entry failed
 // (the others applied), as a server without atomic transactions does.
@@ -16,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -54,8 +56,11 @@ class FakeFhir final : public fhir::HttpTransport {
 
   std::vector<fhir::HttpRequest> requests;
   std::map<std::string, fhir::Json> resources;  // "Type/id" -> resource
+  std::recursive_mutex send_mutex_;
   int fail_next = 0;
   int fail_status = 503;
+  // Non-empty: every request whose body contains it is answered fail_status.
+  std::string fail_body_containing;
   int transaction_status = 0;
   int non_atomic_fail_entry = -1;
   // Called with every request before it is answered (e.g. to let other work
@@ -95,12 +100,16 @@ class FakeFhir final : public fhir::HttpTransport {
 
   StatusOr<fhir::HttpResponse> Send(const fhir::HttpRequest& request,
                                     fhir::SendFailure* /*failure*/) override {
+    // The pipeline writes back on several threads: one request at a time here.
+    std::lock_guard<std::recursive_mutex> lock(send_mutex_);
     requests.push_back(request);
     if (on_request) on_request(request);
     fhir::HttpResponse response;
     response.headers.Set("Content-Type", "application/fhir+json");
-    if (fail_next > 0) {
-      --fail_next;
+    const bool fail_by_body = !fail_body_containing.empty() &&
+                              request.body.find(fail_body_containing) != std::string::npos;
+    if (fail_next > 0 || fail_by_body) {
+      if (!fail_by_body) --fail_next;
       response.status = fail_status;
       response.body = Outcome("injected fault").Serialize();
       return response;

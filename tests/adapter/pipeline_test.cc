@@ -323,6 +323,61 @@ TEST_F(PipelineTest, ACrashAfterReadingTheMarksAndBeforeTheWriteLosesNothing) {
   for (const char* suffix : {"-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
 
+// Write-back runs on Config::worker_threads threads: every patient's writes
+// are recorded for that patient, and a failing patient alone stays dirty.
+TEST_F(PipelineTest, ConcurrentWriteBackRecordsEachPatientAndKeepsAFailedOneDirty) {
+  config_.worker_threads = 3;
+  auto for_patient = [](const Json& resource, int n) {
+    std::string text = resource.Serialize();
+    const std::string p = "p" + std::to_string(n);
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"Patient/p1", "Patient/" + p},
+             {R"("id":"ai1")", R"("id":"ai)" + p + '"'},
+             {R"("id":"t1")", R"("id":"t)" + p + '"'}}) {
+      for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
+        text.replace(at, from.size(), to);
+        at += to.size();
+      }
+    }
+    return text;
+  };
+  constexpr int kPatients = 5;
+  for (int n = 1; n <= kPatients; ++n) {
+    Enqueue(for_patient(AiStatement(), n));
+    Enqueue(for_patient(TScore(-2.7), n));
+  }
+  ASSERT_TRUE(pipeline().ProcessInbox(100).ok());
+  ASSERT_EQ(DirtyIds().size(), static_cast<size_t>(kPatients));
+  fake_.fail_body_containing = "Patient/p3";
+  EXPECT_FALSE(pipeline().EvaluateDirty(10).ok());
+  EXPECT_EQ(DirtyIds(), std::vector<std::string>{"p3"});
+  EXPECT_EQ(FlagStatus("p3.osteoporosis.2026-01-10"), "<none>");
+  for (int n = 1; n <= kPatients; ++n) {
+    if (n == 3) continue;
+    const std::string p = "p" + std::to_string(n);
+    EXPECT_EQ(FlagStatus(p + ".osteoporosis.2026-01-10"), "active") << p;
+    const std::vector<WrittenResource> written = store_->WrittenForPatient(p).value_or({});
+    ASSERT_FALSE(written.empty()) << p;
+    for (const WrittenResource& w : written) {
+      EXPECT_EQ(w.patient_id, p);
+      EXPECT_NE(w.identifier.find(p + "."), std::string::npos) << w.identifier;
+      EXPECT_TRUE(fake_.resources.count(w.resource_type + "/" + w.server_id)) << w.identifier;
+    }
+  }
+  EXPECT_TRUE(store_->WrittenForPatient("p3").value_or({}).empty());
+  // Nothing changed for the others: the next pass writes p3 only.
+  fake_.fail_body_containing.clear();
+  const size_t puts_before = fake_.requests.size();
+  auto evaluated = pipeline().EvaluateDirty(10);
+  ASSERT_TRUE(evaluated.ok()) << evaluated.status().ToString();
+  EXPECT_EQ(*evaluated, 1u);
+  EXPECT_EQ(FlagStatus("p3.osteoporosis.2026-01-10"), "active");
+  EXPECT_TRUE(DirtyIds().empty());
+  for (size_t i = puts_before; i < fake_.requests.size(); ++i) {
+    EXPECT_NE(fake_.requests[i].body.find("Patient/p3"), std::string::npos);
+  }
+}
+
 TEST_F(PipelineTest, SchedulerMarksDuePatientsDirty) {
   Scheduler scheduler({config_, *store_, metrics_, logger_, clock_});
   ASSERT_TRUE(store_->SetNextEvaluation("p1", rules::Date::Parse("2026-03-05")).ok());

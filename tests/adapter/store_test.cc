@@ -5,9 +5,12 @@
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -438,6 +441,106 @@ TEST_P(StoreContractTest, Cursors) {
   EXPECT_EQ(**c, "2024-03-06T10:00:00Z");
 }
 
+// ---- Unit of work (Store::BeginBatch) ----
+
+TEST_P(StoreContractTest, ABatchCommitsAllItsChangesTogether) {
+  auto inbox_id = store_->Enqueue(InboxItem{0, "t", "poll", "{}", "body", "", 0, ""});
+  ASSERT_TRUE(inbox_id.ok());
+  StoreBatch batch(*store_);
+  ASSERT_TRUE(batch.begun().ok()) << batch.begun().ToString();
+  EXPECT_EQ(Upsert(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6)),
+            UpsertOutcome::kInserted);
+  ASSERT_TRUE(store_->AckInbox(*inbox_id).ok());
+  // Reads inside the batch see its changes.
+  EXPECT_EQ(Record("p1").facts.size(), 1u);
+  EXPECT_EQ(store_->InboxDepth().value_or(9), 0u);
+  ASSERT_TRUE(batch.Commit().ok());
+  EXPECT_EQ(Record("p1").facts.size(), 1u);
+  EXPECT_EQ(DirtyIds(*store_), std::vector<std::string>{"p1"});
+  EXPECT_EQ(store_->InboxDepth().value_or(9), 0u);
+  EXPECT_EQ(store_->FactCount().value_or(0), 1u);
+}
+
+TEST_P(StoreContractTest, AnAbortedBatchLeavesNothing) {
+  auto inbox_id = store_->Enqueue(InboxItem{0, "t", "poll", "{}", "body", "", 0, ""});
+  ASSERT_TRUE(inbox_id.ok());
+  {
+    StoreBatch batch(*store_);
+    ASSERT_TRUE(batch.begun().ok());
+    Upsert(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6));
+    ASSERT_TRUE(store_->AckInbox(*inbox_id).ok());
+    ASSERT_TRUE(store_->PutWritten({"sys|1", "Flag", "p1", "s1", "v", "h", "active", false}).ok());
+    ASSERT_TRUE(store_->SetCursor("c", "x").ok());
+  }  // not committed
+  EXPECT_TRUE(Record("p1").facts.empty());
+  EXPECT_TRUE(DirtyIds(*store_).empty());
+  EXPECT_EQ(store_->InboxDepth().value_or(0), 1u);
+  EXPECT_FALSE(store_->GetWritten("sys|1").value_or(std::nullopt).has_value());
+  EXPECT_FALSE(store_->GetCursor("c").value_or("x").has_value());
+  EXPECT_EQ(store_->FactCount().value_or(9), 0u);
+  // The store goes on normally after the abort.
+  EXPECT_EQ(Upsert(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6)),
+            UpsertOutcome::kInserted);
+}
+
+TEST_P(StoreContractTest, AFailedCallInsideABatchChangesNothingAndTheBatchGoesOn) {
+  StoreBatch batch(*store_);
+  ASSERT_TRUE(batch.begun().ok());
+  Upsert(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6));
+  EXPECT_FALSE(store_->UpsertSource(Observation("o2", "v1", "not-an-instant", -2.0)).ok());
+  Upsert(Observation("o3", "v1", "2024-03-05T10:00:00Z", -1.0));
+  ASSERT_TRUE(batch.Commit().ok());
+  EXPECT_EQ(Record("p1").facts.size(), 2u);
+  EXPECT_EQ(store_->FactCount().value_or(0), 2u);
+}
+
+TEST_P(StoreContractTest, BatchesDoNotNest) {
+  StoreBatch batch(*store_);
+  ASSERT_TRUE(batch.begun().ok());
+  StoreBatch inner(*store_);
+  EXPECT_EQ(inner.begun().code(), StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(inner.Commit().ok());
+  EXPECT_TRUE(batch.Commit().ok());
+  EXPECT_FALSE(batch.Commit().ok());  // ended
+}
+
+TEST_P(StoreContractTest, OtherThreadsWaitForTheBatch) {
+  StoreBatch batch(*store_);
+  ASSERT_TRUE(batch.begun().ok());
+  std::atomic<bool> enqueued{false};
+  std::thread endpoint([&] {
+    EXPECT_TRUE(store_->Enqueue(InboxItem{0, "t", "rest-hook", "{}", "b", "", 0, ""}).ok());
+    enqueued = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(enqueued.load());  // its own transaction waits: never part of the batch
+  Upsert(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6));
+  ASSERT_TRUE(batch.Commit().ok());
+  endpoint.join();
+  EXPECT_TRUE(enqueued.load());
+  EXPECT_EQ(store_->InboxDepth().value_or(0), 1u);
+}
+
+TEST_P(StoreContractTest, FactCountFollowsInsertsReplacementsAndRetractions) {
+  EXPECT_EQ(store_->FactCount().value_or(9), 0u);
+  Upsert(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6));
+  SourceFacts two = Observation("o2", "v1", "2024-03-05T10:00:00Z", -2.0);
+  two.facts.push_back(TScore("o2", "v1", -1.0));
+  Upsert(two);
+  EXPECT_EQ(store_->FactCount().value_or(0), 3u);
+  two.version_id = "v2";
+  two.last_updated = "2024-03-06T10:00:00Z";
+  two.facts.pop_back();
+  EXPECT_EQ(Upsert(two), UpsertOutcome::kReplaced);
+  EXPECT_EQ(store_->FactCount().value_or(0), 2u);
+  ASSERT_TRUE(store_->RetractSource("Observation", "o1").ok());
+  EXPECT_EQ(store_->FactCount().value_or(9), 1u);
+  // A retracted source that comes back with a newer version counts again.
+  EXPECT_EQ(Upsert(Observation("o1", "v2", "2024-03-07T10:00:00Z", -2.6)),
+            UpsertOutcome::kReplaced);
+  EXPECT_EQ(store_->FactCount().value_or(0), 2u);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllStores, StoreContractTest, ::testing::ValuesIn(Factories()),
                          [](const ::testing::TestParamInfo<StoreFactory>& param_info) {
                            return param_info.param.name;
@@ -637,6 +740,83 @@ TEST_F(SqliteStoreTest, ConcurrentUpsertsFromSeveralThreads) {
   EXPECT_EQ(store->FactCount().value_or(0), static_cast<uint64_t>(kThreads * kPerThread));
   EXPECT_EQ(store->InboxDepth().value_or(0), static_cast<uint64_t>(kThreads * kPerThread));
   EXPECT_EQ(DirtyIds(*store).size(), static_cast<size_t>(kThreads));
+}
+
+// A crash (the process dies: no commit, no rollback, no destructor) inside a
+// batch leaves none of it; a committed batch survives whole.
+TEST_F(SqliteStoreTest, ABatchIsAllOrNothingAcrossACrash) {
+  {
+    auto store = MustOpenSqlite(path_);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Enqueue(InboxItem{0, "t", "poll", "{}", "one", "", 0, ""}).ok());
+    ASSERT_TRUE(store->Enqueue(InboxItem{0, "t", "poll", "{}", "two", "", 0, ""}).ok());
+    const std::vector<InboxItem> items = store->PeekInbox(10).value_or({});
+    ASSERT_EQ(items.size(), 2u);
+    // Committed: item one's effects and its ack.
+    ASSERT_TRUE(store->BeginBatch().ok());
+    ASSERT_TRUE(store->UpsertSource(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6)).ok());
+    ASSERT_TRUE(store->AckInbox(items[0].id).ok());
+    ASSERT_TRUE(store->CommitBatch().ok());
+    std::fflush(nullptr);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      // Another process (SQLite connections must not cross a fork) stores
+      // item two's effects and ack, then dies before the commit.
+      auto opened = OpenSqliteStore(path_);
+      if (!opened.ok()) ::_exit(2);
+      std::unique_ptr<Store> own = std::move(opened).value();
+      bool ok = own->BeginBatch().ok();
+      ok =
+          ok && own->UpsertSource(Observation("o2", "v1", "2024-03-05T10:00:00Z", -1.0, "p2")).ok();
+      ok = ok && own->PutWritten({"sys|2", "Flag", "p2", "s2", "v", "h", "active", false}).ok();
+      ok = ok && own->AckInbox(items[1].id).ok();
+      (void)own.release();  // no destructor, no rollback: as if killed
+      ::_exit(ok ? 0 : 1);
+    }
+    int wstatus = 0;
+    ASSERT_EQ(::waitpid(child, &wstatus, 0), child);
+    ASSERT_TRUE(WIFEXITED(wstatus));
+    ASSERT_EQ(WEXITSTATUS(wstatus), 0);
+  }
+  auto store = MustOpenSqlite(path_);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->LoadRecord("p1").value_or({}).facts.size(), 1u);
+  EXPECT_TRUE(store->LoadRecord("p2").value_or({}).facts.empty());
+  EXPECT_FALSE(store->GetWritten("sys|2").value_or(std::nullopt).has_value());
+  const std::vector<InboxItem> left = store->PeekInbox(10).value_or({});
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].body, "two");
+  EXPECT_EQ(DirtyIds(*store), std::vector<std::string>{"p1"});
+  EXPECT_EQ(store->FactCount().value_or(0), 1u);
+}
+
+TEST_F(SqliteStoreTest, TheFactCountIsKeptAcrossReopenAndMigration) {
+  {
+    // A version-2 file with facts: migration 3 starts the running total from them.
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session session("SQLite", path_);
+    session << "CREATE TABLE schema_version (version INTEGER NOT NULL)", Poco::Data::Keywords::now;
+    for (size_t i = 0; i < 2; ++i) {
+      for (const std::string& sql : SqliteMigrations().at(i).statements) {
+        session << sql, Poco::Data::Keywords::now;
+      }
+    }
+    session << "INSERT INTO schema_version (version) VALUES (2)", Poco::Data::Keywords::now;
+    session << "INSERT INTO sources VALUES ('Observation', 'o1', 'p1', 'v1',"
+               " '2024-03-05T10:00:00Z', 0, 3, '{}')",
+        Poco::Data::Keywords::now;
+  }
+  {
+    auto store = MustOpenSqlite(path_);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->FactCount().value_or(0), 3u);
+    ASSERT_TRUE(store->UpsertSource(Observation("o2", "v1", "2024-03-05T10:00:00Z", -1.0)).ok());
+    EXPECT_EQ(store->FactCount().value_or(0), 4u);
+  }
+  auto store = MustOpenSqlite(path_);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->FactCount().value_or(0), 4u);
 }
 
 }  // namespace

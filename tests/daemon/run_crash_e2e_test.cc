@@ -40,6 +40,7 @@ using std::chrono::steady_clock;
 struct KillPoint {
   std::string name;
   int transaction_max_entries = 0;  // 1: single requests (no transactions)
+  int worker_threads = 0;           // 0: the default (several patients written at once)
   // Before the start: faults that hold the daemon at the point.
   std::function<void()> arm;
   // True once the daemon is at the point (polled with a deadline).
@@ -94,6 +95,7 @@ class CrashE2eTest : public DaemonE2eTest {
       LoadCohort();
       DaemonConfig config = Config();
       config.transaction_max_entries = point.transaction_max_entries;
+      config.worker_threads = point.worker_threads;
       DaemonProcess daemon(config);
       if (point.arm) point.arm();
       ASSERT_TRUE(daemon.Start()) << daemon.Log();
@@ -167,6 +169,9 @@ TEST_F(CrashE2eTest, KillNineMidWriteConvergesLikeACleanRun) {
   // Device create, then the first transaction: the second POST.
   KillPoint landed;
   landed.name = "mid-write: transaction held, lands while the daemon is dead";
+  // One write-back thread: the held transaction is then the only write when
+  // the daemon dies (with two, another patient's transaction lands beside it).
+  landed.worker_threads = 1;
   landed.arm = [this] { HoldNextTransaction(2500); };
   landed.reached = [this](DaemonProcess&) { return server().RequestCount("POST") >= 2; };
   landed.after_kill = [this] {

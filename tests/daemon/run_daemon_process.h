@@ -44,6 +44,7 @@ struct DaemonConfig {
   std::string as_of;                // TEST-ONLY `--as-of YYYY-MM-DD` ("" = real today)
   std::string canonical_base;       // "" = the default base
   int transaction_max_entries = 0;  // 0 = the default (1 = single requests only)
+  int worker_threads = 0;           // 0 = the default (write-back threads)
 };
 
 struct HttpAnswer {
@@ -147,6 +148,9 @@ inline DaemonProcess::DaemonProcess(DaemonConfig config) : config_(std::move(con
               ? ", \"transactionMaxEntries\": " + std::to_string(config_.transaction_max_entries)
               : std::string())
       << "},\n"
+      << (config_.worker_threads > 0
+              ? "  \"workerThreads\": " + std::to_string(config_.worker_threads) + ",\n"
+              : std::string())
       << "  \"notifications\": {\"enabled\": true, \"listenAddress\": \"127.0.0.1\", \"port\": "
       << notify_port_ << ", \"publicEndpoint\": \"http://127.0.0.1:" << notify_port_
       << "/fhir/notify\", \"maxBodyBytes\": " << config_.max_body_bytes << "},\n"

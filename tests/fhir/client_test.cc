@@ -250,6 +250,38 @@ TEST_F(ClientTest, SearchAllStopsAtThePageCap) {
   EXPECT_EQ(transport_.sent.size(), 3u);
 }
 
+// The backfill's in-scope search: one page at a time, past the SearchAll cap
+// (memory is one page's), and the caller can stop it.
+TEST_F(ClientTest, SearchEachHandsOverOnePageAtATime) {
+  for (int i = 1; i <= 4; ++i) {
+    transport_.Answer(200, Page({"p" + std::to_string(i)},
+                                "http://fhir.test/fhir/Patient?_page=" + std::to_string(i + 1)));
+  }
+  transport_.Answer(200, Page({"p5", "p6"}, ""));
+  std::vector<std::vector<std::string>> pages;
+  Status status = client_.SearchEach("Patient", {{"_count", "1"}}, [&](std::vector<Json>& page) {
+    EXPECT_EQ(transport_.sent.size(), pages.size() + 1);  // fetched only when needed
+    std::vector<std::string> ids;
+    for (const Json& resource : page) ids.push_back(resource.GetString("id").value_or(""));
+    pages.push_back(std::move(ids));
+    return Status::Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_EQ(pages.size(), 5u);
+  EXPECT_EQ(pages[0], std::vector<std::string>{"p1"});
+  EXPECT_EQ(pages[4], (std::vector<std::string>{"p5", "p6"}));
+  EXPECT_EQ(transport_.sent[4].url, "http://fhir.test/fhir/Patient?_page=5");
+}
+
+TEST_F(ClientTest, SearchEachStopsWhenThePageHandlerFails) {
+  transport_.Answer(200, Page({"a"}, "http://fhir.test/fhir/Patient?_page=2"));
+  transport_.Answer(200, Page({"b"}, ""));
+  Status status =
+      client_.SearchEach("Patient", {}, [](std::vector<Json>&) { return InternalError("enough"); });
+  EXPECT_EQ(status.code(), StatusCode::kInternal);
+  EXPECT_EQ(transport_.sent.size(), 1u);
+}
+
 TEST_F(ClientTest, PagingLinksToAnotherOriginAreRefused) {
   transport_.Answer(200, Page({"a"}, "http://evil.test/fhir/Patient?_page=2"));
   StatusOr<std::vector<Json>> all = client_.SearchAll("Patient", {});

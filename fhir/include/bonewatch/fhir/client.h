@@ -97,6 +97,12 @@ class Client {
   StatusOr<SearchPage> FetchPage(const std::string& url) const;
   // Follows "next" links and returns every entry resource of every page.
   StatusOr<std::vector<Json>> SearchAll(std::string_view type, const SearchParams& params) const;
+  // Follows "next" links like SearchAll, but hands each page's entry resources
+  // to `on_page` as it arrives and keeps nothing, so memory stays that of one
+  // page however many there are (no max_search_pages cap). A non-OK Status
+  // from `on_page` stops the search and is returned.
+  Status SearchEach(std::string_view type, const SearchParams& params,
+                    const std::function<Status(std::vector<Json>& resources)>& on_page) const;
 
   // POST {base}/{resourceType}. Not idempotent: not retried once it may have arrived.
   StatusOr<FhirResult> Create(const Json& resource) const;

@@ -16,7 +16,8 @@
 // Request bodies and header values are never put into error messages (they may carry secrets).
 //
 // Thread-safety: implementations must be safe to call from several threads. The curl transport
-// serialises calls on an internal mutex (one connection); give each busy worker its own transport.
+// keeps a pool of connections: concurrent calls each take their own (opened on demand, kept
+// alive and reused afterwards).
 #pragma once
 
 #include <chrono>
