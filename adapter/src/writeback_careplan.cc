@@ -6,6 +6,20 @@
 #include <vector>
 
 namespace bonewatch::adapter {
+
+std::string_view CarePlanStatus(rules::Disposition disposition) {
+  switch (disposition) {
+    case rules::Disposition::kCompleted:
+      return "completed";
+    case rules::Disposition::kRetracted:
+      return "entered-in-error";
+    case rules::Disposition::kActive:
+    case rules::Disposition::kOutOfScope:
+      break;
+  }
+  return "active";
+}
+
 namespace {
 
 using fhir::Json;
@@ -38,19 +52,6 @@ constexpr std::array<std::pair<std::string_view, ActivityDefinition>, 7> kActivi
     {"denosumab-next-dose",
      {"MedicationRequest", kAtc, "M05BX04", "Denosumab", "Next denosumab dose"}},
 }};
-
-std::string_view CarePlanStatus(rules::Disposition disposition) {
-  switch (disposition) {
-    case rules::Disposition::kCompleted:
-      return "completed";
-    case rules::Disposition::kRetracted:
-      return "entered-in-error";
-    case rules::Disposition::kActive:
-    case rules::Disposition::kOutOfScope:
-      break;
-  }
-  return "active";
-}
 
 Json Category() {
   Json coding = Json::Object()

@@ -46,6 +46,9 @@ struct ActivityDefinition {
 // nullopt for an unknown key.
 std::optional<ActivityDefinition> ActivityClinicalCoding(std::string_view key);
 
+// CarePlan.status for a course's disposition (spec §4).
+std::string_view CarePlanStatus(rules::Disposition disposition);
+
 fhir::Json BuildCarePlan(const rules::Evaluation& evaluation, const WritebackOptions& options);
 
 fhir::Json BuildRetractedCarePlan(const ParsedCarePlanIdentifier& identifier,

@@ -4,9 +4,6 @@
 #include <string>
 
 namespace bonewatch::adapter {
-namespace {
-
-using fhir::Json;
 
 std::string_view PriorityDisplay(rules::Priority priority) {
   switch (priority) {
@@ -19,6 +16,10 @@ std::string_view PriorityDisplay(rules::Priority priority) {
   }
   return "";
 }
+
+namespace {
+
+using fhir::Json;
 
 Json PriorityExtension(rules::Priority priority) {
   Json coding = Json::Object()

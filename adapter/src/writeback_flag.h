@@ -39,6 +39,9 @@ inline constexpr std::string_view kFlagCategorySystem =
 
 // The Flag for `finding` of `patient_id`: status active or inactive (with
 // period.end) as the finding says.
+// The flag-priority coding's display ("Low priority", ...).
+std::string_view PriorityDisplay(rules::Priority priority);
+
 fhir::Json BuildFlag(const rules::Finding& finding, std::string_view patient_id,
                      const WritebackOptions& options, std::string_view author_reference);
 

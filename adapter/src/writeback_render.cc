@@ -13,24 +13,6 @@ namespace {
 
 using fhir::JsonPrettyWriter;
 
-// Mirrors writeback_flag.cc.
-std::string_view PriorityDisplay(rules::Priority priority) {
-  switch (priority) {
-    case rules::Priority::kLow:
-      return "Low priority";
-    case rules::Priority::kMedium:
-      return "Medium priority";
-    case rules::Priority::kHigh:
-      return "High priority";
-  }
-  return "";
-}
-
-// Mirrors writeback_careplan.cc.
-std::string_view CarePlanStatus(rules::Disposition disposition) {
-  return disposition == rules::Disposition::kCompleted ? "completed" : "active";
-}
-
 void Reference(JsonPrettyWriter& w, std::string_view key, std::string_view reference) {
   w.Key(key);
   w.StartObject();

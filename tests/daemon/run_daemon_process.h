@@ -31,6 +31,8 @@
 #include <thread>
 #include <vector>
 
+#include "prometheus_text.h"
+
 namespace bonewatch::testing {
 
 struct DaemonConfig {
@@ -268,19 +270,7 @@ inline std::string DaemonProcess::RunCommand(const std::vector<std::string>& arg
 
 inline double DaemonProcess::Metric(const std::string& name,
                                     const std::string& label_filter) const {
-  const HttpAnswer answer = Ops("/metrics");
-  std::istringstream lines(answer.body);
-  std::string line;
-  double total = 0;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t space = line.rfind(' ');
-    const std::string series = line.substr(0, space);
-    if (series != name && series.rfind(name + "{", 0) != 0) continue;
-    if (!label_filter.empty() && series.find(label_filter) == std::string::npos) continue;
-    total += std::strtod(line.c_str() + space + 1, nullptr);
-  }
-  return total;
+  return MetricValue(Ops("/metrics").body, name, label_filter);
 }
 
 }  // namespace bonewatch::testing

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "bonewatch/fhir/json.h"
+#include "prometheus_text.h"
 
 namespace bonewatch::deploy_testing {
 
@@ -185,21 +186,6 @@ inline HttpAnswer Http(const std::string& method, const std::string& url, const 
   return answer;
 }
 
-// The sum of a metric's series in Prometheus text whose labels contain `label_filter`.
-inline double MetricValue(const std::string& text, const std::string& name,
-                          const std::string& label_filter = "") {
-  std::istringstream lines(text);
-  std::string line;
-  double total = 0;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t space = line.rfind(' ');
-    const std::string series = line.substr(0, space);
-    if (series != name && series.rfind(name + "{", 0) != 0) continue;
-    if (!label_filter.empty() && series.find(label_filter) == std::string::npos) continue;
-    total += std::strtod(line.c_str() + space + 1, nullptr);
-  }
-  return total;
-}
+using bonewatch::testing::MetricValue;
 
 }  // namespace bonewatch::deploy_testing
