@@ -10,6 +10,7 @@
 
 #include "bonewatch/fhir/client.h"
 #include "test_fhir_server.h"
+#include "test_server_client.h"
 
 namespace bonewatch::adapter {
 namespace {
@@ -18,17 +19,14 @@ class IngestHistoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server().Reset();
-    auto transport = fhir::NewCurlTransport({});
-    ASSERT_TRUE(transport.ok());
-    transport_ = std::move(*transport);
-    fhir::ClientOptions options;
-    options.base_url = server().base_url();
-    client_ = std::make_unique<fhir::Client>(options, *transport_, *auth_);
+    auto connection = testing::ConnectTestServer(server().base_url());
+    ASSERT_TRUE(connection.ok()) << connection.status().ToString();
+    connection_ = std::move(*connection);
   }
   static testing::TestFhirServer& server() { return testing::SharedTestFhirServer(); }
 
   std::string Create(const fhir::Json& resource) {
-    StatusOr<fhir::FhirResult> created = client_->Create(resource);
+    StatusOr<fhir::FhirResult> created = connection_.client->Create(resource);
     EXPECT_TRUE(created.ok()) << created.status().ToString();
     return created.ok() ? created->id : "";
   }
@@ -44,9 +42,7 @@ class IngestHistoryTest : public ::testing::Test {
                      fhir::Json::Object().Set("system", "http://loinc.org").Set("code", code))));
   }
 
-  std::unique_ptr<fhir::HttpTransport> transport_;
-  std::unique_ptr<fhir::AuthProvider> auth_ = fhir::NewNoAuth();
-  std::unique_ptr<fhir::Client> client_;
+  testing::TestServerClient connection_;
 };
 
 TEST_F(IngestHistoryTest, PatientThenTheirRelevantResourcesOnly) {
@@ -76,7 +72,7 @@ TEST_F(IngestHistoryTest, PatientThenTheirRelevantResourcesOnly) {
   HistoryFetchOptions options;
   options.page_size = 2;  // paging
   StatusOr<std::vector<fhir::Json>> history =
-      FetchPatientHistory(*client_, p1, inputs, criteria, options);
+      FetchPatientHistory(*connection_.client, p1, inputs, criteria, options);
   ASSERT_TRUE(history.ok()) << history.status().ToString();
   std::vector<std::string> got;
   for (const fhir::Json& r : *history) {
@@ -92,11 +88,12 @@ TEST_F(IngestHistoryTest, PatientThenTheirRelevantResourcesOnly) {
 
 TEST_F(IngestHistoryTest, MissingPatientIsNotFound) {
   StatusOr<std::vector<fhir::Json>> history =
-      FetchPatientHistory(*client_, "nope", Config::Inputs{}, {});
+      FetchPatientHistory(*connection_.client, "nope", Config::Inputs{}, {});
   ASSERT_FALSE(history.ok());
   EXPECT_EQ(history.status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(FetchPatientHistory(*client_, "bad id!", Config::Inputs{}, {}).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      FetchPatientHistory(*connection_.client, "bad id!", Config::Inputs{}, {}).status().code(),
+      StatusCode::kInvalidArgument);
 }
 
 }  // namespace

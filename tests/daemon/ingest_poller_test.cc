@@ -14,6 +14,7 @@
 #include "bonewatch/fhir/client.h"
 #include "ingest_decode.h"
 #include "test_fhir_server.h"
+#include "test_server_client.h"
 
 namespace bonewatch::adapter {
 namespace {
@@ -24,13 +25,9 @@ class IngestPollerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server().Reset();
-    auto transport = fhir::NewCurlTransport({});
-    ASSERT_TRUE(transport.ok());
-    transport_ = std::move(*transport);
-    fhir::ClientOptions options;
-    options.base_url = server().base_url();
-    options.retry.max_attempts = 1;
-    client_ = std::make_unique<fhir::Client>(options, *transport_, *auth_);
+    auto connection = testing::ConnectTestServer(server().base_url(), 1);
+    ASSERT_TRUE(connection.ok()) << connection.status().ToString();
+    connection_ = std::move(*connection);
     criteria_.push_back(
         mappings::Criteria{"Observation", {{kLoinc, "38267-1"}, {kLoinc, "41171-0"}}, false});
   }
@@ -58,7 +55,7 @@ class IngestPollerTest : public ::testing::Test {
     inputs.procedure = false;
     inputs.medication_request = false;
     PollerDeps deps;
-    deps.client = client_.get();
+    deps.client = connection_.client.get();
     deps.store = store_.get();
     deps.metrics = &metrics_;
     deps.logger = &logger_;
@@ -90,9 +87,7 @@ class IngestPollerTest : public ::testing::Test {
     return c->value_or("");
   }
 
-  std::unique_ptr<fhir::HttpTransport> transport_;
-  std::unique_ptr<fhir::AuthProvider> auth_ = fhir::NewNoAuth();
-  std::unique_ptr<fhir::Client> client_;
+  testing::TestServerClient connection_;
   std::vector<mappings::Criteria> criteria_;
   std::unique_ptr<Store> store_ = NewMemoryStore();
   Metrics metrics_;
@@ -114,7 +109,7 @@ TEST_F(IngestPollerTest, PagesStoresWatermarkAndSecondRunTakesOnlyNewerData) {
   std::vector<std::string> got = DrainObservationIds(&items);
   EXPECT_EQ(items, 3u);
   EXPECT_EQ(got, first);  // sorted by _lastUpdated = creation order
-  StatusOr<fhir::FhirResult> last = client_->Read("Observation", first.back());
+  StatusOr<fhir::FhirResult> last = connection_.client->Read("Observation", first.back());
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(Cursor(), last->resource.At({"meta", "lastUpdated"})->AsString());
   EXPECT_EQ(metrics_.Value("bonewatch_poll_resources_total", {{"type", "Observation"}}), 25);
@@ -160,7 +155,7 @@ TEST_F(IngestPollerTest, FailedPageKeepsTheWatermarkAtTheLastEnqueuedPage) {
   EXPECT_FALSE(poller->PollType("Observation").ok());
   std::vector<std::string> run1 = DrainObservationIds();
   EXPECT_EQ(run1, std::vector<std::string>(all.begin(), all.begin() + 4));
-  StatusOr<fhir::FhirResult> fourth = client_->Read("Observation", all[3]);
+  StatusOr<fhir::FhirResult> fourth = connection_.client->Read("Observation", all[3]);
   ASSERT_TRUE(fourth.ok());
   EXPECT_EQ(Cursor(), fourth->resource.At({"meta", "lastUpdated"})->AsString());
   // The next run resumes after the last stored page: nothing lost.

@@ -12,6 +12,7 @@
 
 #include "bonewatch/fhir/client.h"
 #include "test_fhir_server.h"
+#include "test_server_client.h"
 
 namespace bonewatch::adapter {
 namespace {
@@ -24,12 +25,9 @@ class IngestSubscriptionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server().Reset();
-    auto transport = fhir::NewCurlTransport({});
-    ASSERT_TRUE(transport.ok());
-    transport_ = std::move(*transport);
-    fhir::ClientOptions options;
-    options.base_url = server().base_url();
-    client_ = std::make_unique<fhir::Client>(options, *transport_, *auth_);
+    auto connection = testing::ConnectTestServer(server().base_url());
+    ASSERT_TRUE(connection.ok()) << connection.status().ToString();
+    connection_ = std::move(*connection);
     notifications_.public_endpoint = "http://127.0.0.1:1/fhir/notify";
     notifications_.shared_secret = "topsecret";
     inputs_.condition = false;
@@ -47,14 +45,14 @@ class IngestSubscriptionsTest : public ::testing::Test {
 
   SubscriptionManager Manager(size_t max_chars = 1500) {
     SubscriptionManagerDeps deps;
-    deps.client = client_.get();
+    deps.client = connection_.client.get();
     deps.logger = &logger_;
     deps.max_criteria_chars = max_chars;
     return SubscriptionManager(notifications_, inputs_, criteria_, deps);
   }
 
   std::vector<fhir::Json> AllSubscriptions() {
-    StatusOr<std::vector<fhir::Json>> all = client_->SearchAll("Subscription", {});
+    StatusOr<std::vector<fhir::Json>> all = connection_.client->SearchAll("Subscription", {});
     EXPECT_TRUE(all.ok()) << all.status().ToString();
     return all.value_or({});
   }
@@ -64,9 +62,7 @@ class IngestSubscriptionsTest : public ::testing::Test {
            server().RequestCount("DELETE");
   }
 
-  std::unique_ptr<fhir::HttpTransport> transport_;
-  std::unique_ptr<fhir::AuthProvider> auth_ = fhir::NewNoAuth();
-  std::unique_ptr<fhir::Client> client_;
+  testing::TestServerClient connection_;
   Config::Notifications notifications_;
   Config::Inputs inputs_;
   std::vector<mappings::Criteria> criteria_;
