@@ -112,6 +112,14 @@ class Parser {
     }
   }
 
+  // One spelling for values that are compared or concatenated later: the
+  // canonical base without trailing '/' ("{base}/CodeSystem/tag" must be the
+  // same string in the Writer, the decoder and the Subscription manager).
+  void Normalize() {
+    std::string& base = config_.canonical_base;
+    while (base.ends_with('/')) base.pop_back();
+  }
+
   void CheckCombinations() {
     const Config& c = config_;
     if (c.fhir.base_url.empty()) {
@@ -362,6 +370,7 @@ StatusOr<std::shared_ptr<const Config>> ParseConfig(const std::string& text,
   }
   parser.Walk(*json, "");
   parser.ApplyEnvironment();
+  parser.Normalize();
   parser.CheckCombinations();
   return parser.Finish();
 }

@@ -66,6 +66,16 @@ TEST(Config, MinimalFileGivesDefaults) {
   EXPECT_EQ(c->source_path, "bw.json");
 }
 
+TEST(Config, CanonicalBaseLosesTrailingSlashes) {
+  // The Writer, the ingest decoder and the Subscription manager all append
+  // "/CodeSystem/..." to it: they must agree on one spelling.
+  auto c = MustParse(
+      R"({"fhir":{"baseUrl":"http://fhir.test/R4"},"subscriptions":{"enabled":false},)"
+      R"("canonicalBase":"https://bw.example/fhir//"})");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->canonical_base, "https://bw.example/fhir");
+}
+
 TEST(Config, EveryFieldIsParsed) {
   auto c = MustParse(R"({
     "fhir": {"baseUrl": "https://f.example/fhir", "auth": "basic", "basicUsername": "bw",
