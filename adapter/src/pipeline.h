@@ -52,12 +52,14 @@
 // not claimed).
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "bonewatch/fhir/client.h"
@@ -65,6 +67,7 @@
 #include "bonewatch/fhir/status.h"
 #include "bonewatch/mappings/mapper.h"
 #include "bonewatch/rules/date.h"
+#include "bonewatch/rules/evaluation.h"
 #include "bonewatch/rules/ruleset.h"
 #include "clock.h"
 #include "config.h"
@@ -137,7 +140,9 @@ class Pipeline {
     std::optional<rules::Date> next_evaluation;
   };
   EvaluatedPatient EvaluateOne(const std::string& patient_id, rules::Date today);
-  void TrackActiveFindings(const std::string& patient_id, std::set<std::string> rules);
+  // Bit i of a mask is rules::kRuleCodes[i].
+  using RuleMask = uint32_t;
+  void TrackActiveFindings(const std::string& patient_id, RuleMask rules);
 
   PipelineDeps deps_;
   Writer writer_;
@@ -146,8 +151,10 @@ class Pipeline {
   std::map<std::string, std::vector<fhir::Json>> prefetched_history_;  // ProcessInbox only
   DecodeOptions decode_;
   std::mutex findings_mutex_;
-  std::map<std::string, std::set<std::string>> active_rules_;  // GUARDED_BY(findings_mutex_)
-  std::map<std::string, int> active_count_;                    // GUARDED_BY(findings_mutex_)
+  // Patients with at least one active finding only (a backfill of 100k
+  // patients must not keep an entry per patient): the bonewatch_active_findings gauge.
+  std::unordered_map<std::string, RuleMask> active_rules_;    // GUARDED_BY(findings_mutex_)
+  std::array<int64_t, std::size(rules::kRuleCodes)> active_count_{};  // GUARDED_BY(findings_mutex_)
 };
 
 }  // namespace bonewatch::adapter

@@ -90,9 +90,13 @@ Pipeline::EvaluatedPatient Pipeline::EvaluateOne(const std::string& patient_id, 
   }
   const rules::Evaluation evaluation = rules::Evaluate(*record, today, deps_.ruleset);
   deps_.metrics.Increment(kEvaluationsTotal);
-  std::set<std::string> active;
-  for (const rules::Finding* finding : evaluation.ActiveFindings()) active.insert(finding->rule);
-  TrackActiveFindings(patient_id, std::move(active));
+  RuleMask active = 0;
+  for (const rules::Finding* finding : evaluation.ActiveFindings()) {
+    for (size_t i = 0; i < std::size(rules::kRuleCodes); ++i) {
+      if (rules::kRuleCodes[i] == finding->rule) active |= RuleMask{1} << i;
+    }
+  }
+  TrackActiveFindings(patient_id, active);
   deps_.logger.Debug("pipeline.evaluated",
                      {{"patient", patient_id},
                       {"as_of", today.ToString()},
@@ -103,19 +107,22 @@ Pipeline::EvaluatedPatient Pipeline::EvaluateOne(const std::string& patient_id, 
   return result;
 }
 
-void Pipeline::TrackActiveFindings(const std::string& patient_id, std::set<std::string> rules) {
+void Pipeline::TrackActiveFindings(const std::string& patient_id, RuleMask rules) {
+  static_assert(std::size(rules::kRuleCodes) <= sizeof(RuleMask) * 8);
   std::lock_guard<std::mutex> lock(findings_mutex_);
-  std::set<std::string>& previous = active_rules_[patient_id];
-  std::set<std::string> touched = previous;
-  for (const std::string& rule : previous) --active_count_[rule];
-  for (const std::string& rule : rules) {
-    ++active_count_[rule];
-    touched.insert(rule);
+  RuleMask previous = 0;
+  if (auto it = active_rules_.find(patient_id); it != active_rules_.end()) {
+    previous = it->second;
+    if (rules == 0) active_rules_.erase(it);
   }
-  previous = std::move(rules);
-  for (const std::string& rule : touched) {
-    deps_.metrics.SetGauge(kActiveFindings, {{"rule", rule}},
-                           static_cast<double>(active_count_[rule]));
+  if (rules != 0) active_rules_[patient_id] = rules;
+  for (size_t i = 0; i < active_count_.size(); ++i) {
+    const RuleMask bit = RuleMask{1} << i;
+    if (((previous | rules) & bit) == 0) continue;  // untouched: its gauge stays
+    if (previous & bit) --active_count_[i];
+    if (rules & bit) ++active_count_[i];
+    deps_.metrics.SetGauge(kActiveFindings, {{"rule", std::string(rules::kRuleCodes[i])}},
+                           static_cast<double>(active_count_[i]));
   }
 }
 

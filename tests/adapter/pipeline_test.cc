@@ -172,6 +172,9 @@ TEST_F(PipelineTest, RetractedCourseMakesTheFlagsEnteredInError) {
       "CarePlan", "http://bonewatch.example/fhir/identifier/careplan", "p1.2026-01-10");
   ASSERT_NE(careplan, nullptr);
   EXPECT_EQ(careplan->GetString("status"), "entered-in-error");
+  // The gauge follows: no active finding left (the patient's entry is dropped).
+  EXPECT_EQ(metrics_.Value("bonewatch_active_findings", {{"rule", "osteoporosis"}}), 0);
+  EXPECT_EQ(metrics_.Value("bonewatch_active_findings", {{"rule", "osteopenia"}}), 0);
 }
 
 TEST_F(PipelineTest, ADeletedSourceIsRetracted) {
