@@ -1,6 +1,7 @@
 #include "evaluate_command.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <iostream>
@@ -105,7 +106,8 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
   }
   // Patients are evaluated and rendered in parallel a batch at a time, then
   // written in order: the output does not depend on the thread count, and
-  // memory holds one batch of output.
+  // memory holds two batches of output. While this thread writes batch k, the
+  // workers evaluate batch k+1.
   struct Outcome {
     bool in_scope = false;
     size_t active_findings = 0;
@@ -114,35 +116,51 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
     std::optional<rules::Evaluation> kept;  // summary format
   };
   const size_t batch = kPatientsPerThreadBatch * threads;
-  std::vector<Outcome> outcomes(std::min(batch, patients.size()));
-  for (size_t first = 0; first < patients.size(); first += batch) {
-    const size_t count = std::min(batch, patients.size() - first);
-    const Status parallel = ParallelFor(count, threads, [&](size_t i) {
-      Outcome& outcome = outcomes[i];
-      const std::string_view patient_id = patients[first + i];
-      rules::Evaluation evaluation =
-          rules::Evaluate(store.Record(patient_id), options.as_of, *rule_set);
-      store.Release(patient_id);
-      outcome.in_scope = evaluation.disposition != rules::Disposition::kOutOfScope;
-      outcome.active_findings = evaluation.ActiveFindings().size();
-      if (bundle) {
-        StatusOr<RenderedEntries> rendered =
-            RenderOfflineEntries(evaluation, recorded, options.writeback);
-        if (rendered.ok()) {
-          outcome.rendered = std::move(*rendered);
-        } else {
-          outcome.status = rendered.status();
-        }
+  std::array<std::vector<Outcome>, 2> outcomes;
+  // Fills outcomes[slot][i] for the patient first + i. A worker overwrites
+  // every member, so what the slot held (written already) is freed there,
+  // not on the writing thread.
+  auto evaluate = [&](size_t slot, size_t first, size_t i) {
+    Outcome& outcome = outcomes[slot][i];
+    const std::string_view patient_id = patients[first + i];
+    rules::Evaluation evaluation =
+        rules::Evaluate(store.Record(patient_id), options.as_of, *rule_set);
+    store.Release(patient_id);
+    outcome.in_scope = evaluation.disposition != rules::Disposition::kOutOfScope;
+    outcome.active_findings = evaluation.ActiveFindings().size();
+    outcome.status = Status::Ok();
+    if (bundle) {
+      StatusOr<RenderedEntries> rendered =
+          RenderOfflineEntries(evaluation, recorded, options.writeback);
+      if (rendered.ok()) {
+        outcome.rendered = std::move(*rendered);
       } else {
-        outcome.kept = std::move(evaluation);
+        outcome.status = rendered.status();
+        outcome.rendered = RenderedEntries();
       }
-    });
+    } else {
+      outcome.kept = std::move(evaluation);
+    }
+  };
+  WorkerPool pool(threads);  // after what its batches use: destroyed (finished) first
+  auto start = [&](size_t first) {
+    const size_t slot = (first / batch) % 2;
+    const size_t count = std::min(batch, patients.size() - first);
+    outcomes[slot].resize(count);
+    pool.Start(count, [&evaluate, slot, first](size_t i) { evaluate(slot, first, i); });
+  };
+  if (!patients.empty()) start(0);
+  for (size_t first = 0; first < patients.size(); first += batch) {
+    const Status parallel = pool.Wait();
     if (!parallel.ok()) {
       err << "bonewatch evaluate: " << parallel.message() << "\n";
       return 1;
     }
+    if (first + batch < patients.size()) start(first + batch);
+    const size_t count = std::min(batch, patients.size() - first);
+    const std::vector<Outcome>& written = outcomes[(first / batch) % 2];
     for (size_t i = 0; i < count; ++i) {
-      Outcome& outcome = outcomes[i];
+      const Outcome& outcome = written[i];
       if (outcome.in_scope) ++local.in_scope;
       local.active_findings += outcome.active_findings;
       if (!outcome.status.ok()) {
@@ -155,7 +173,6 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
       } else {
         summary->Add(*outcome.kept);
       }
-      outcome = Outcome();
     }
   }
   if (bundle) {

@@ -43,7 +43,7 @@ std::string_view CohortStore::Store(std::string_view text) {
 }
 
 uint32_t CohortStore::Intern(std::string_view text) {
-  auto it = vocabulary_index_.find(std::string(text));
+  auto it = vocabulary_index_.find(text);
   if (it != vocabulary_index_.end()) return it->second;
   const auto index = static_cast<uint32_t>(vocabulary_.size());
   vocabulary_.emplace_back(text);

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -120,8 +121,14 @@ class CohortStore {
   size_t chunk_used_ = 0;
   size_t chunk_size_ = 0;
 
+  // Looked up by string_view: interning a word that is already known (almost
+  // every call) allocates nothing.
+  struct WordHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view word) const { return std::hash<std::string_view>()(word); }
+  };
   std::vector<std::string> vocabulary_;
-  std::unordered_map<std::string, uint32_t> vocabulary_index_;
+  std::unordered_map<std::string, uint32_t, WordHash, std::equal_to<>> vocabulary_index_;
 
   std::unordered_map<std::string_view, std::unique_ptr<Patient>> patients_;
 };
