@@ -124,10 +124,11 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
     Outcome& outcome = outcomes[slot][i];
     const std::string_view patient_id = patients[first + i];
     rules::Evaluation evaluation =
-        rules::Evaluate(store.Record(patient_id), options.as_of, *rule_set);
-    store.Release(patient_id);
+        rules::Evaluate(store.TakeRecord(patient_id), options.as_of, *rule_set);
     outcome.in_scope = evaluation.disposition != rules::Disposition::kOutOfScope;
-    outcome.active_findings = evaluation.ActiveFindings().size();
+    outcome.active_findings = static_cast<size_t>(std::count_if(
+        evaluation.findings.begin(), evaluation.findings.end(),
+        [](const rules::Finding& f) { return f.status == rules::FindingStatus::kActive; }));
     outcome.status = Status::Ok();
     if (bundle) {
       StatusOr<RenderedEntries> rendered =

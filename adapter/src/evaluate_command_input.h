@@ -110,8 +110,7 @@ class InputReader {
   void ParseLine(const NdjsonBatch& batch, size_t index, ParsedLine& line) const;
   // Whether `resource`, of a type BoneWatch reads, is mapped the same
   // whatever was read before it; sets `line` if so. Thread-safe.
-  bool MapWithoutLookups(const fhir::Json& resource, std::string_view type,
-                         ParsedLine& line) const;
+  bool MapWithoutLookups(const fhir::Json& resource, std::string_view type, ParsedLine& line) const;
   bool IsAiMedication(const fhir::Json& resource) const;
   bool IsOwnResource(const fhir::Json& resource) const;
   void Unusable(const std::string& message);

@@ -239,7 +239,8 @@ std::string VariedCohort(int patients) {
           << R"(","status":"finished","subject":{"reference":"Patient/)" << id << R"("}})"
           << "\n";
     }
-    if (p % 97 == 0) out << R"({"id":"typeless-)" << p << R"("})" << "\n";  // rejected
+    // Rejected: not a FHIR resource.
+    if (p % 97 == 0) out << R"({"id":"typeless-)" << p << "\"}\n";
     if (p % 7 == 0) out << "  \n";
   }
   out << R"({"resourceType":"Medication","id":"late","code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"84857"}]}})"
