@@ -298,7 +298,7 @@ TEST(EvaluateCommand, BadLinesInSeveralBatchesAreReportedInOrderWithAnyThreadCou
   size_t line_number = 0;
   for (std::string line; std::getline(cohort, line);) {
     text += line + "\n";
-    if (++line_number % 2500 == 0) {
+    if (++line_number % 1500 == 0) {
       text += "{\"resourceType\":\"Observation\",\n";
       bad_lines.push_back(++line_number);
     }
