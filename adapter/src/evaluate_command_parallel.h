@@ -1,17 +1,15 @@
-// The worker threads of `bonewatch evaluate` on large inputs.
+// WorkerPool: the worker threads of `bonewatch evaluate` on large inputs.
 //
 // Purpose: evaluate writes its output in a fixed order (patients in ascending
 // id order, NDJSON lines in file order), but the work per item (parsing a
 // line, evaluating and rendering a patient) is independent. The caller fills
 // a batch of result slots in parallel and then consumes the slots in order on
 // its own thread, so the output is byte-identical to a single-threaded run
-// whatever the thread count.
-//
-//  - ParallelFor fills one batch and returns when it is done.
-//  - WorkerPool runs one batch on background threads while the caller does
-//    the serial work of the previous batch (applying parsed lines, writing
-//    rendered patients), then has the caller help finish it (Wait). With one
-//    thread there is no background thread and Wait runs the whole batch.
+// whatever the thread count. The pool runs one batch on background threads
+// while the caller does the serial work of the previous batch (applying
+// parsed lines, writing rendered patients), then has the caller help finish
+// it (Wait): the serial work overlaps the parallel work. With one thread
+// there is no background thread and Wait runs the whole batch.
 //
 // Thread-safety: `fn` is called concurrently for different indices and must
 // only touch the state of its own index (plus shared read-only data). A
@@ -37,11 +35,6 @@ namespace bonewatch::adapter {
 // at least 1; capped at 64).
 unsigned ResolveThreadCount(unsigned requested);
 
-// Calls fn(i) for every i in [0, count) on `threads` threads (the calling
-// thread is one of them), handing out indices in small blocks, and returns
-// when all calls have finished.
-Status ParallelFor(size_t count, unsigned threads, const std::function<void(size_t)>& fn);
-
 class WorkerPool {
  public:
   // Starts threads - 1 background threads; the caller is the last worker.
@@ -51,10 +44,10 @@ class WorkerPool {
   // Finishes the running batch, if any, and joins the threads.
   ~WorkerPool();
 
-  // Starts calling fn(i) for every i in [0, count) on the background threads
-  // and returns at once. `fn` and what it touches must stay valid until
-  // Wait() returns. REQUIRES: no batch running (Wait() was called since the
-  // last Start()).
+  // Starts calling fn(i) for every i in [0, count) on the background threads,
+  // handing out indices in small blocks, and returns at once. `fn` and what
+  // it touches must stay valid until Wait() returns. REQUIRES: no batch
+  // running (Wait() was called since the last Start()).
   void Start(size_t count, std::function<void(size_t)> fn);
   // Works on the running batch on the calling thread too, and returns once
   // every call has finished: Ok, or the Internal error of a throwing `fn`.
