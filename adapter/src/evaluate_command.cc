@@ -39,6 +39,9 @@ constexpr std::string_view kEvaluateUsage =
 // Patients per worker thread in one batch: enough to keep the threads busy,
 // few enough that a batch's rendered output stays a few tens of MB.
 constexpr size_t kPatientsPerThreadBatch = 256;
+// Batches evaluated ahead of the one written: enough that the workers keep
+// busy while the writing thread is slow for a while (a full pipe).
+constexpr size_t kBatchesAhead = 2;
 
 StatusOr<rules::RuleSet> LoadRules(const EvaluateOptions& options) {
   ASSIGN_OR_RETURN(rules::RuleSet rules,
@@ -106,8 +109,8 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
   }
   // Patients are evaluated and rendered in parallel a batch at a time, then
   // written in order: the output does not depend on the thread count, and
-  // memory holds two batches of output. While this thread writes batch k, the
-  // workers evaluate batch k+1.
+  // memory holds kBatchesAhead + 1 batches of output. While this thread
+  // writes batch k, the workers evaluate the next kBatchesAhead batches.
   struct Outcome {
     bool in_scope = false;
     size_t active_findings = 0;
@@ -116,12 +119,15 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
     std::optional<rules::Evaluation> kept;  // summary format
   };
   const size_t batch = kPatientsPerThreadBatch * threads;
-  std::array<std::vector<Outcome>, 2> outcomes;
-  // Fills outcomes[slot][i] for the patient first + i. A worker overwrites
+  std::array<std::vector<Outcome>, kBatchesAhead + 1> outcomes;
+  auto slot_of = [&](size_t first) -> std::vector<Outcome>& {
+    return outcomes[(first / batch) % outcomes.size()];
+  };
+  // Fills slot_of(first)[i] for the patient first + i. A worker overwrites
   // every member, so what the slot held (written already) is freed there,
   // not on the writing thread.
-  auto evaluate = [&](size_t slot, size_t first, size_t i) {
-    Outcome& outcome = outcomes[slot][i];
+  auto evaluate = [&](std::vector<Outcome>& slot, size_t first, size_t i) {
+    Outcome& outcome = slot[i];
     const std::string_view patient_id = patients[first + i];
     rules::Evaluation evaluation =
         rules::Evaluate(store.TakeRecord(patient_id), options.as_of, *rule_set);
@@ -144,22 +150,23 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
     }
   };
   WorkerPool pool(threads);  // after what its batches use: destroyed (finished) first
+  // Starts the batch of patients from `first`, if there is one.
   auto start = [&](size_t first) {
-    const size_t slot = (first / batch) % 2;
-    const size_t count = std::min(batch, patients.size() - first);
-    outcomes[slot].resize(count);
-    pool.Start(count, [&evaluate, slot, first](size_t i) { evaluate(slot, first, i); });
+    if (first >= patients.size()) return;
+    std::vector<Outcome>& slot = slot_of(first);
+    slot.resize(std::min(batch, patients.size() - first));
+    pool.Start(slot.size(), [&evaluate, &slot, first](size_t i) { evaluate(slot, first, i); });
   };
-  if (!patients.empty()) start(0);
+  for (size_t k = 0; k < kBatchesAhead; ++k) start(k * batch);
   for (size_t first = 0; first < patients.size(); first += batch) {
     const Status parallel = pool.Wait();
     if (!parallel.ok()) {
       err << "bonewatch evaluate: " << parallel.message() << "\n";
       return 1;
     }
-    if (first + batch < patients.size()) start(first + batch);
+    start(first + kBatchesAhead * batch);  // into the slot written before this one
     const size_t count = std::min(batch, patients.size() - first);
-    const std::vector<Outcome>& written = outcomes[(first / batch) % 2];
+    const std::vector<Outcome>& written = slot_of(first);
     for (size_t i = 0; i < count; ++i) {
       const Outcome& outcome = written[i];
       if (outcome.in_scope) ++local.in_scope;

@@ -19,6 +19,9 @@ namespace {
 // NDJSON lines per worker thread in one batch (a batch's parsed resources are
 // held at once: a few MB).
 constexpr size_t kNdjsonLinesPerThreadBatch = 1024;
+// Batches parsed ahead of the one applied: enough that the workers keep busy
+// while the applying thread is slow for a while.
+constexpr size_t kBatchesAhead = 2;
 
 bool IsReadType(std::string_view type) {
   return type == "Observation" || type == "MedicationStatement" || type == "MedicationRequest" ||
@@ -95,35 +98,42 @@ void InputReader::ReadNdjson(const std::string& path) {
   // Lines are read a batch at a time and parsed (and mapped, when the mapping
   // looks nothing up) on the workers; the results are applied in file order
   // on this thread (a Medication must be known before the statements after
-  // it). Two batches are in flight: while the workers parse batch k+1, this
-  // thread applies batch k, then reads the lines of batch k+2 into the
-  // buffer batch k is done with.
+  // it). Up to kBatchesAhead batches are parsed while this thread applies
+  // one: after batch k is parsed, this thread reads the lines of batch
+  // k + kBatchesAhead into the slot of batch k - 1 (applied already), starts
+  // it, and applies batch k.
   struct Slot {
     NdjsonBatch batch;
     std::vector<ParsedLine> parsed;
     bool has_lines = false;
   };
   NdjsonLineReader lines(in, fhir::NdjsonReader::Options().max_line_bytes);
-  std::array<Slot, 2> slots;
+  std::array<Slot, kBatchesAhead + 1> slots;
   const size_t batch_lines = kNdjsonLinesPerThreadBatch * threads_;
   WorkerPool pool(threads_);  // after what its batches use: destroyed (finished) first
-  auto start = [&](Slot& slot) {
+  // Reads the next batch into `slot` and starts parsing it, if the input has
+  // more lines.
+  auto read_and_start = [&](Slot& slot) {
+    slot.has_lines = lines.ReadBatch(batch_lines, slot.batch);
+    if (!slot.has_lines) return;
     slot.parsed.resize(slot.batch.lines.size());
     pool.Start(slot.batch.lines.size(),
                [this, &slot](size_t i) { ParseLine(slot.batch, i, slot.parsed[i]); });
   };
-  slots[0].has_lines = lines.ReadBatch(batch_lines, slots[0].batch);
-  if (slots[0].has_lines) start(slots[0]);
-  slots[1].has_lines = slots[0].has_lines && lines.ReadBatch(batch_lines, slots[1].batch);
-  for (size_t k = 0; slots[k % 2].has_lines; ++k) {
-    Slot& slot = slots[k % 2];
-    Slot& next = slots[(k + 1) % 2];
+  for (size_t k = 0; k < kBatchesAhead; ++k) {
+    if (k == 0 || slots[k - 1].has_lines) read_and_start(slots[k]);
+  }
+  for (size_t k = 0; slots[k % slots.size()].has_lines; ++k) {
+    Slot& slot = slots[k % slots.size()];
     const Status parallel = pool.Wait();
     if (!parallel.ok()) {
       Unusable(path + ": " + parallel.message());
       return;
     }
-    if (next.has_lines) start(next);
+    const Slot& last_started = slots[(k + kBatchesAhead - 1) % slots.size()];
+    Slot& free_slot = slots[(k + kBatchesAhead) % slots.size()];
+    free_slot.has_lines = false;
+    if (last_started.has_lines) read_and_start(free_slot);
     for (ParsedLine& line : slot.parsed) {
       const Location location{path, Location::Kind::kLine, line.record.line_number};
       switch (line.kind) {
@@ -145,7 +155,6 @@ void InputReader::ReadNdjson(const std::string& path) {
       // What the line holds is freed by the worker that parses the next
       // line into it, not here on the serial path.
     }
-    slot.has_lines = next.has_lines && lines.ReadBatch(batch_lines, slot.batch);
   }
   if (in.bad()) Unusable(path + ": read error after line " + std::to_string(lines.lines_read()));
 }

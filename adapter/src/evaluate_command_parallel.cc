@@ -29,74 +29,109 @@ WorkerPool::WorkerPool(unsigned threads) {
 }
 
 WorkerPool::~WorkerPool() {
-  static_cast<void>(Wait());  // the batch's failure, if any, was not asked for
+  while (true) {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      if (batches_.empty()) break;
+    }
+    static_cast<void>(Wait());  // the batch's failure, if any, was not asked for
+  }
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
-  started_.notify_all();
+  work_.notify_all();
   for (std::thread& thread : threads_) thread.join();
 }
 
 void WorkerPool::Start(size_t count, std::function<void(size_t)> fn) {
-  fn_ = std::move(fn);
-  count_ = count;
-  const size_t threads = threads_.size() + 1;
+  auto batch = std::make_unique<Batch>();
+  batch->fn = std::move(fn);
+  batch->count = count;
   // Blocks small enough to balance threads slowed by other load on the
   // machine, and the caller joining late.
-  block_ = std::clamp<size_t>(count / (threads * 16u), 1, 64);
-  next_.store(0, std::memory_order_relaxed);
-  failed_.store(false, std::memory_order_relaxed);
+  batch->block = std::clamp<size_t>(count / ((threads_.size() + 1) * 16u), 1, 64);
   {
     const std::lock_guard<std::mutex> lock(mutex_);
-    error_.clear();
-    left_ = 0;
-    ++batch_;
+    batches_.push_back(std::move(batch));
   }
-  started_.notify_all();
-  running_ = true;
+  work_.notify_all();
 }
 
 Status WorkerPool::Wait() {
-  if (!running_) return Status::Ok();
-  running_ = false;
-  Work();
+  Batch* batch = nullptr;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (batches_.empty()) return Status::Ok();
+    batch = batches_.front().get();  // only Wait() frees it
+  }
+  Work(*batch, batch->next.fetch_add(batch->block, std::memory_order_relaxed), false);
+  // Until the background threads finish their last blocks of it, work on the
+  // batches after it, a block at a time, rather than sleep.
   std::unique_lock<std::mutex> lock(mutex_);
-  finished_.wait(lock, [this] { return left_ == threads_.size(); });
-  fn_ = nullptr;
-  if (failed_.load()) return InternalError("worker thread failed: " + error_);
+  while (batch->finished.load() != batch->count) {
+    const std::pair<Batch*, size_t> claimed = Claim();
+    if (claimed.first == nullptr) {
+      finished_.wait(lock, [batch] { return batch->finished.load() == batch->count; });
+      break;
+    }
+    lock.unlock();
+    Work(*claimed.first, claimed.second, true);
+    lock.lock();
+  }
+  const std::unique_ptr<Batch> done = std::move(batches_.front());
+  batches_.pop_front();
+  if (done->failed.load()) return InternalError("worker thread failed: " + done->error);
   return Status::Ok();
 }
 
+std::pair<WorkerPool::Batch*, size_t> WorkerPool::Claim() {
+  for (const std::unique_ptr<Batch>& batch : batches_) {
+    if (batch->next.load(std::memory_order_relaxed) >= batch->count) continue;
+    const size_t begin = batch->next.fetch_add(batch->block, std::memory_order_relaxed);
+    if (begin < batch->count) return {batch.get(), begin};
+  }
+  return {nullptr, 0};
+}
+
 void WorkerPool::BackgroundLoop() {
-  uint64_t seen = 0;
   while (true) {
+    std::pair<Batch*, size_t> claimed;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      started_.wait(lock, [&] { return batch_ != seen || stopping_; });
-      if (batch_ == seen) return;  // stopping, and no batch left to work on
-      seen = batch_;
+      work_.wait(lock, [&] {
+        claimed = Claim();
+        return claimed.first != nullptr || stopping_;
+      });
+      if (claimed.first == nullptr) return;  // stopping, and nothing left to work on
     }
-    Work();
-    {
-      const std::lock_guard<std::mutex> lock(mutex_);
-      ++left_;
-    }
-    finished_.notify_one();
+    Work(*claimed.first, claimed.second, false);
   }
 }
 
-void WorkerPool::Work() {
-  try {
-    while (!failed_.load(std::memory_order_relaxed)) {
-      const size_t begin = next_.fetch_add(block_, std::memory_order_relaxed);
-      if (begin >= count_) return;
-      const size_t end = std::min(count_, begin + block_);
-      for (size_t i = begin; i < end; ++i) fn_(i);
+void WorkerPool::Work(Batch& batch, size_t begin, bool one_block) {
+  const size_t count = batch.count;
+  const size_t block = batch.block;
+  while (begin < count) {
+    const size_t end = std::min(count, begin + block);
+    try {
+      // After a failure the rest of the batch is skipped, but still counted.
+      for (size_t i = begin; i < end && !batch.failed.load(std::memory_order_relaxed); ++i) {
+        batch.fn(i);
+      }
+    } catch (const std::exception& e) {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      if (!batch.failed.exchange(true)) batch.error = e.what();
     }
-  } catch (const std::exception& e) {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    if (!failed_.exchange(true)) error_ = e.what();
+    // The next block is handed out before this one is counted: once every
+    // index is counted, Wait() frees the batch, and this thread must not
+    // touch it any more.
+    const size_t next = one_block ? count : batch.next.fetch_add(block, std::memory_order_relaxed);
+    if (batch.finished.fetch_add(end - begin) + (end - begin) == count) {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      finished_.notify_all();
+    }
+    begin = next;
   }
 }
 

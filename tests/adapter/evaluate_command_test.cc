@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -360,14 +361,44 @@ TEST(WorkerPool, RunsEveryIndexOnceAndReportsAThrowingBatch) {
   }
 }
 
-// Destroying a pool with a batch running finishes the batch first.
+// Batches started ahead run in the order started and are waited for oldest
+// first, while the caller consumes an earlier one.
+TEST(WorkerPool, BatchesStartedAheadAreWaitedForInOrder) {
+  for (const unsigned threads : {1u, 2u, 3u}) {
+    std::array<std::vector<size_t>, 3> slots;
+    WorkerPool pool(threads);
+    auto start = [&](size_t batch) {
+      std::vector<size_t>& slot = slots[batch % slots.size()];
+      slot.assign(batch % 5 == 0 ? 1 : 700, 0);
+      pool.Start(slot.size(), [&slot, batch](size_t i) {
+        if (batch == 9 && i == 3) throw std::runtime_error("batch 9");
+        slot[i] = batch * 1000 + i;
+      });
+    };
+    start(0);
+    start(1);
+    for (size_t batch = 0; batch < 30; ++batch) {
+      const Status status = pool.Wait();
+      EXPECT_EQ(status.ok(), batch != 9) << batch;
+      start(batch + 2);  // into the slot consumed before this one
+      if (batch == 9) continue;
+      const std::vector<size_t>& slot = slots[batch % slots.size()];
+      for (size_t i = 0; i < slot.size(); ++i) ASSERT_EQ(slot[i], batch * 1000 + i);
+    }
+  }
+}
+
+// Destroying a pool with batches running finishes them first.
 TEST(WorkerPool, DestructorFinishesTheRunningBatch) {
   std::vector<int> calls(3000, 0);
+  std::vector<int> more(500, 0);
   {
     WorkerPool pool(3);
     pool.Start(calls.size(), [&calls](size_t i) { ++calls[i]; });
+    pool.Start(more.size(), [&more](size_t i) { ++more[i]; });
   }
   EXPECT_EQ(std::count(calls.begin(), calls.end(), 1), 3000);
+  EXPECT_EQ(std::count(more.begin(), more.end(), 1), 500);
 }
 
 // The evaluations of every patient of an NDJSON file, as RunEvaluate makes them.
