@@ -23,7 +23,7 @@
 // Thread-safety: not thread-safe (it runs its own parse threads inside
 // ReadFile: the lines of an NDJSON file are parsed, and mapped when their
 // mapping looks nothing up, a batch at a time on the workers while the
-// calling thread applies the previous batch to the store in file order). The
+// calling thread applies earlier batches to the store in file order). The
 // Mapper and the CohortStore are borrowed and must outlive the reader.
 #pragma once
 
