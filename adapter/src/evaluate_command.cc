@@ -1,6 +1,7 @@
 #include "evaluate_command.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <iostream>
@@ -38,6 +39,9 @@ constexpr std::string_view kEvaluateUsage =
 // Patients per worker thread in one batch: enough to keep the threads busy,
 // few enough that a batch's rendered output stays a few tens of MB.
 constexpr size_t kPatientsPerThreadBatch = 256;
+// Batches evaluated ahead of the one written: enough that the workers keep
+// busy while the writing thread is slow for a while (a full pipe).
+constexpr size_t kBatchesAhead = 2;
 
 StatusOr<rules::RuleSet> LoadRules(const EvaluateOptions& options) {
   ASSIGN_OR_RETURN(rules::RuleSet rules,
@@ -105,7 +109,8 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
   }
   // Patients are evaluated and rendered in parallel a batch at a time, then
   // written in order: the output does not depend on the thread count, and
-  // memory holds one batch of output.
+  // memory holds kBatchesAhead + 1 batches of output. While this thread
+  // writes batch k, the workers evaluate the next kBatchesAhead batches.
   struct Outcome {
     bool in_scope = false;
     size_t active_findings = 0;
@@ -114,35 +119,56 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
     std::optional<rules::Evaluation> kept;  // summary format
   };
   const size_t batch = kPatientsPerThreadBatch * threads;
-  std::vector<Outcome> outcomes(std::min(batch, patients.size()));
-  for (size_t first = 0; first < patients.size(); first += batch) {
-    const size_t count = std::min(batch, patients.size() - first);
-    const Status parallel = ParallelFor(count, threads, [&](size_t i) {
-      Outcome& outcome = outcomes[i];
-      const std::string_view patient_id = patients[first + i];
-      rules::Evaluation evaluation =
-          rules::Evaluate(store.Record(patient_id), options.as_of, *rule_set);
-      store.Release(patient_id);
-      outcome.in_scope = evaluation.disposition != rules::Disposition::kOutOfScope;
-      outcome.active_findings = evaluation.ActiveFindings().size();
-      if (bundle) {
-        StatusOr<RenderedEntries> rendered =
-            RenderOfflineEntries(evaluation, recorded, options.writeback);
-        if (rendered.ok()) {
-          outcome.rendered = std::move(*rendered);
-        } else {
-          outcome.status = rendered.status();
-        }
+  std::array<std::vector<Outcome>, kBatchesAhead + 1> outcomes;
+  auto slot_of = [&](size_t first) -> std::vector<Outcome>& {
+    return outcomes[(first / batch) % outcomes.size()];
+  };
+  // Fills slot_of(first)[i] for the patient first + i. A worker overwrites
+  // every member, so what the slot held (written already) is freed there,
+  // not on the writing thread.
+  auto evaluate = [&](std::vector<Outcome>& slot, size_t first, size_t i) {
+    Outcome& outcome = slot[i];
+    const std::string_view patient_id = patients[first + i];
+    rules::Evaluation evaluation =
+        rules::Evaluate(store.TakeRecord(patient_id), options.as_of, *rule_set);
+    outcome.in_scope = evaluation.disposition != rules::Disposition::kOutOfScope;
+    outcome.active_findings = static_cast<size_t>(std::count_if(
+        evaluation.findings.begin(), evaluation.findings.end(),
+        [](const rules::Finding& f) { return f.status == rules::FindingStatus::kActive; }));
+    outcome.status = Status::Ok();
+    if (bundle) {
+      StatusOr<RenderedEntries> rendered =
+          RenderOfflineEntries(evaluation, recorded, options.writeback);
+      if (rendered.ok()) {
+        outcome.rendered = std::move(*rendered);
       } else {
-        outcome.kept = std::move(evaluation);
+        outcome.status = rendered.status();
+        outcome.rendered = RenderedEntries();
       }
-    });
+    } else {
+      outcome.kept = std::move(evaluation);
+    }
+  };
+  WorkerPool pool(threads);  // after what its batches use: destroyed (finished) first
+  // Starts the batch of patients from `first`, if there is one.
+  auto start = [&](size_t first) {
+    if (first >= patients.size()) return;
+    std::vector<Outcome>& slot = slot_of(first);
+    slot.resize(std::min(batch, patients.size() - first));
+    pool.Start(slot.size(), [&evaluate, &slot, first](size_t i) { evaluate(slot, first, i); });
+  };
+  for (size_t k = 0; k < kBatchesAhead; ++k) start(k * batch);
+  for (size_t first = 0; first < patients.size(); first += batch) {
+    const Status parallel = pool.Wait();
     if (!parallel.ok()) {
       err << "bonewatch evaluate: " << parallel.message() << "\n";
       return 1;
     }
+    start(first + kBatchesAhead * batch);  // into the slot written before this one
+    const size_t count = std::min(batch, patients.size() - first);
+    const std::vector<Outcome>& written = slot_of(first);
     for (size_t i = 0; i < count; ++i) {
-      Outcome& outcome = outcomes[i];
+      const Outcome& outcome = written[i];
       if (outcome.in_scope) ++local.in_scope;
       local.active_findings += outcome.active_findings;
       if (!outcome.status.ok()) {
@@ -155,7 +181,6 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
       } else {
         summary->Add(*outcome.kept);
       }
-      outcome = Outcome();
     }
   }
   if (bundle) {

@@ -43,7 +43,7 @@ std::string_view CohortStore::Store(std::string_view text) {
 }
 
 uint32_t CohortStore::Intern(std::string_view text) {
-  auto it = vocabulary_index_.find(std::string(text));
+  auto it = vocabulary_index_.find(text);
   if (it != vocabulary_index_.end()) return it->second;
   const auto index = static_cast<uint32_t>(vocabulary_.size());
   vocabulary_.emplace_back(text);
@@ -62,10 +62,14 @@ rules::SourceRef CohortStore::Unpack(const PackedSource& source) const {
 }
 
 CohortStore::Patient& CohortStore::PatientFor(std::string_view patient_id) {
+  if (last_patient_ != nullptr && last_patient_id_ == patient_id) return *last_patient_;
   auto it = patients_.find(patient_id);
-  if (it != patients_.end()) return *it->second;
-  const std::string_view key = Store(patient_id);
-  return *patients_.emplace(key, std::make_unique<Patient>()).first->second;
+  if (it == patients_.end()) {
+    it = patients_.emplace(Store(patient_id), std::make_unique<Patient>()).first;
+  }
+  last_patient_id_ = it->first;
+  last_patient_ = it->second.get();
+  return *last_patient_;
 }
 
 bool CohortStore::SameResource(const PackedSource& a, uint32_t type, std::string_view id) {
@@ -191,7 +195,20 @@ std::vector<std::string_view> CohortStore::SortedPatientIds() const {
 }
 
 rules::PatientRecord CohortStore::Record(std::string_view patient_id) const {
-  const Patient& patient = *patients_.at(patient_id);
+  return RecordOf(patient_id, *patients_.at(patient_id));
+}
+
+rules::PatientRecord CohortStore::TakeRecord(std::string_view patient_id) {
+  Patient& patient = *patients_.at(patient_id);
+  rules::PatientRecord record = RecordOf(patient_id, patient);
+  std::vector<PackedFact>().swap(patient.facts);
+  std::vector<PackedMedication>().swap(patient.medications);
+  std::vector<PackedRiskFactor>().swap(patient.risk_factors);
+  return record;
+}
+
+rules::PatientRecord CohortStore::RecordOf(std::string_view patient_id,
+                                           const Patient& patient) const {
   rules::PatientRecord record;
   record.patient_id = std::string(patient_id);
   if (patient.has_demographics) {
@@ -234,15 +251,6 @@ rules::PatientRecord CohortStore::Record(std::string_view patient_id) const {
   }
   record.ai_medication_retracted = patient.ai_medication_retracted;
   return record;
-}
-
-void CohortStore::Release(std::string_view patient_id) {
-  auto it = patients_.find(patient_id);
-  if (it == patients_.end()) return;
-  Patient& patient = *it->second;
-  std::vector<PackedFact>().swap(patient.facts);
-  std::vector<PackedMedication>().swap(patient.medications);
-  std::vector<PackedRiskFactor>().swap(patient.risk_factors);
 }
 
 }  // namespace bonewatch::adapter

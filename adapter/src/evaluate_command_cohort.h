@@ -19,13 +19,14 @@
 //    (PatientRecord::ai_medication_retracted).
 //
 // Thread-safety: not thread-safe, except that once nothing is applied or
-// deleted any more, Record() and Release() may run concurrently for
+// deleted any more, Record() and TakeRecord() may run concurrently for
 // different patients (evaluate's worker threads do). Ownership: owns
 // everything it holds.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,8 +56,9 @@ class CohortStore {
   std::vector<std::string_view> SortedPatientIds() const;
   // The record of `patient_id`. REQUIRES: the id is one of SortedPatientIds().
   rules::PatientRecord Record(std::string_view patient_id) const;
-  // Frees the packed data of a patient after it has been evaluated.
-  void Release(std::string_view patient_id);
+  // The record of `patient_id`, freeing its packed data (evaluate needs each
+  // patient once). REQUIRES: as Record().
+  rules::PatientRecord TakeRecord(std::string_view patient_id);
 
  private:
   struct PackedSource {
@@ -103,6 +105,7 @@ class CohortStore {
     bool ai_medication_retracted = false;
   };
 
+  rules::PatientRecord RecordOf(std::string_view patient_id, const Patient& patient) const;
   std::string_view Store(std::string_view text);
   uint32_t Intern(std::string_view text);
   const std::string& Word(uint32_t index) const { return vocabulary_[index]; }
@@ -120,10 +123,21 @@ class CohortStore {
   size_t chunk_used_ = 0;
   size_t chunk_size_ = 0;
 
+  // Looked up by string_view: interning a word that is already known (almost
+  // every call) allocates nothing.
+  struct WordHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view word) const { return std::hash<std::string_view>()(word); }
+  };
   std::vector<std::string> vocabulary_;
-  std::unordered_map<std::string, uint32_t> vocabulary_index_;
+  std::unordered_map<std::string, uint32_t, WordHash, std::equal_to<>> vocabulary_index_;
 
   std::unordered_map<std::string_view, std::unique_ptr<Patient>> patients_;
+  // The patient of the last Apply(): consecutive resources are often the same
+  // patient's (a per-patient Bundle or export), and a lookup in a large
+  // table is a cache miss. Patients are never erased, so it stays valid.
+  std::string_view last_patient_id_;
+  Patient* last_patient_ = nullptr;
 };
 
 }  // namespace bonewatch::adapter

@@ -1,6 +1,7 @@
 #include "evaluate_command_input.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -18,6 +19,9 @@ namespace {
 // NDJSON lines per worker thread in one batch (a batch's parsed resources are
 // held at once: a few MB).
 constexpr size_t kNdjsonLinesPerThreadBatch = 1024;
+// Batches parsed ahead of the one applied: enough that the workers keep busy
+// while the applying thread is slow for a while.
+constexpr size_t kBatchesAhead = 2;
 
 bool IsReadType(std::string_view type) {
   return type == "Observation" || type == "MedicationStatement" || type == "MedicationRequest" ||
@@ -37,7 +41,27 @@ std::string_view TrailingTypeAndId(std::string_view reference) {
   return reference.substr(type_slash + 1);
 }
 
+// The string member `key` of an object, without copying it; nullopt when
+// missing or not a string (as Json::GetString).
+std::optional<std::string_view> StringMember(const fhir::Json& object, std::string_view key) {
+  const fhir::Json* value = object.Find(key);
+  if (value == nullptr || !value->is_string()) return std::nullopt;
+  return std::string_view(value->AsString());
+}
+
 }  // namespace
+
+std::string InputReader::Location::ToString() const {
+  switch (kind) {
+    case Kind::kLine:
+      return std::string(text) + ":" + std::to_string(index);
+    case Kind::kEntry:
+      return std::string(text) + ": entry[" + std::to_string(index) + "]";
+    case Kind::kText:
+      break;
+  }
+  return std::string(text);
+}
 
 InputReader::InputReader(const mappings::Mapper& mapper, CohortStore& store, std::ostream& err,
                          std::string tag_system, unsigned threads)
@@ -67,49 +91,116 @@ void InputReader::ReadNdjson(const std::string& path) {
     return;
   }
   const mappings::ReferenceResolver resolver = [this](std::string_view reference) {
-    auto it = medications_.find(std::string(reference));
-    if (it == medications_.end()) it = medications_.find(std::string(TrailingTypeAndId(reference)));
+    auto it = medications_.find(reference);
+    if (it == medications_.end()) it = medications_.find(TrailingTypeAndId(reference));
     return it == medications_.end() ? nullptr : &it->second;
   };
-  // Lines are read a batch at a time, parsed in parallel, then mapped in
-  // file order (a Medication must be known before the statements after it).
-  // Resources whose mapping does not look anything up are mapped there too.
-  struct Line {
-    fhir::NdjsonRecord record;
-    std::optional<mappings::MapResult> mapped;
+  // Lines are read a batch at a time and parsed (and mapped, when the mapping
+  // looks nothing up) on the workers; the results are applied in file order
+  // on this thread (a Medication must be known before the statements after
+  // it). Up to kBatchesAhead batches are parsed while this thread applies
+  // one: after batch k is parsed, this thread reads the lines of batch
+  // k + kBatchesAhead into the slot of batch k - 1 (applied already), starts
+  // it, and applies batch k.
+  struct Slot {
+    NdjsonBatch batch;
+    std::vector<ParsedLine> parsed;
+    bool has_lines = false;
   };
   NdjsonLineReader lines(in, fhir::NdjsonReader::Options().max_line_bytes);
-  NdjsonBatch batch;
-  std::vector<Line> parsed;
+  std::array<Slot, kBatchesAhead + 1> slots;
   const size_t batch_lines = kNdjsonLinesPerThreadBatch * threads_;
-  while (lines.ReadBatch(batch_lines, batch)) {
-    parsed.resize(batch.lines.size());
-    const Status parallel = ParallelFor(batch.lines.size(), threads_, [&](size_t i) {
-      Line& line = parsed[i];
-      ParseNdjsonLine(batch, i, fhir::NdjsonReader::Options(), line.record);
-      line.mapped.reset();
-      if (line.record.ok()) line.mapped = MapWithoutLookups(line.record.value);
-      if (line.mapped) line.record.value = fhir::Json();
-    });
+  WorkerPool pool(threads_);  // after what its batches use: destroyed (finished) first
+  // Reads the next batch into `slot` and starts parsing it, if the input has
+  // more lines.
+  auto read_and_start = [&](Slot& slot) {
+    slot.has_lines = lines.ReadBatch(batch_lines, slot.batch);
+    if (!slot.has_lines) return;
+    slot.parsed.resize(slot.batch.lines.size());
+    pool.Start(slot.batch.lines.size(),
+               [this, &slot](size_t i) { ParseLine(slot.batch, i, slot.parsed[i]); });
+  };
+  for (size_t k = 0; k < kBatchesAhead; ++k) {
+    if (k == 0 || slots[k - 1].has_lines) read_and_start(slots[k]);
+  }
+  for (size_t k = 0; slots[k % slots.size()].has_lines; ++k) {
+    Slot& slot = slots[k % slots.size()];
+    const Status parallel = pool.Wait();
     if (!parallel.ok()) {
       Unusable(path + ": " + parallel.message());
       return;
     }
-    for (Line& line : parsed) {
-      const std::string location = path + ":" + std::to_string(line.record.line_number);
-      if (!line.record.ok()) {
-        Unusable(location + ": " + line.record.status.message());
-      } else if (line.mapped) {
-        ++counts_.resources;
-        Record(*line.mapped, location, /*ai_source=*/false);
-      } else {
-        Process(line.record.value, location, resolver, /*may_defer=*/true);
+    const Slot& last_started = slots[(k + kBatchesAhead - 1) % slots.size()];
+    Slot& free_slot = slots[(k + kBatchesAhead) % slots.size()];
+    free_slot.has_lines = false;
+    if (last_started.has_lines) read_and_start(free_slot);
+    for (ParsedLine& line : slot.parsed) {
+      const Location location{path, Location::Kind::kLine, line.record.line_number};
+      switch (line.kind) {
+        case ParsedLine::Kind::kUnusable:
+          Unusable(location.ToString() + ": " + line.record.status.message());
+          break;
+        case ParsedLine::Kind::kSkipped:
+          ++counts_.resources;
+          ++counts_.skipped;
+          break;
+        case ParsedLine::Kind::kMapped:
+          ++counts_.resources;
+          Record(line.mapped, location, line.ai_source);
+          break;
+        case ParsedLine::Kind::kProcess:
+          Process(line.record.value, location, resolver, /*may_defer=*/true);
+          break;
       }
-      line.record.value = fhir::Json();
-      line.mapped.reset();
+      // What the line holds is freed by the worker that parses the next
+      // line into it, not here on the serial path.
     }
   }
   if (in.bad()) Unusable(path + ": read error after line " + std::to_string(lines.lines_read()));
+}
+
+void InputReader::ParseLine(const NdjsonBatch& batch, size_t index, ParsedLine& line) const {
+  ParseNdjsonLine(batch, index, fhir::NdjsonReader::Options(), line.record);
+  line.mapped = mappings::MapResult();
+  line.ai_source = false;
+  if (!line.record.ok()) {
+    line.kind = ParsedLine::Kind::kUnusable;
+    return;
+  }
+  const fhir::Json& resource = line.record.value;
+  const std::optional<std::string_view> type = StringMember(resource, "resourceType");
+  line.kind = ParsedLine::Kind::kProcess;
+  // Resources without a type and Medications are for Process(), in order.
+  if (!type || type->empty() || *type == "Medication") return;
+  if (!IsReadType(*type) || IsOwnResource(resource)) {
+    line.kind = ParsedLine::Kind::kSkipped;
+  } else if (MapWithoutLookups(resource, *type, line)) {
+    line.kind = ParsedLine::Kind::kMapped;
+  } else {
+    return;  // keeps the resource for Process()
+  }
+  line.record.value = fhir::Json();
+}
+
+bool InputReader::MapWithoutLookups(const fhir::Json& resource, std::string_view type,
+                                    ParsedLine& line) const {
+  // A statement naming a Medication may be deferred (Process): never here.
+  if (IsMedicationUse(type)) {
+    const fhir::Json* reference = resource.Find("medicationReference");
+    const std::string_view text =
+        reference != nullptr ? StringMember(*reference, "reference").value_or("") : "";
+    if (!text.empty() && !text.starts_with("#")) return false;
+  }
+  bool looked_up = false;
+  const mappings::ReferenceResolver resolver = [&looked_up](std::string_view) {
+    looked_up = true;
+    return static_cast<const fhir::Json*>(nullptr);
+  };
+  line.mapped = mapper_.Map(resource, resolver);
+  if (looked_up) return false;  // depends on what was read before it
+  line.ai_source = line.mapped.outcome == mappings::MapOutcome::kRetracted &&
+                   IsMedicationUse(type) && IsAiMedication(resource);
+  return true;
 }
 
 void InputReader::ReadJsonDocument(const std::string& path) {
@@ -136,7 +227,7 @@ void InputReader::ReadJsonDocument(const std::string& path) {
   if (json->GetString("resourceType") == "Bundle") {
     ReadBundle(path, *json);
   } else {
-    Process(*json, path, {}, /*may_defer=*/false);
+    Process(*json, Location{path}, {}, /*may_defer=*/false);
   }
 }
 
@@ -168,12 +259,12 @@ void InputReader::ReadBundle(const std::string& path, const fhir::Json& bundle) 
       it = index.find(type_and_id);
       if (it != index.end()) return it->second;
     }
-    auto med = medications_.find(type_and_id.empty() ? std::string(reference) : type_and_id);
+    auto med = medications_.find(type_and_id.empty() ? reference : std::string_view(type_and_id));
     return med == medications_.end() ? nullptr : &med->second;
   };
   for (size_t i = 0; i < entries->size(); ++i) {
     const fhir::Json& entry = (*entries)[i];
-    const std::string location = path + ": entry[" + std::to_string(i) + "]";
+    const Location location{path, Location::Kind::kEntry, i};
     const fhir::Json* resource = entry.Find("resource");
     if (resource == nullptr) {
       // A history Bundle's DELETE: the resource is withdrawn.
@@ -197,7 +288,9 @@ bool InputReader::IsOwnResource(const fhir::Json& resource) const {
   const fhir::Json* tags = resource.At({"meta", "tag"});
   if (tags == nullptr) return false;
   for (const fhir::Json& tag : tags->elements()) {
-    if (tag.GetString("system") == tag_system_ && tag.GetString("code") == "bonewatch") return true;
+    if (StringMember(tag, "system") == tag_system_ && StringMember(tag, "code") == "bonewatch") {
+      return true;
+    }
   }
   return false;
 }
@@ -215,13 +308,13 @@ bool InputReader::IsAiMedication(const fhir::Json& resource) const {
   return false;
 }
 
-void InputReader::Process(const fhir::Json& resource, const std::string& location,
+void InputReader::Process(const fhir::Json& resource, const Location& location,
                           const mappings::ReferenceResolver& resolver, bool may_defer) {
   ++counts_.resources;
   const std::string type = resource.GetString("resourceType").value_or("");
   if (type.empty()) {
     ++counts_.rejected;
-    err_ << "bonewatch evaluate: " << location
+    err_ << "bonewatch evaluate: " << location.ToString()
          << ": rejected: not a FHIR resource (no resourceType)\n";
     return;
   }
@@ -241,7 +334,7 @@ void InputReader::Process(const fhir::Json& resource, const std::string& locatio
         reference != nullptr ? reference->GetString("reference").value_or("") : "";
     if (!text.empty() && !text.starts_with("#") && resolver(text) == nullptr) {
       --counts_.resources;  // counted when mapped at Finish()
-      deferred_.push_back({resource, location});
+      deferred_.push_back({resource, location.ToString()});
       return;
     }
   }
@@ -251,24 +344,7 @@ void InputReader::Process(const fhir::Json& resource, const std::string& locatio
              IsAiMedication(resource));
 }
 
-std::optional<mappings::MapResult> InputReader::MapWithoutLookups(
-    const fhir::Json& resource) const {
-  const std::optional<std::string> type = resource.GetString("resourceType");
-  // Medication statements and requests may be deferred (Process): never here.
-  if (!type || !IsReadType(*type) || IsMedicationUse(*type) || IsOwnResource(resource)) {
-    return std::nullopt;
-  }
-  bool looked_up = false;
-  const mappings::ReferenceResolver resolver = [&looked_up](std::string_view) {
-    looked_up = true;
-    return static_cast<const fhir::Json*>(nullptr);
-  };
-  mappings::MapResult result = mapper_.Map(resource, resolver);
-  if (looked_up) return std::nullopt;  // depends on what was read before it
-  return result;
-}
-
-void InputReader::Record(const mappings::MapResult& result, const std::string& location,
+void InputReader::Record(const mappings::MapResult& result, const Location& location,
                          bool ai_source) {
   switch (result.outcome) {
     case mappings::MapOutcome::kMapped:
@@ -282,7 +358,8 @@ void InputReader::Record(const mappings::MapResult& result, const std::string& l
       break;
     case mappings::MapOutcome::kRejected:
       ++counts_.rejected;
-      err_ << "bonewatch evaluate: " << location << ": rejected: " << result.reason << "\n";
+      err_ << "bonewatch evaluate: " << location.ToString() << ": rejected: " << result.reason
+           << "\n";
       return;
   }
   store_.Apply(result, ai_source);
@@ -290,13 +367,15 @@ void InputReader::Record(const mappings::MapResult& result, const std::string& l
 
 void InputReader::Finish() {
   const mappings::ReferenceResolver resolver = [this](std::string_view reference) {
-    auto it = medications_.find(std::string(reference));
-    if (it == medications_.end()) it = medications_.find(std::string(TrailingTypeAndId(reference)));
+    auto it = medications_.find(reference);
+    if (it == medications_.end()) it = medications_.find(TrailingTypeAndId(reference));
     return it == medications_.end() ? nullptr : &it->second;
   };
   std::vector<Deferred> deferred;
   deferred.swap(deferred_);
-  for (const Deferred& d : deferred) Process(d.resource, d.location, resolver, /*may_defer=*/false);
+  for (const Deferred& d : deferred) {
+    Process(d.resource, Location{d.location}, resolver, /*may_defer=*/false);
+  }
 }
 
 }  // namespace bonewatch::adapter

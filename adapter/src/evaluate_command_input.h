@@ -21,11 +21,14 @@
 // file and the byte offset or line, and counted in `unusable`.
 //
 // Thread-safety: not thread-safe (it runs its own parse threads inside
-// ReadFile). The Mapper and the CohortStore are borrowed
-// and must outlive the reader.
+// ReadFile: the lines of an NDJSON file are parsed, and mapped when their
+// mapping looks nothing up, a batch at a time on the workers while the
+// calling thread applies earlier batches to the store in file order). The
+// Mapper and the CohortStore are borrowed and must outlive the reader.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -36,6 +39,7 @@
 #include "bonewatch/fhir/json.h"
 #include "bonewatch/mappings/mapper.h"
 #include "evaluate_command_cohort.h"
+#include "evaluate_command_ndjson.h"
 
 namespace bonewatch::adapter {
 
@@ -66,22 +70,47 @@ class InputReader {
   const InputCounts& counts() const { return counts_; }
 
  private:
+  // Where a resource was read, as messages name it: "FILE", "FILE:LINE" or
+  // "FILE: entry[I]". Made into text only when something is reported.
+  struct Location {
+    enum class Kind { kText, kLine, kEntry };
+    std::string_view text;  // the file, or the whole location (kText)
+    Kind kind = Kind::kText;
+    size_t index = 0;  // line number (kLine) or entry index (kEntry)
+    std::string ToString() const;
+  };
   struct Deferred {
     fhir::Json resource;
     std::string location;
+  };
+  // An NDJSON line as the workers leave it for the calling thread.
+  struct ParsedLine {
+    enum class Kind {
+      kUnusable,  // record.status says why
+      kSkipped,   // a type BoneWatch does not read, or its own resource
+      kMapped,    // `mapped` (and `ai_source`) are final
+      kProcess,   // record.value goes through Process() in file order
+    };
+    Kind kind = Kind::kProcess;
+    fhir::NdjsonRecord record;
+    mappings::MapResult mapped;
+    bool ai_source = false;
   };
 
   void ReadNdjson(const std::string& path);
   void ReadJsonDocument(const std::string& path);
   void ReadBundle(const std::string& path, const fhir::Json& bundle);
-  void Process(const fhir::Json& resource, const std::string& location,
+  void Process(const fhir::Json& resource, const Location& location,
                const mappings::ReferenceResolver& resolver, bool may_defer);
   // Counts a mapped, ignored, retracted or rejected resource (reporting a
   // rejection) and applies it to the store.
-  void Record(const mappings::MapResult& result, const std::string& location, bool ai_source);
-  // The MapResult of a resource whose mapping resolves no reference (so it
-  // does not depend on what was read before it), or nullopt. Thread-safe.
-  std::optional<mappings::MapResult> MapWithoutLookups(const fhir::Json& resource) const;
+  void Record(const mappings::MapResult& result, const Location& location, bool ai_source);
+  // Parses line `index` of `batch` into `line`, and settles what does not
+  // depend on the lines before it (see ParsedLine). Thread-safe.
+  void ParseLine(const NdjsonBatch& batch, size_t index, ParsedLine& line) const;
+  // Whether `resource`, of a type BoneWatch reads, is mapped the same
+  // whatever was read before it; sets `line` if so. Thread-safe.
+  bool MapWithoutLookups(const fhir::Json& resource, std::string_view type, ParsedLine& line) const;
   bool IsAiMedication(const fhir::Json& resource) const;
   bool IsOwnResource(const fhir::Json& resource) const;
   void Unusable(const std::string& message);
@@ -92,8 +121,12 @@ class InputReader {
   std::string tag_system_;
   unsigned threads_;
   InputCounts counts_;
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const { return std::hash<std::string_view>()(key); }
+  };
   // Every Medication read so far, by "Medication/id" (small: one per drug product).
-  std::unordered_map<std::string, fhir::Json> medications_;
+  std::unordered_map<std::string, fhir::Json, KeyHash, std::equal_to<>> medications_;
   std::vector<Deferred> deferred_;
 };
 

@@ -6,10 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <streambuf>
 #include <string>
 #include <vector>
@@ -21,6 +24,7 @@
 #include "bonewatch/rules/evaluator.h"
 #include "evaluate_command_cohort.h"
 #include "evaluate_command_input.h"
+#include "evaluate_command_parallel.h"
 #include "ruleset_file.h"
 #include "writeback_render.h"
 #include "writeback_transaction.h"
@@ -231,6 +235,13 @@ std::string VariedCohort(int patients) {
           << R"(","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"62292-8"}]},"valueQuantity":{"value":20,"unit":"ng/mL"}})"
           << "\n";
     }
+    if (p % 31 == 0) {  // a type BoneWatch does not read
+      out << R"({"resourceType":"Encounter","id":"enc-)" << p
+          << R"(","status":"finished","subject":{"reference":"Patient/)" << id << R"("}})"
+          << "\n";
+    }
+    // Rejected: not a FHIR resource.
+    if (p % 97 == 0) out << R"({"id":"typeless-)" << p << "\"}\n";
     if (p % 7 == 0) out << "  \n";
   }
   out << R"({"resourceType":"Medication","id":"late","code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"84857"}]}})"
@@ -275,6 +286,119 @@ TEST(EvaluateCommand, OutputDoesNotDependOnTheThreadCount) {
       EXPECT_EQ(stats.entries_written, reference_stats.entries_written);
     }
   }
+}
+
+// Unusable lines in several batches of lines: every one is reported, in file
+// order, whatever the thread count (batches are parsed while the previous one
+// is applied), and nothing is printed on stdout.
+TEST(EvaluateCommand, BadLinesInSeveralBatchesAreReportedInOrderWithAnyThreadCount) {
+  TempDir dir;
+  std::istringstream cohort(VariedCohort(1500));
+  std::string text;
+  std::vector<size_t> bad_lines;
+  size_t line_number = 0;
+  for (std::string line; std::getline(cohort, line);) {
+    text += line + "\n";
+    if (++line_number % 1500 == 0) {
+      text += "{\"resourceType\":\"Observation\",\n";
+      bad_lines.push_back(++line_number);
+    }
+  }
+  ASSERT_GE(bad_lines.size(), 4u);
+  const std::string path = dir.Write("cohort.ndjson", text);
+  std::string reference_err;
+  for (const unsigned threads : {1u, 2u, 3u}) {
+    EvaluateOptions options;
+    options.as_of = *rules::Date::Parse("2026-03-01");
+    options.files = {path};
+    options.threads = threads;
+    std::ostringstream out;
+    std::ostringstream err;
+    EXPECT_EQ(RunEvaluate(options, out, err), 1);
+    EXPECT_EQ(out.str(), "");
+    if (threads == 1) {
+      reference_err = err.str();
+      size_t at = 0;
+      for (const size_t bad : bad_lines) {
+        const std::string expected = "cohort.ndjson:" + std::to_string(bad) + ": line " +
+                                     std::to_string(bad) + ": invalid JSON";
+        const size_t found = reference_err.find(expected, at);
+        ASSERT_NE(found, std::string::npos) << expected << "\n" << reference_err;
+        at = found;
+      }
+      EXPECT_NE(reference_err.find("rejected: not a FHIR resource"), std::string::npos);
+      EXPECT_NE(reference_err.find(std::to_string(bad_lines.size()) + " unusable input(s)"),
+                std::string::npos)
+          << reference_err;
+    } else {
+      EXPECT_EQ(err.str(), reference_err) << threads << " threads";
+    }
+  }
+}
+
+// Every index of every batch once, with the caller working too; a batch that
+// throws fails as a Status and the pool goes on with the next one.
+TEST(WorkerPool, RunsEveryIndexOnceAndReportsAThrowingBatch) {
+  for (const unsigned threads : {1u, 2u, 4u}) {
+    WorkerPool pool(threads);
+    EXPECT_TRUE(pool.Wait().ok());  // no batch running
+    for (const size_t count : {0u, 1u, 7u, 5000u}) {
+      std::vector<int> calls(count, 0);
+      pool.Start(count, [&calls](size_t i) { ++calls[i]; });
+      ASSERT_TRUE(pool.Wait().ok());
+      EXPECT_EQ(std::count(calls.begin(), calls.end(), 1), static_cast<long>(count));
+    }
+    pool.Start(1000, [](size_t i) {
+      if (i == 500) throw std::runtime_error("boom");
+    });
+    const Status failed = pool.Wait();
+    EXPECT_EQ(failed.code(), StatusCode::kInternal);
+    EXPECT_EQ(failed.message(), "worker thread failed: boom");
+    std::atomic<size_t> sum{0};
+    pool.Start(100, [&sum](size_t i) { sum += i; });
+    EXPECT_TRUE(pool.Wait().ok());
+    EXPECT_EQ(sum.load(), 4950u);
+  }
+}
+
+// Batches started ahead run in the order started and are waited for oldest
+// first, while the caller consumes an earlier one.
+TEST(WorkerPool, BatchesStartedAheadAreWaitedForInOrder) {
+  for (const unsigned threads : {1u, 2u, 3u}) {
+    std::array<std::vector<size_t>, 3> slots;
+    WorkerPool pool(threads);
+    auto start = [&](size_t batch) {
+      std::vector<size_t>& slot = slots[batch % slots.size()];
+      slot.assign(batch % 5 == 0 ? 1 : 700, 0);
+      pool.Start(slot.size(), [&slot, batch](size_t i) {
+        if (batch == 9 && i == 3) throw std::runtime_error("batch 9");
+        slot[i] = batch * 1000 + i;
+      });
+    };
+    start(0);
+    start(1);
+    for (size_t batch = 0; batch < 30; ++batch) {
+      const Status status = pool.Wait();
+      EXPECT_EQ(status.ok(), batch != 9) << batch;
+      start(batch + 2);  // into the slot consumed before this one
+      if (batch == 9) continue;
+      const std::vector<size_t>& slot = slots[batch % slots.size()];
+      for (size_t i = 0; i < slot.size(); ++i) ASSERT_EQ(slot[i], batch * 1000 + i);
+    }
+  }
+}
+
+// Destroying a pool with batches running finishes them first.
+TEST(WorkerPool, DestructorFinishesTheRunningBatch) {
+  std::vector<int> calls(3000, 0);
+  std::vector<int> more(500, 0);
+  {
+    WorkerPool pool(3);
+    pool.Start(calls.size(), [&calls](size_t i) { ++calls[i]; });
+    pool.Start(more.size(), [&more](size_t i) { ++more[i]; });
+  }
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), 1), 3000);
+  EXPECT_EQ(std::count(more.begin(), more.end(), 1), 500);
 }
 
 // The evaluations of every patient of an NDJSON file, as RunEvaluate makes them.
