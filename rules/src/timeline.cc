@@ -27,6 +27,46 @@ const Fact* LowestOf(const std::vector<const Fact*>& members, Concept wanted, Si
   return best;
 }
 
+CourseDates DatesOf(const Course& course, const RuleSet& r) {
+  const Date start = course.start;
+  CourseDates d;
+  d.baseline_lookback = start.AddMonths(-r.baselineDxaLookbackMonths);
+  d.baseline_dxa_due = start.AddMonths(r.baselineDxaDueMonths);
+  d.btm_baseline = {start.AddMonths(-r.btmBaselineBeforeMonths),
+                    start.AddDays(r.btmBaselineAfterDays)};
+  d.btm_follow_up = {start.AddMonths(r.btmFollowUpWindowStartMonths),
+                     start.AddMonths(r.btmFollowUpWindowEndMonths)};
+  d.btm_follow_up_due = start.AddMonths(r.btmFollowUpDueMonths);
+  d.btm_follow_up_scheduled_end = start.AddMonths(r.btmFollowUpScheduledEndMonths);
+  return d;
+}
+
+// The sessions as of each distinct DXA date (see Timeline::dxa_sessions).
+void BuildDxaSessions(Timeline& tl) {
+  tl.dxa_session_dates.clear();
+  for (const Fact* f : tl.dxa) {
+    if (tl.dxa_session_dates.empty() || tl.dxa_session_dates.back() != f->effective) {
+      tl.dxa_session_dates.push_back(f->effective);
+    }
+  }
+  tl.dxa_sessions.assign(tl.dxa_session_dates.size() + 1, DxaSessions{});
+  for (size_t k = 0; k < tl.dxa_session_dates.size(); ++k) {
+    DxaSessions& known = tl.dxa_sessions[k + 1];
+    known.sessions = BuildSessions(FactsUpTo(tl.dxa, tl.dxa_session_dates[k]),
+                                   tl.rules->dxaSessionGapDays);
+    for (size_t i = 0; i < known.sessions.size(); ++i) {
+      const Session& session = known.sessions[i];
+      const int index = static_cast<int>(i);
+      const bool in_lookback = tl.course && session.date >= tl.course_dates.baseline_lookback;
+      known.latest = index;
+      if (known.baseline < 0 && in_lookback) known.baseline = index;
+      if (!session.has_values) continue;
+      known.latest_values = index;
+      if (known.baseline_values < 0 && in_lookback) known.baseline_values = index;
+    }
+  }
+}
+
 }  // namespace
 
 bool FactBefore(const Fact* a, const Fact* b) {
@@ -90,6 +130,11 @@ std::vector<Session> BuildSessions(std::span<const Fact* const> dxa, int gap_day
     if (f->value) s.has_values = true;
   }
   return sessions;
+}
+
+const DxaSessions& Timeline::DxaSessionsAt(Date t) const {
+  const auto known = std::upper_bound(dxa_session_dates.begin(), dxa_session_dates.end(), t);
+  return dxa_sessions[static_cast<size_t>(known - dxa_session_dates.begin())];
 }
 
 Date Birthday(Date birth, int years) { return birth.AddMonths(12 * years); }
@@ -181,6 +226,9 @@ Timeline BuildTimeline(const PatientRecord& record, Date now, const RuleSet& rul
     if (r.date <= now) tl.risk_factors.push_back(&r);
   }
   std::sort(tl.risk_factors.begin(), tl.risk_factors.end(), RiskBefore);
+
+  if (tl.course) tl.course_dates = DatesOf(*tl.course, rules);
+  BuildDxaSessions(tl);
   return tl;
 }
 

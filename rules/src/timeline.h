@@ -51,6 +51,29 @@ struct Session {
 // REQUIRES: `dxa` sorted by (effective, source).
 std::vector<Session> BuildSessions(std::span<const Fact* const> dxa, int gap_days);
 
+// The DXA sessions built from the DXA facts known at some date, with the
+// latest and baseline sessions of spec §2 (indices into `sessions`, -1 when
+// there is none). They change only on the dates of DXA facts, so the
+// Timeline builds them once per such date and every State shares them.
+struct DxaSessions {
+  std::vector<Session> sessions;
+  int latest = -1;           // scheduling rules: the most recent session
+  int baseline = -1;         // scheduling rules: the earliest on or after the lookback date
+  int latest_values = -1;    // value rules: the same, among sessions with values
+  int baseline_values = -1;
+};
+
+// The derived dates of the monitored course that the rules and the plan use
+// at every change point (spec §3 and §4), computed once.
+struct CourseDates {
+  Date baseline_lookback;      // start - baselineDxaLookbackMonths
+  Date baseline_dxa_due;       // start + baselineDxaDueMonths
+  DateWindow btm_baseline;     // [start - btmBaselineBeforeMonths, start + btmBaselineAfterDays]
+  DateWindow btm_follow_up;    // [start + btmFollowUpWindowStartMonths, + WindowEndMonths]
+  Date btm_follow_up_due;      // start + btmFollowUpDueMonths
+  Date btm_follow_up_scheduled_end;  // start + btmFollowUpScheduledEndMonths
+};
+
 // Whole years of age at `at`. A birthday is birth.AddMonths(12 * years), so a
 // 29 February birthday falls on 28 February in non-leap years.
 int AgeInYears(Date birth, Date at);
@@ -67,6 +90,7 @@ struct Timeline {
   const RuleSet* rules = nullptr;
   Date now;
   std::optional<Course> course;  // the monitored AI course (start <= now)
+  CourseDates course_dates;      // set with `course`
 
   std::vector<const Fact*> dxa;         // T, Z, BMD and procedures
   std::vector<const Fact*> resorption;  // ctx and ntx
@@ -78,6 +102,14 @@ struct Timeline {
   std::vector<const MedicationUse*> glucocorticoids;
   std::vector<Course> glucocorticoid_courses;
   std::vector<const RiskFactorFact*> risk_factors;
+
+  // dxa_sessions[0] has no session; dxa_sessions[k + 1] holds the sessions of
+  // the DXA facts dated <= dxa_session_dates[k] (the distinct DXA dates,
+  // ascending). Baselines are set only when there is a course.
+  std::vector<Date> dxa_session_dates;
+  std::vector<DxaSessions> dxa_sessions;
+  // The sessions known at t.
+  const DxaSessions& DxaSessionsAt(Date t) const;
 };
 
 Timeline BuildTimeline(const PatientRecord& record, Date now, const RuleSet& rules);
