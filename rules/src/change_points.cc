@@ -32,9 +32,9 @@ std::vector<Date> TimeDerivedPoints(const Timeline& tl) {
       start.AddMonths(r.btmFollowUpWindowEndMonths).AddDays(1),
   };
   if (course.end) out.push_back(course.end->AddDays(1));
-  for (const Fact* f : tl.dxa) {
+  for (Date dxa : tl.dxa_session_dates) {  // every DXA fact's date, once
     for (int months : {r.dxaIntervalMonths, r.dxaIntervalHighRiskMonths}) {
-      const Date due = f->effective.AddMonths(months);
+      const Date due = dxa.AddMonths(months);
       out.push_back(due);
       out.push_back(due.AddMonths(r.dxaOverdueEscalationMonths).AddDays(1));
     }
