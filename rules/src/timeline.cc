@@ -16,15 +16,9 @@ bool RiskBefore(const RiskFactorFact* a, const RiskFactorFact* b) {
   return std::tie(a->date, a->source, a->kind) < std::tie(b->date, b->source, b->kind);
 }
 
-const Fact* LowestOf(const std::vector<const Fact*>& members, Concept wanted, Site site,
-                     bool any_site) {
-  const Fact* best = nullptr;
-  for (const Fact* f : members) {
-    if (f->kind != wanted || !f->value) continue;
-    if (!any_site && f->site != site) continue;
-    if (best == nullptr || *f->value < *best->value) best = f;
-  }
-  return best;
+// Keeps `best` the first fact with the lowest value.
+void KeepLowest(const Fact*& best, const Fact* f) {
+  if (best == nullptr || *f->value < *best->value) best = f;
 }
 
 CourseDates DatesOf(const Course& course, const RuleSet& r) {
@@ -108,26 +102,33 @@ std::vector<Course> MergeCourses(std::vector<const MedicationUse*> uses, int gap
   return courses;
 }
 
-const Fact* Session::LowestTScore() const {
-  return LowestOf(members, Concept::kDxaTScore, Site::kNone, true);
-}
-const Fact* Session::LowestZScore() const {
-  return LowestOf(members, Concept::kDxaZScore, Site::kNone, true);
-}
-const Fact* Session::BmdAt(Site site) const {
-  return LowestOf(members, Concept::kDxaBmd, site, false);
+void Session::Add(const Fact* f) {
+  members.push_back(f);
+  date = f->effective;
+  if (!f->value) return;
+  has_values = true;
+  switch (f->kind) {
+    case Concept::kDxaTScore:
+      KeepLowest(lowest_t_score_, f);
+      break;
+    case Concept::kDxaZScore:
+      KeepLowest(lowest_z_score_, f);
+      break;
+    case Concept::kDxaBmd:
+      KeepLowest(lowest_bmd_[static_cast<size_t>(f->site)], f);
+      break;
+    default:
+      break;
+  }
 }
 
 std::vector<Session> BuildSessions(std::span<const Fact* const> dxa, int gap_days) {
   std::vector<Session> sessions;
   for (const Fact* f : dxa) {
     if (sessions.empty() || f->effective > sessions.back().date.AddDays(gap_days)) {
-      sessions.push_back(Session{f->effective, {}, false});
+      sessions.emplace_back();
     }
-    Session& s = sessions.back();
-    s.members.push_back(f);
-    s.date = f->effective;
-    if (f->value) s.has_values = true;
+    sessions.back().Add(f);
   }
   return sessions;
 }

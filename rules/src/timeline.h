@@ -6,6 +6,7 @@
 // PatientRecord passed to BuildTimeline, which must outlive them.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <span>
 #include <vector>
@@ -34,18 +35,28 @@ struct Course {
 std::vector<Course> MergeCourses(std::vector<const MedicationUse*> uses, int gap_days);
 
 // A DXA session (spec §2): members sorted by date; a member more than
-// `gap_days` after the previous member starts a new session.
+// `gap_days` after the previous member starts a new session. Built by
+// BuildSessions, which keeps the lowest values as members are added (they
+// are read at every change point).
 struct Session {
   Date date;  // its latest member
   std::vector<const Fact*> members;
   bool has_values = false;
 
-  // Minimum T-score over the session's members, with the fact that gave it.
-  const Fact* LowestTScore() const;
-  const Fact* LowestZScore() const;
+  // Appends a member (the latest) and updates the date and lowest values.
+  void Add(const Fact* f);
+  // Minimum T-score over the session's members, with the fact that gave it
+  // (the first such member on ties).
+  const Fact* LowestTScore() const { return lowest_t_score_; }
+  const Fact* LowestZScore() const { return lowest_z_score_; }
   bool HasZScore() const { return LowestZScore() != nullptr; }
   // Lowest BMD value at a site, or nullptr.
-  const Fact* BmdAt(Site site) const;
+  const Fact* BmdAt(Site site) const { return lowest_bmd_[static_cast<size_t>(site)]; }
+
+ private:
+  const Fact* lowest_t_score_ = nullptr;
+  const Fact* lowest_z_score_ = nullptr;
+  std::array<const Fact*, 6> lowest_bmd_{};  // by Site
 };
 
 // REQUIRES: `dxa` sorted by (effective, source).
