@@ -53,7 +53,7 @@ std::vector<SourceRef> SortedUniqueSources(const std::vector<const SourceRef*>& 
   return out;
 }
 
-std::vector<const SourceRef*> SourcesOf(const std::vector<const Fact*>& facts) {
+std::vector<const SourceRef*> SourcesOf(std::span<const Fact* const> facts) {
   std::vector<const SourceRef*> out;
   out.reserve(facts.size());
   for (const Fact* f : facts) out.push_back(&f->source);

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -96,7 +97,7 @@ bool SameSources(const std::vector<const SourceRef*>& a, const std::vector<const
 // The values, sorted and unique.
 std::vector<SourceRef> SortedUniqueSources(const std::vector<const SourceRef*>& refs);
 
-std::vector<const SourceRef*> SourcesOf(const std::vector<const Fact*>& facts);
+std::vector<const SourceRef*> SourcesOf(std::span<const Fact* const> facts);
 std::vector<const SourceRef*> CourseSources(const Course& course);
 
 }  // namespace bonewatch::rules::internal

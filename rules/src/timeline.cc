@@ -102,8 +102,9 @@ std::vector<Course> MergeCourses(std::vector<const MedicationUse*> uses, int gap
   return courses;
 }
 
-void Session::Add(const Fact* f) {
-  members.push_back(f);
+void Session::AddNext() {
+  members = {members.data(), members.size() + 1};
+  const Fact* f = members.back();
   date = f->effective;
   if (!f->value) return;
   has_values = true;
@@ -124,11 +125,11 @@ void Session::Add(const Fact* f) {
 
 std::vector<Session> BuildSessions(std::span<const Fact* const> dxa, int gap_days) {
   std::vector<Session> sessions;
-  for (const Fact* f : dxa) {
-    if (sessions.empty() || f->effective > sessions.back().date.AddDays(gap_days)) {
-      sessions.emplace_back();
+  for (size_t i = 0; i < dxa.size(); ++i) {
+    if (sessions.empty() || dxa[i]->effective > sessions.back().date.AddDays(gap_days)) {
+      sessions.push_back(Session(dxa.subspan(i)));
     }
-    sessions.back().Add(f);
+    sessions.back().AddNext();
   }
   return sessions;
 }

@@ -36,15 +36,14 @@ std::vector<Course> MergeCourses(std::vector<const MedicationUse*> uses, int gap
 
 // A DXA session (spec §2): members sorted by date; a member more than
 // `gap_days` after the previous member starts a new session. Built by
-// BuildSessions, which keeps the lowest values as members are added (they
-// are read at every change point).
+// BuildSessions: its members are a run of the fact list it was built from
+// (which must outlive it), and it keeps the lowest values as members are
+// added (they are read at every change point).
 struct Session {
   Date date;  // its latest member
-  std::vector<const Fact*> members;
+  std::span<const Fact* const> members;
   bool has_values = false;
 
-  // Appends a member (the latest) and updates the date and lowest values.
-  void Add(const Fact* f);
   // Minimum T-score over the session's members, with the fact that gave it
   // (the first such member on ties).
   const Fact* LowestTScore() const { return lowest_t_score_; }
@@ -54,12 +53,18 @@ struct Session {
   const Fact* BmdAt(Site site) const { return lowest_bmd_[static_cast<size_t>(site)]; }
 
  private:
+  friend std::vector<Session> BuildSessions(std::span<const Fact* const> dxa, int gap_days);
+  // Starts the session at list[0].
+  explicit Session(std::span<const Fact* const> list) : members(list.first(0)) {}
+  // Adds the member that follows the current ones in the list.
+  void AddNext();
+
   const Fact* lowest_t_score_ = nullptr;
   const Fact* lowest_z_score_ = nullptr;
   std::array<const Fact*, 6> lowest_bmd_{};  // by Site
 };
 
-// REQUIRES: `dxa` sorted by (effective, source).
+// REQUIRES: `dxa` sorted by (effective, source). The sessions point into it.
 std::vector<Session> BuildSessions(std::span<const Fact* const> dxa, int gap_days);
 
 // The DXA sessions built from the DXA facts known at some date, with the
@@ -96,7 +101,14 @@ bool FactBefore(const Fact* a, const Fact* b);
 std::span<const Fact* const> FactsUpTo(const std::vector<const Fact*>& facts, Date t);
 
 // A patient's inputs as of `now`, sorted, plus the monitored AI course.
+// Move-only: the DXA sessions point into `dxa`.
 struct Timeline {
+  Timeline() = default;
+  Timeline(const Timeline&) = delete;
+  Timeline& operator=(const Timeline&) = delete;
+  Timeline(Timeline&&) = default;
+  Timeline& operator=(Timeline&&) = default;
+
   const PatientRecord* record = nullptr;
   const RuleSet* rules = nullptr;
   Date now;
