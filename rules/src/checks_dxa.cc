@@ -5,7 +5,6 @@
 namespace bonewatch::rules::internal {
 
 void CheckDxaScheduling(const State& s, RuleResults& out) {
-  const RuleSet& r = *s.tl->rules;
   if (!s.baseline) {
     const Date due = s.tl->course_dates.baseline_dxa_due;
     out[kBaselineDxaMissing] = Hold{s.course->start,
@@ -14,13 +13,12 @@ void CheckDxaScheduling(const State& s, RuleResults& out) {
                                     {}};
     return;
   }
-  const int interval = s.DxaIntervalMonths();
-  const Date due = s.latest->date.AddMonths(interval);
+  const Date due = s.DxaFollowUpDue();
   if (s.t < due) return;
-  const bool overdue = s.t > due.AddMonths(r.dxaOverdueEscalationMonths);
+  const bool overdue = s.t > s.DxaFollowUpEscalation();
   TextArgs text;
   text.date = s.latest->date;
-  text.months = interval;
+  text.months = s.DxaIntervalMonths();
   text.high_risk = s.high_risk;
   out[kDxaFollowUpDue] = Hold{due, overdue ? Priority::kHigh : Priority::kMedium,
                               SourcesOf(s.latest->members), text};

@@ -58,7 +58,7 @@ PlanActivity DxaFollowUp(const State& s) {
                             std::to_string(r.dxaIntervalHighRiskMonths) + " months at high risk)");
   if (s.baseline) {
     a.status = ActivityStatus::kScheduled;
-    a.scheduled_start = s.latest->date.AddMonths(s.DxaIntervalMonths());
+    a.scheduled_start = s.DxaFollowUpDue();
   } else {
     a.scheduled_text = std::to_string(r.dxaIntervalHighRiskMonths) + "-" +
                        std::to_string(r.dxaIntervalMonths) + " months after the baseline DXA";

@@ -13,6 +13,7 @@ constexpr Site kSitesInOrder[] = {Site::kLumbarSpine, Site::kTotalHip, Site::kFe
 void SetSessions(const Timeline& tl, State& s) {
   const DxaSessions& known = tl.DxaSessionsAt(s.t);
   auto at = [&](int index) { return index < 0 ? nullptr : &known.sessions[index]; };
+  s.dxa = &known;
   s.sessions = known.sessions;
   s.latest = at(known.latest);
   s.baseline = at(known.baseline);

@@ -75,6 +75,7 @@ struct State {
   const Course* course = nullptr;
 
   // Every session as of t (shared with the Timeline, which owns them).
+  const DxaSessions* dxa = nullptr;
   std::span<const Session> sessions;
   const Session* latest = nullptr;    // scheduling rules
   const Session* baseline = nullptr;  // scheduling rules
@@ -100,6 +101,10 @@ struct State {
   bool bisphosphonate_after_denosumab = false;
 
   int DxaIntervalMonths() const;
+  // REQUIRES: latest. latest->date + DxaIntervalMonths(), and the date after
+  // which dxa-follow-up-due escalates.
+  Date DxaFollowUpDue() const { return dxa->follow_up_due[high_risk ? 1 : 0]; }
+  Date DxaFollowUpEscalation() const { return dxa->follow_up_escalation[high_risk ? 1 : 0]; }
 };
 
 // REQUIRES: tl.course is set. The State points into `tl`.

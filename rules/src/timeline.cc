@@ -58,6 +58,13 @@ void BuildDxaSessions(Timeline& tl) {
       known.latest_values = index;
       if (known.baseline_values < 0 && in_lookback) known.baseline_values = index;
     }
+    const Date last = known.sessions.back().date;
+    const RuleSet& r = *tl.rules;
+    known.follow_up_due = {last.AddMonths(r.dxaIntervalMonths),
+                           last.AddMonths(r.dxaIntervalHighRiskMonths)};
+    for (size_t i = 0; i < 2; ++i) {
+      known.follow_up_escalation[i] = known.follow_up_due[i].AddMonths(r.dxaOverdueEscalationMonths);
+    }
   }
 }
 
@@ -143,8 +150,14 @@ Date Birthday(Date birth, int years) { return birth.AddMonths(12 * years); }
 
 int AgeInYears(Date birth, Date at) {
   if (at < birth) return -1;
-  int years = at.year() - birth.year();
-  if (Birthday(birth, years) > at) --years;
+  const Date::Civil b = birth.ToCivil();
+  const Date::Civil a = at.ToCivil();
+  int years = a.year - b.year;
+  // Birthday(birth, years) falls in at's year, in birth's month, on birth's
+  // day clamped to that month (read at every change point, so without
+  // AddMonths).
+  const int birthday = std::min(b.day, DaysInMonth(a.year, b.month));
+  if (b.month > a.month || (b.month == a.month && birthday > a.day)) --years;
   return years;
 }
 

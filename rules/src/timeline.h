@@ -77,6 +77,11 @@ struct DxaSessions {
   int baseline = -1;         // scheduling rules: the earliest on or after the lookback date
   int latest_values = -1;    // value rules: the same, among sessions with values
   int baseline_values = -1;
+  // dxa-follow-up-due after the latest session, at the standard [0] and the
+  // high-risk [1] interval: the due date, and the date after which it is
+  // overdue enough to escalate (due + dxaOverdueEscalationMonths).
+  std::array<Date, 2> follow_up_due{};
+  std::array<Date, 2> follow_up_escalation{};
 };
 
 // The derived dates of the monitored course that the rules and the plan use

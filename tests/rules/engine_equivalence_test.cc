@@ -11,7 +11,7 @@
 // here, with the record's seed.
 //
 // When an output change is intended (a spec change), regenerate the file:
-//   BONEWATCH_WRITE_EQUIVALENCE_GOLDEN=1 build-ci/tests/rules/rules_tests \
+//   BONEWATCH_WRITE_EQUIVALENCE_GOLDEN=1 build-ci/tests/rules_tests
 //       --gtest_filter='EngineEquivalenceTest.*'
 // and review the changed outputs with the seeds this test prints.
 #include <gtest/gtest.h>
