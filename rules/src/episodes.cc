@@ -66,8 +66,10 @@ SweepResult SweepEpisodes(const Timeline& tl, const std::vector<Date>& points, b
         open[i]->last = std::move(*results[i]);
       }
     }
-    result.last_state = std::move(state);
-    result.last_results = std::move(results);
+    if (last_point) {
+      result.last_state = std::move(state);
+      result.last_results = std::move(results);
+    }
   }
   for (size_t i = 0; i < kRuleCount; ++i) {
     result.findings.insert(result.findings.end(), std::make_move_iterator(closed[i].begin()),
