@@ -39,12 +39,12 @@ std::string FindingText(RuleIndex rule, const Hold& hold, const Timeline& tl) {
   return {};
 }
 
-bool SameSources(const std::vector<const SourceRef*>& a, const std::vector<const SourceRef*>& b) {
+bool SameSources(const SourceList& a, const SourceList& b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(),
                     [](const SourceRef* x, const SourceRef* y) { return x == y || *x == *y; });
 }
 
-std::vector<SourceRef> SortedUniqueSources(const std::vector<const SourceRef*>& refs) {
+std::vector<SourceRef> SortedUniqueSources(const SourceList& refs) {
   std::vector<SourceRef> out;
   out.reserve(refs.size());
   for (const SourceRef* ref : refs) out.push_back(*ref);
@@ -53,16 +53,14 @@ std::vector<SourceRef> SortedUniqueSources(const std::vector<const SourceRef*>& 
   return out;
 }
 
-std::vector<const SourceRef*> SourcesOf(std::span<const Fact* const> facts) {
-  std::vector<const SourceRef*> out;
-  out.reserve(facts.size());
+SourceList SourcesOf(std::span<const Fact* const> facts) {
+  SourceList out;
   for (const Fact* f : facts) out.push_back(&f->source);
   return out;
 }
 
-std::vector<const SourceRef*> CourseSources(const Course& course) {
-  std::vector<const SourceRef*> out;
-  out.reserve(course.uses.size());
+SourceList CourseSources(const Course& course) {
+  SourceList out;
   for (const MedicationUse* use : course.uses) out.push_back(&use->source);
   return out;
 }

@@ -68,7 +68,7 @@ struct TextArgs {
 struct Hold {
   Date episode_start;
   Priority priority = Priority::kMedium;
-  std::vector<const SourceRef*> evidence;  // points into the PatientRecord
+  SourceList evidence;
   TextArgs text;
 };
 using RuleResults = std::array<std::optional<Hold>, kRuleCount>;
@@ -93,11 +93,11 @@ std::string VitaminDText(RuleIndex rule, const TextArgs& args, const Timeline& t
 
 // Same values, element by element (the evidence of two Holds may point to
 // different but equal SourceRefs).
-bool SameSources(const std::vector<const SourceRef*>& a, const std::vector<const SourceRef*>& b);
+bool SameSources(const SourceList& a, const SourceList& b);
 // The values, sorted and unique.
-std::vector<SourceRef> SortedUniqueSources(const std::vector<const SourceRef*>& refs);
+std::vector<SourceRef> SortedUniqueSources(const SourceList& refs);
 
-std::vector<const SourceRef*> SourcesOf(std::span<const Fact* const> facts);
-std::vector<const SourceRef*> CourseSources(const Course& course);
+SourceList SourcesOf(std::span<const Fact* const> facts);
+SourceList CourseSources(const Course& course);
 
 }  // namespace bonewatch::rules::internal

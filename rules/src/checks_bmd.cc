@@ -43,8 +43,8 @@ std::string Where(const Fact& f) {
   return "(" + (site.empty() ? "" : site + ", ") + f.effective.ToString() + ")";
 }
 
-std::vector<const SourceRef*> OfConcept(const Session& session, Concept wanted) {
-  std::vector<const SourceRef*> out;
+SourceList OfConcept(const Session& session, Concept wanted) {
+  SourceList out;
   for (const Fact* f : session.members) {
     if (f->kind == wanted) out.push_back(&f->source);
   }

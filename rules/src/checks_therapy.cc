@@ -32,7 +32,7 @@ void CheckIndicated(const State& s, RuleResults& out) {
   if (risk_count > 0 && (by_t_and_risk || by_risk_count || by_fracture)) {
     hold.text.risk_factors = s.risk_factor_labels;
     for (const RiskFactorHit& hit : s.risk_factors) {
-      hold.evidence.insert(hold.evidence.end(), hit.evidence.begin(), hit.evidence.end());
+      hold.evidence.Append(hit.evidence);
     }
   }
   out[kAntiresorptiveIndicated] = std::move(hold);

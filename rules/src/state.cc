@@ -21,7 +21,8 @@ void SetSessions(const Timeline& tl, State& s) {
   s.baseline_values = at(known.baseline_values);
 }
 
-void AddPremenopausal(const Timeline& tl, std::optional<int> age, State& s) {
+// `age`: whole years at s.t, or nullptr when the birth date is unknown.
+void AddPremenopausal(const Timeline& tl, const int* age, State& s) {
   const RuleSet& r = *tl.rules;
   if (age && *age < r.premenopausalAgeYears) s.premenopausal = true;
   const Course& course = *tl.course;
@@ -93,7 +94,7 @@ void AddGlucocorticoid(const Timeline& tl, State& s) {
   }
 }
 
-void AddRiskFactors(const Timeline& tl, std::optional<int> age, State& s) {
+void AddRiskFactors(const Timeline& tl, const int* age, State& s) {
   const RuleSet& r = *tl.rules;
   if (age && *age > r.riskAgeYears) {
     s.risk_factor_labels.age = *age;
@@ -213,10 +214,9 @@ State BuildState(const Timeline& tl, Date t) {
   s.course = &*tl.course;
   SetSessions(tl, s);
   const auto& birth = tl.record->demographics.birth_date;
-  const std::optional<int> age =
-      birth ? std::optional<int>(AgeInYears(*birth, t)) : std::nullopt;
-  AddPremenopausal(tl, age, s);
-  AddRiskFactors(tl, age, s);
+  const int age = birth ? AgeInYears(*birth, t) : 0;
+  AddPremenopausal(tl, birth ? &age : nullptr, s);
+  AddRiskFactors(tl, birth ? &age : nullptr, s);
   AddTherapy(tl, s);
   if (s.baseline_values && s.latest_values) {
     s.bmd_loss = LossAgainst(*s.baseline_values, *s.latest_values, *tl.rules);

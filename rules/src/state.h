@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "source_list.h"
 #include "timeline.h"
 
 namespace bonewatch::rules::internal {
@@ -31,7 +32,7 @@ enum class RiskFactor {
 // the PatientRecord.
 struct RiskFactorHit {
   RiskFactor factor = RiskFactor::kAge;
-  std::vector<const SourceRef*> evidence;
+  SourceList evidence;
 };
 
 // What the labels of the counted risk factors name ("age 67", "BMI 19.5",
