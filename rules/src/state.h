@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "source_list.h"
+#include "small_list.h"
 #include "timeline.h"
 
 namespace bonewatch::rules::internal {
@@ -84,7 +84,7 @@ struct State {
   const Session* baseline_values = nullptr;
 
   bool premenopausal = false;
-  std::vector<RiskFactorHit> risk_factors;  // in RiskFactor order
+  SmallList<RiskFactorHit, 7> risk_factors;  // in RiskFactor order, each at most once
   RiskFactorLabels risk_factor_labels;
   bool has_fragility_fracture = false;
   std::optional<BmdLoss> bmd_loss;

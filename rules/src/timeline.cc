@@ -68,6 +68,24 @@ void BuildDxaSessions(Timeline& tl) {
   }
 }
 
+// The Timeline list a fact belongs to: 0 dxa, 1 resorption, 2 vitamin_d,
+// 3 bmi; -1 for none.
+int FactList(const Fact& f) {
+  if (IsDxaConcept(f.kind)) return f.kind == Concept::kDxaProcedure || f.value ? 0 : -1;
+  if (!f.value) return -1;
+  switch (f.kind) {
+    case Concept::kCtx:
+    case Concept::kNtx:
+      return 1;
+    case Concept::kVitaminD25oh:
+      return 2;
+    case Concept::kBmi:
+      return 3;
+    default:
+      return -1;
+  }
+}
+
 }  // namespace
 
 bool FactBefore(const Fact* a, const Fact* b) {
@@ -182,32 +200,18 @@ Timeline BuildTimeline(const PatientRecord& record, Date now, const RuleSet& rul
   tl.record = &record;
   tl.rules = &rules;
   tl.now = now;
-  // Each list gets at most all of the record's facts (or medications);
-  // reserving that once is cheaper than growing it.
-  for (auto* list : {&tl.dxa, &tl.resorption, &tl.vitamin_d, &tl.bmi}) {
-    list->reserve(record.facts.size());
-  }
+  // Counted first, so that each list is allocated once.
+  const std::array<std::vector<const Fact*>*, 4> lists = {&tl.dxa, &tl.resorption, &tl.vitamin_d,
+                                                          &tl.bmi};
+  std::array<size_t, 4> counts{};
   for (const Fact& f : record.facts) {
     if (f.effective > now) continue;
-    if (IsDxaConcept(f.kind)) {
-      if (f.kind == Concept::kDxaProcedure || f.value) tl.dxa.push_back(&f);
-      continue;
-    }
-    if (!f.value) continue;
-    switch (f.kind) {
-      case Concept::kCtx:
-      case Concept::kNtx:
-        tl.resorption.push_back(&f);
-        break;
-      case Concept::kVitaminD25oh:
-        tl.vitamin_d.push_back(&f);
-        break;
-      case Concept::kBmi:
-        tl.bmi.push_back(&f);
-        break;
-      default:
-        break;
-    }
+    if (const int list = FactList(f); list >= 0) ++counts[static_cast<size_t>(list)];
+  }
+  for (size_t i = 0; i < lists.size(); ++i) lists[i]->reserve(counts[i]);
+  for (const Fact& f : record.facts) {
+    if (f.effective > now) continue;
+    if (const int list = FactList(f); list >= 0) lists[static_cast<size_t>(list)]->push_back(&f);
   }
   for (auto* list : {&tl.dxa, &tl.resorption, &tl.vitamin_d, &tl.bmi}) {
     std::sort(list->begin(), list->end(), FactBefore);

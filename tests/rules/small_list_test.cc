@@ -1,5 +1,5 @@
-// SourceList keeps up to four sources inline and spills longer lists.
-#include "../../rules/src/source_list.h"
+// SmallList (SourceList) keeps its first elements inline and spills longer lists.
+#include "../../rules/src/small_list.h"
 
 #include <gtest/gtest.h>
 
