@@ -2,9 +2,11 @@
 //
 // A check either leaves its slot empty (the rule does not hold at s.t) or
 // fills a Hold: the episode start the spec's table gives at s.t (before
-// clamping to the course start), the priority at s.t, the evidence and the
-// sentence. One file per rule family: checks_dxa.cc, checks_bmd.cc,
-// checks_btm.cc, checks_therapy.cc, checks_vitamin_d.cc.
+// clamping to the course start), the priority at s.t, the evidence and what
+// the sentence names. The sentence itself is rendered (FindingText) only for
+// the results an Evaluation keeps. One file per rule family, each with its
+// check and its sentences: checks_dxa.cc, checks_bmd.cc, checks_btm.cc,
+// checks_therapy.cc, checks_vitamin_d.cc.
 #pragma once
 
 #include <array>

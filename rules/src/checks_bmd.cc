@@ -71,7 +71,8 @@ void CheckCategory(const State& s, RuleResults& out) {
     out[kOsteoporosis] =
         Hold{run_start, Priority::kHigh, OfConcept(latest, Concept::kDxaTScore), text};
   } else {
-    out[kOsteopenia] = Hold{run_start, Priority::kLow, OfConcept(latest, Concept::kDxaTScore), text};
+    out[kOsteopenia] =
+        Hold{run_start, Priority::kLow, OfConcept(latest, Concept::kDxaTScore), text};
   }
 }
 
@@ -86,8 +87,8 @@ void CheckLoss(const State& s, RuleResults& out) {
   text.fact = loss.latest;
   text.other = loss.baseline;
   text.percent = loss.percent;
-  out[kBmdSignificantLoss] = Hold{
-      run_start, Priority::kHigh, {&loss.baseline->source, &loss.latest->source}, text};
+  out[kBmdSignificantLoss] =
+      Hold{run_start, Priority::kHigh, {&loss.baseline->source, &loss.latest->source}, text};
 }
 
 }  // namespace
@@ -112,8 +113,8 @@ std::string BmdText(RuleIndex rule, const TextArgs& args) {
              ": osteopenia range; review risk factors, calcium and vitamin D";
     default:  // kBmdSignificantLoss
       return "BMD " + FormatNumber(*args.fact->value) + " g/cm2 " + Where(*args.fact) + " is " +
-             FormatPercent(args.percent) + "% below baseline " +
-             FormatNumber(*args.other->value) + " g/cm2 " + Where(*args.other) +
+             FormatPercent(args.percent) + "% below baseline " + FormatNumber(*args.other->value) +
+             " g/cm2 " + Where(*args.other) +
              ": significant bone loss; review bone-directed therapy";
   }
 }

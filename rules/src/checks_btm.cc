@@ -45,8 +45,7 @@ std::string BtmText(RuleIndex rule, const TextArgs& args, const Timeline& tl) {
     const CourseDates& dates = tl.course_dates;
     return "3-month bone turnover marker (CTX or NTX) due since " +
            dates.btm_follow_up_due.ToString() + " for the aromatase inhibitor course started " +
-           tl.course->start.ToString() + ": take a sample by " +
-           dates.btm_follow_up.end.ToString();
+           tl.course->start.ToString() + ": take a sample by " + dates.btm_follow_up.end.ToString();
   }
   const char* name = args.fact->kind == Concept::kCtx ? "CTX" : "NTX";
   return std::string(name) + " rose " + FormatPercent(args.percent) + "% from " +

@@ -20,8 +20,8 @@ void CheckDxaScheduling(const State& s, RuleResults& out) {
   text.date = s.latest->date;
   text.months = s.DxaIntervalMonths();
   text.high_risk = s.high_risk;
-  out[kDxaFollowUpDue] = Hold{due, overdue ? Priority::kHigh : Priority::kMedium,
-                              SourcesOf(s.latest->members), text};
+  out[kDxaFollowUpDue] =
+      Hold{due, overdue ? Priority::kHigh : Priority::kMedium, SourcesOf(s.latest->members), text};
 }
 
 std::string DxaSchedulingText(RuleIndex rule, const TextArgs& args, const Timeline& tl) {

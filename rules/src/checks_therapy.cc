@@ -48,8 +48,10 @@ void CheckDenosumab(const State& s, RuleResults& out) {
   const bool escalated = s.t > due.AddWeeks(r.denosumabEscalationWeeks);
   TextArgs text;
   text.date = dose;
-  out[kDenosumabOverdue] = Hold{overdue_from, escalated ? Priority::kHigh : Priority::kMedium,
-                                {&s.last_denosumab_use->source}, text};
+  out[kDenosumabOverdue] = Hold{overdue_from,
+                                escalated ? Priority::kHigh : Priority::kMedium,
+                                {&s.last_denosumab_use->source},
+                                text};
 }
 
 std::string IndicatedText(const TextArgs& args) {
@@ -84,7 +86,8 @@ std::string TherapyText(RuleIndex rule, const TextArgs& args, const Timeline& tl
   const Date dose = args.date;
   const Date due = dose.AddMonths(tl.rules->denosumabIntervalMonths);
   return "Denosumab overdue: last dose " + dose.ToString() + ", next dose was due " +
-         due.ToString() + "; give it now or start a bisphosphonate (rebound vertebral fracture risk)";
+         due.ToString() +
+         "; give it now or start a bisphosphonate (rebound vertebral fracture risk)";
 }
 
 }  // namespace bonewatch::rules::internal

@@ -60,7 +60,8 @@ Verdict CompareFindings(const RuleResults& a, const RuleResults& b, const Timeli
     if (!SameSources(a[i]->evidence, b[i]->evidence)) return Verdict::kUndecided;
     // Equal TextArgs give equal sentences; render them only when they differ.
     const auto rule = static_cast<RuleIndex>(i);
-    if (!(a[i]->text == b[i]->text) && FindingText(rule, *a[i], tl) != FindingText(rule, *b[i], tl)) {
+    if (!(a[i]->text == b[i]->text) &&
+        FindingText(rule, *a[i], tl) != FindingText(rule, *b[i], tl)) {
       return Verdict::kDifferent;
     }
   }

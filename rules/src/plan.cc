@@ -118,10 +118,9 @@ std::vector<PlanActivity> BuildPlan(const State& s, const RuleResults& results) 
   plan.push_back(MarkerActivity(
       s, "btm-baseline", "Baseline bone turnover marker (serum CTX) before the course starts",
       dates.btm_baseline, dates.btm_baseline));
-  plan.push_back(MarkerActivity(s, "btm-3-month",
-                                "Bone turnover marker (serum CTX) 3 months after the course start",
-                                {dates.btm_follow_up.start, dates.btm_follow_up_scheduled_end},
-                                dates.btm_follow_up));
+  plan.push_back(MarkerActivity(
+      s, "btm-3-month", "Bone turnover marker (serum CTX) 3 months after the course start",
+      {dates.btm_follow_up.start, dates.btm_follow_up_scheduled_end}, dates.btm_follow_up));
   plan.push_back(DxaFollowUp(s));
   plan.push_back(CalciumVitaminD(s));
   if (auto a = BoneDirectedTherapy(s, results)) plan.push_back(std::move(*a));

@@ -39,10 +39,10 @@ struct RiskFactorHit {
 // "systemic glucocorticoid course since 2024-01-02", ...): the labels are a
 // function of these values, so equal RiskFactorLabels give equal labels.
 struct RiskFactorLabels {
-  unsigned counted = 0;  // bit (1 << RiskFactor) for each counted factor
-  int age = 0;                              // with kAge
-  const Fact* bmi = nullptr;                // with kLowBmi
-  Date glucocorticoid_since;                // with kGlucocorticoidCourse
+  unsigned counted = 0;       // bit (1 << RiskFactor) for each counted factor
+  int age = 0;                // with kAge
+  const Fact* bmi = nullptr;  // with kLowBmi
+  Date glucocorticoid_since;  // with kGlucocorticoidCourse
 
   bool Has(RiskFactor f) const { return (counted >> static_cast<unsigned>(f)) & 1u; }
   // The labels, in RiskFactor order.

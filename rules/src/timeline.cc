@@ -46,8 +46,8 @@ void BuildDxaSessions(Timeline& tl) {
   tl.dxa_sessions.assign(tl.dxa_session_dates.size() + 1, DxaSessions{});
   for (size_t k = 0; k < tl.dxa_session_dates.size(); ++k) {
     DxaSessions& known = tl.dxa_sessions[k + 1];
-    known.sessions = BuildSessions(FactsUpTo(tl.dxa, tl.dxa_session_dates[k]),
-                                   tl.rules->dxaSessionGapDays);
+    known.sessions =
+        BuildSessions(FactsUpTo(tl.dxa, tl.dxa_session_dates[k]), tl.rules->dxaSessionGapDays);
     for (size_t i = 0; i < known.sessions.size(); ++i) {
       const Session& session = known.sessions[i];
       const int index = static_cast<int>(i);
@@ -63,7 +63,8 @@ void BuildDxaSessions(Timeline& tl) {
     known.follow_up_due = {last.AddMonths(r.dxaIntervalMonths),
                            last.AddMonths(r.dxaIntervalHighRiskMonths)};
     for (size_t i = 0; i < 2; ++i) {
-      known.follow_up_escalation[i] = known.follow_up_due[i].AddMonths(r.dxaOverdueEscalationMonths);
+      known.follow_up_escalation[i] =
+          known.follow_up_due[i].AddMonths(r.dxaOverdueEscalationMonths);
     }
   }
 }

@@ -62,6 +62,7 @@ struct Session {
   const Fact* lowest_t_score_ = nullptr;
   const Fact* lowest_z_score_ = nullptr;
   std::array<const Fact*, 6> lowest_bmd_{};  // by Site
+  static_assert(static_cast<size_t>(Site::kUnspecified) == 5, "one slot per Site");
 };
 
 // REQUIRES: `dxa` sorted by (effective, source). The sessions point into it.
@@ -73,9 +74,9 @@ std::vector<Session> BuildSessions(std::span<const Fact* const> dxa, int gap_day
 // Timeline builds them once per such date and every State shares them.
 struct DxaSessions {
   std::vector<Session> sessions;
-  int latest = -1;           // scheduling rules: the most recent session
-  int baseline = -1;         // scheduling rules: the earliest on or after the lookback date
-  int latest_values = -1;    // value rules: the same, among sessions with values
+  int latest = -1;         // scheduling rules: the most recent session
+  int baseline = -1;       // scheduling rules: the earliest on or after the lookback date
+  int latest_values = -1;  // value rules: the same, among sessions with values
   int baseline_values = -1;
   // dxa-follow-up-due after the latest session, at the standard [0] and the
   // high-risk [1] interval: the due date, and the date after which it is
@@ -87,11 +88,11 @@ struct DxaSessions {
 // The derived dates of the monitored course that the rules and the plan use
 // at every change point (spec §3 and §4), computed once.
 struct CourseDates {
-  Date baseline_lookback;      // start - baselineDxaLookbackMonths
-  Date baseline_dxa_due;       // start + baselineDxaDueMonths
-  DateWindow btm_baseline;     // [start - btmBaselineBeforeMonths, start + btmBaselineAfterDays]
-  DateWindow btm_follow_up;    // [start + btmFollowUpWindowStartMonths, + WindowEndMonths]
-  Date btm_follow_up_due;      // start + btmFollowUpDueMonths
+  Date baseline_lookback;    // start - baselineDxaLookbackMonths
+  Date baseline_dxa_due;     // start + baselineDxaDueMonths
+  DateWindow btm_baseline;   // [start - btmBaselineBeforeMonths, start + btmBaselineAfterDays]
+  DateWindow btm_follow_up;  // [start + btmFollowUpWindowStartMonths, + WindowEndMonths]
+  Date btm_follow_up_due;    // start + btmFollowUpDueMonths
   Date btm_follow_up_scheduled_end;  // start + btmFollowUpScheduledEndMonths
 };
 

@@ -245,9 +245,8 @@ inline std::vector<Date> GeneratedEvaluationDates(uint64_t seed, const PatientRe
       break;
     }
   }
-  return {Around(rnd, start, -20, 5),   Around(rnd, start, 20, 120),
-          Around(rnd, start, 120, 400), Around(rnd, start, 400, 1200),
-          Around(rnd, start, 1200, 2600)};
+  return {Around(rnd, start, -20, 5), Around(rnd, start, 20, 120), Around(rnd, start, 120, 400),
+          Around(rnd, start, 400, 1200), Around(rnd, start, 1200, 2600)};
 }
 
 // Rule sets for generated records: the defaults, and one with every window

@@ -33,8 +33,8 @@ TEST(SourceListTest, KeepsOrderAcrossTheSpill) {
 
   SourceList joined{&refs[0], &refs[1], &refs[2]};
   joined.Append(SourceList{&refs[3], &refs[4]});
-  EXPECT_EQ(Items(joined), (std::vector<const SourceRef*>{&refs[0], &refs[1], &refs[2], &refs[3],
-                                                          &refs[4]}));
+  EXPECT_EQ(Items(joined),
+            (std::vector<const SourceRef*>{&refs[0], &refs[1], &refs[2], &refs[3], &refs[4]}));
 }
 
 }  // namespace
