@@ -24,17 +24,19 @@ std::vector<Date> TimeDerivedPoints(const Timeline& tl) {
   const RuleSet& r = *tl.rules;
   const Course& course = *tl.course;
   const Date start = course.start;
-  std::vector<Date> out = {
-      start,
-      start.AddMonths(r.baselineDxaDueMonths).AddDays(1),
-      start.AddDays(r.btmBaselineAfterDays).AddDays(1),
-      start.AddMonths(r.btmFollowUpDueMonths),
-      start.AddMonths(r.btmFollowUpWindowEndMonths).AddDays(1),
-  };
+  std::vector<Date> out;
+  out.reserve(8 + 4 * tl.dxa_session_dates.size() + 5 * tl.denosumab.size() +
+              3 * tl.bisphosphonates.size() + 2 * tl.ovarian_suppression.size() +
+              3 * tl.glucocorticoids.size());
+  const CourseDates& dates = tl.course_dates;
+  for (Date d : {start, dates.baseline_dxa_due.AddDays(1), dates.btm_baseline.end.AddDays(1),
+                 dates.btm_follow_up_due, dates.btm_follow_up.end.AddDays(1)}) {
+    out.push_back(d);
+  }
   if (course.end) out.push_back(course.end->AddDays(1));
-  for (const Fact* f : tl.dxa) {
+  for (Date dxa : tl.dxa_session_dates) {  // every DXA fact's date, once
     for (int months : {r.dxaIntervalMonths, r.dxaIntervalHighRiskMonths}) {
-      const Date due = f->effective.AddMonths(months);
+      const Date due = dxa.AddMonths(months);
       out.push_back(due);
       out.push_back(due.AddMonths(r.dxaOverdueEscalationMonths).AddDays(1));
     }
@@ -68,6 +70,9 @@ std::vector<Date> TimeDerivedPoints(const Timeline& tl) {
 
 std::vector<Date> DataPoints(const Timeline& tl) {
   std::vector<Date> out;
+  out.reserve(tl.dxa.size() + tl.resorption.size() + tl.vitamin_d.size() + tl.bmi.size() +
+              tl.ovarian_suppression.size() + tl.bisphosphonates.size() + tl.denosumab.size() +
+              tl.glucocorticoids.size() + tl.risk_factors.size());
   for (const auto* facts : {&tl.dxa, &tl.resorption, &tl.vitamin_d, &tl.bmi}) {
     for (const Fact* f : *facts) out.push_back(f->effective);
   }

@@ -1,5 +1,7 @@
 #include "checks.h"
 
+#include <algorithm>
+
 namespace bonewatch::rules::internal {
 
 RuleResults EvaluateRulesAt(const State& s) {
@@ -12,16 +14,54 @@ RuleResults EvaluateRulesAt(const State& s) {
   return out;
 }
 
-std::vector<SourceRef> SourcesOf(const std::vector<const Fact*>& facts) {
+std::string FindingText(RuleIndex rule, const Hold& hold, const Timeline& tl) {
+  switch (rule) {
+    case kBaselineDxaMissing:
+    case kDxaFollowUpDue:
+      return DxaSchedulingText(rule, hold.text, tl);
+    case kOsteoporosis:
+    case kOsteopenia:
+    case kLowBmdForAge:
+    case kBmdSignificantLoss:
+      return BmdText(rule, hold.text);
+    case kBtm3MonthDue:
+    case kBtmRise:
+      return BtmText(rule, hold.text, tl);
+    case kAntiresorptiveIndicated:
+    case kDenosumabOverdue:
+      return TherapyText(rule, hold.text, tl);
+    case kVitaminDDeficient:
+    case kVitaminDInsufficient:
+      return VitaminDText(rule, hold.text, tl);
+    case kRuleCount:
+      break;
+  }
+  return {};
+}
+
+bool SameSources(const SourceList& a, const SourceList& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const SourceRef* x, const SourceRef* y) { return x == y || *x == *y; });
+}
+
+std::vector<SourceRef> SortedUniqueSources(const SourceList& refs) {
   std::vector<SourceRef> out;
-  out.reserve(facts.size());
-  for (const Fact* f : facts) out.push_back(f->source);
+  out.reserve(refs.size());
+  for (const SourceRef* ref : refs) out.push_back(*ref);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
-std::vector<SourceRef> CourseSources(const Course& course) {
-  std::vector<SourceRef> out;
-  for (const MedicationUse* use : course.uses) out.push_back(use->source);
+SourceList SourcesOf(std::span<const Fact* const> facts) {
+  SourceList out;
+  for (const Fact* f : facts) out.push_back(&f->source);
+  return out;
+}
+
+SourceList CourseSources(const Course& course) {
+  SourceList out;
+  for (const MedicationUse* use : course.uses) out.push_back(&use->source);
   return out;
 }
 

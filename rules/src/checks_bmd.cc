@@ -1,7 +1,5 @@
 // osteoporosis, osteopenia, low-bmd-for-age and bmd-significant-loss (spec
 // §3): the value rules, which use only DXA sessions with values.
-#include <functional>
-
 #include "checks.h"
 #include "text.h"
 
@@ -29,11 +27,13 @@ BmdCategory Categorize(const Session& session, bool premenopausal, const RuleSet
 
 // The date of the first value session of the unbroken run, ending at the
 // latest value session, whose sessions all satisfy `meets`.
-Date RunStart(const State& s, const std::function<bool(const Session&)>& meets) {
+template <typename Meets>
+Date RunStart(const State& s, const Meets& meets) {
   Date start = s.latest_values->date;
-  for (auto it = s.value_sessions.rbegin(); it != s.value_sessions.rend(); ++it) {
-    if (!meets(**it)) break;
-    start = (*it)->date;
+  for (auto it = s.sessions.rbegin(); it != s.sessions.rend(); ++it) {
+    if (!it->has_values) continue;
+    if (!meets(*it)) break;
+    start = it->date;
   }
   return start;
 }
@@ -43,10 +43,10 @@ std::string Where(const Fact& f) {
   return "(" + (site.empty() ? "" : site + ", ") + f.effective.ToString() + ")";
 }
 
-std::vector<SourceRef> OfConcept(const Session& session, Concept wanted) {
-  std::vector<SourceRef> out;
+SourceList OfConcept(const Session& session, Concept wanted) {
+  SourceList out;
   for (const Fact* f : session.members) {
-    if (f->kind == wanted) out.push_back(f->source);
+    if (f->kind == wanted) out.push_back(&f->source);
   }
   return out;
 }
@@ -59,24 +59,20 @@ void CheckCategory(const State& s, RuleResults& out) {
   const Date run_start = RunStart(s, [&](const Session& session) {
     return Categorize(session, s.premenopausal, r) == category;
   });
+  TextArgs text;
   if (category == BmdCategory::kLowForAge) {
-    const Fact& z = *latest.LowestZScore();
-    out[kLowBmdForAge] = Hold{run_start, Priority::kHigh, OfConcept(latest, Concept::kDxaZScore),
-                              "Lowest Z-score " + FormatNumber(*z.value) + " " + Where(z) +
-                                  " in a premenopausal woman: below the expected range for "
-                                  "age; consider bone-directed therapy"};
+    text.fact = latest.LowestZScore();
+    out[kLowBmdForAge] =
+        Hold{run_start, Priority::kHigh, OfConcept(latest, Concept::kDxaZScore), text};
     return;
   }
-  const Fact& t = *latest.LowestTScore();
-  const std::string head = "Lowest T-score " + FormatNumber(*t.value) + " " + Where(t);
+  text.fact = latest.LowestTScore();
   if (category == BmdCategory::kOsteoporosis) {
-    out[kOsteoporosis] = Hold{run_start, Priority::kHigh, OfConcept(latest, Concept::kDxaTScore),
-                              head + ": osteoporosis range; consider bone-directed therapy"};
+    out[kOsteoporosis] =
+        Hold{run_start, Priority::kHigh, OfConcept(latest, Concept::kDxaTScore), text};
   } else {
-    out[kOsteopenia] = Hold{run_start, Priority::kLow, OfConcept(latest, Concept::kDxaTScore),
-                            head +
-                                ": osteopenia range; review risk factors, calcium and "
-                                "vitamin D"};
+    out[kOsteopenia] =
+        Hold{run_start, Priority::kLow, OfConcept(latest, Concept::kDxaTScore), text};
   }
 }
 
@@ -87,14 +83,12 @@ void CheckLoss(const State& s, RuleResults& out) {
   const Date run_start = RunStart(
       s, [&](const Session& session) { return LossAgainst(baseline, session, r).has_value(); });
   const BmdLoss& loss = *s.bmd_loss;
+  TextArgs text;
+  text.fact = loss.latest;
+  text.other = loss.baseline;
+  text.percent = loss.percent;
   out[kBmdSignificantLoss] =
-      Hold{run_start,
-           Priority::kHigh,
-           {loss.baseline->source, loss.latest->source},
-           "BMD " + FormatNumber(*loss.latest->value) + " g/cm2 " + Where(*loss.latest) + " is " +
-               FormatPercent(loss.percent) + "% below baseline " +
-               FormatNumber(*loss.baseline->value) + " g/cm2 " + Where(*loss.baseline) +
-               ": significant bone loss; review bone-directed therapy"};
+      Hold{run_start, Priority::kHigh, {&loss.baseline->source, &loss.latest->source}, text};
 }
 
 }  // namespace
@@ -103,6 +97,26 @@ void CheckBmd(const State& s, RuleResults& out) {
   if (!s.latest_values) return;
   CheckCategory(s, out);
   CheckLoss(s, out);
+}
+
+std::string BmdText(RuleIndex rule, const TextArgs& args) {
+  switch (rule) {
+    case kLowBmdForAge:
+      return "Lowest Z-score " + FormatNumber(*args.fact->value) + " " + Where(*args.fact) +
+             " in a premenopausal woman: below the expected range for age; consider "
+             "bone-directed therapy";
+    case kOsteoporosis:
+      return "Lowest T-score " + FormatNumber(*args.fact->value) + " " + Where(*args.fact) +
+             ": osteoporosis range; consider bone-directed therapy";
+    case kOsteopenia:
+      return "Lowest T-score " + FormatNumber(*args.fact->value) + " " + Where(*args.fact) +
+             ": osteopenia range; review risk factors, calcium and vitamin D";
+    default:  // kBmdSignificantLoss
+      return "BMD " + FormatNumber(*args.fact->value) + " g/cm2 " + Where(*args.fact) + " is " +
+             FormatPercent(args.percent) + "% below baseline " + FormatNumber(*args.other->value) +
+             " g/cm2 " + Where(*args.other) +
+             ": significant bone loss; review bone-directed therapy";
+  }
 }
 
 }  // namespace bonewatch::rules::internal

@@ -15,34 +15,42 @@ std::string MarkerText(const Fact& f) {
 }  // namespace
 
 void CheckBtm(const State& s, RuleResults& out) {
-  const RuleSet& r = *s.tl->rules;
-  const Date start = s.course->start;
-  const Date window_start = start.AddMonths(r.btmFollowUpWindowStartMonths);
-  const Date due = start.AddMonths(r.btmFollowUpDueMonths);
-  const Date window_end = start.AddMonths(r.btmFollowUpWindowEndMonths);
-  if (DateWindow{due, window_end}.Contains(s.t)) {
+  const CourseDates& dates = s.tl->course_dates;
+  const DateWindow& window = dates.btm_follow_up;
+  const Date due = dates.btm_follow_up_due;
+  if (DateWindow{due, window.end}.Contains(s.t)) {
     bool sampled = false;
     for (const Fact* f : FactsUpTo(s.tl->resorption, s.t)) {
-      if (DateWindow{window_start, window_end}.Contains(f->effective)) sampled = true;
+      if (window.Contains(f->effective)) sampled = true;
     }
     if (!sampled) {
-      out[kBtm3MonthDue] =
-          Hold{due, Priority::kMedium, CourseSources(*s.course),
-               "3-month bone turnover marker (CTX or NTX) due since " + due.ToString() +
-                   " for the aromatase inhibitor course started " + start.ToString() +
-                   ": take a sample by " + window_end.ToString()};
+      out[kBtm3MonthDue] = Hold{due, Priority::kMedium, CourseSources(*s.course), {}};
     }
   }
   if (s.btm_rise) {
     const BtmRise& rise = *s.btm_rise;
-    const char* name = rise.baseline->kind == Concept::kCtx ? "CTX" : "NTX";
+    TextArgs text;
+    text.fact = rise.baseline;
+    text.other = rise.follow_up;
+    text.percent = rise.percent;
     out[kBtmRise] = Hold{rise.follow_up->effective,
                          Priority::kMedium,
-                         {rise.baseline->source, rise.follow_up->source},
-                         std::string(name) + " rose " + FormatPercent(rise.percent) + "% from " +
-                             MarkerText(*rise.baseline) + " to " + MarkerText(*rise.follow_up) +
-                             ": increased bone resorption; review bone-directed therapy"};
+                         {&rise.baseline->source, &rise.follow_up->source},
+                         text};
   }
+}
+
+std::string BtmText(RuleIndex rule, const TextArgs& args, const Timeline& tl) {
+  if (rule == kBtm3MonthDue) {
+    const CourseDates& dates = tl.course_dates;
+    return "3-month bone turnover marker (CTX or NTX) due since " +
+           dates.btm_follow_up_due.ToString() + " for the aromatase inhibitor course started " +
+           tl.course->start.ToString() + ": take a sample by " + dates.btm_follow_up.end.ToString();
+  }
+  const char* name = args.fact->kind == Concept::kCtx ? "CTX" : "NTX";
+  return std::string(name) + " rose " + FormatPercent(args.percent) + "% from " +
+         MarkerText(*args.fact) + " to " + MarkerText(*args.other) +
+         ": increased bone resorption; review bone-directed therapy";
 }
 
 }  // namespace bonewatch::rules::internal

@@ -5,26 +5,36 @@
 namespace bonewatch::rules::internal {
 
 void CheckDxaScheduling(const State& s, RuleResults& out) {
-  const RuleSet& r = *s.tl->rules;
-  const Date start = s.course->start;
   if (!s.baseline) {
-    const Date due = start.AddMonths(r.baselineDxaDueMonths);
-    out[kBaselineDxaMissing] =
-        Hold{start, s.t > due ? Priority::kHigh : Priority::kMedium, CourseSources(*s.course),
-             "No DXA since " + start.AddMonths(-r.baselineDxaLookbackMonths).ToString() +
-                 " for the aromatase inhibitor course started " + start.ToString() +
-                 ": arrange a baseline DXA (due by " + due.ToString() + ")"};
+    const Date due = s.tl->course_dates.baseline_dxa_due;
+    out[kBaselineDxaMissing] = Hold{s.course->start,
+                                    s.t > due ? Priority::kHigh : Priority::kMedium,
+                                    CourseSources(*s.course),
+                                    {}};
     return;
   }
-  const int interval = s.DxaIntervalMonths();
-  const Date due = s.latest->date.AddMonths(interval);
+  const Date due = s.DxaFollowUpDue();
   if (s.t < due) return;
-  const bool overdue = s.t > due.AddMonths(r.dxaOverdueEscalationMonths);
+  const bool overdue = s.t > s.DxaFollowUpEscalation();
+  TextArgs text;
+  text.date = s.latest->date;
+  text.months = s.DxaIntervalMonths();
+  text.high_risk = s.high_risk;
   out[kDxaFollowUpDue] =
-      Hold{due, overdue ? Priority::kHigh : Priority::kMedium, SourcesOf(s.latest->members),
-           "DXA follow-up due " + due.ToString() + " (last DXA " + s.latest->date.ToString() +
-               ", " + std::to_string(interval) + "-month interval" +
-               (s.high_risk ? " for high risk" : "") + "): arrange a DXA scan"};
+      Hold{due, overdue ? Priority::kHigh : Priority::kMedium, SourcesOf(s.latest->members), text};
+}
+
+std::string DxaSchedulingText(RuleIndex rule, const TextArgs& args, const Timeline& tl) {
+  if (rule == kBaselineDxaMissing) {
+    const Date start = tl.course->start;
+    return "No DXA since " + tl.course_dates.baseline_lookback.ToString() +
+           " for the aromatase inhibitor course started " + start.ToString() +
+           ": arrange a baseline DXA (due by " + tl.course_dates.baseline_dxa_due.ToString() + ")";
+  }
+  const Date due = args.date.AddMonths(args.months);
+  return "DXA follow-up due " + due.ToString() + " (last DXA " + args.date.ToString() + ", " +
+         std::to_string(args.months) + "-month interval" +
+         (args.high_risk ? " for high risk" : "") + "): arrange a DXA scan";
 }
 
 }  // namespace bonewatch::rules::internal

@@ -19,30 +19,22 @@ void CheckIndicated(const State& s, RuleResults& out) {
   if (!(by_t_score || by_t_and_risk || by_risk_count || by_loss || by_fracture)) return;
 
   Hold hold{s.t, Priority::kHigh, {}, {}};
-  std::vector<std::string> reasons;
   if (by_t_score || by_t_and_risk) {
-    reasons.push_back("lowest T-score " + FormatNumber(*lowest->value) + " (" +
-                      lowest->effective.ToString() + ")");
-    hold.evidence.push_back(lowest->source);
+    hold.text.fact = lowest;
+    hold.evidence.push_back(&lowest->source);
   }
   if (by_loss) {
-    reasons.push_back("BMD loss of " + FormatPercent(s.bmd_loss->percent) + "% since baseline");
-    hold.evidence.push_back(s.bmd_loss->baseline->source);
-    hold.evidence.push_back(s.bmd_loss->latest->source);
+    hold.text.names_loss = true;
+    hold.text.percent = s.bmd_loss->percent;
+    hold.evidence.push_back(&s.bmd_loss->baseline->source);
+    hold.evidence.push_back(&s.bmd_loss->latest->source);
   }
   if (risk_count > 0 && (by_t_and_risk || by_risk_count || by_fracture)) {
-    std::vector<std::string> labels;
+    hold.text.risk_factors = s.risk_factor_labels;
     for (const RiskFactorHit& hit : s.risk_factors) {
-      labels.push_back(hit.label);
-      hold.evidence.insert(hold.evidence.end(), hit.evidence.begin(), hit.evidence.end());
+      hold.evidence.Append(hit.evidence);
     }
-    reasons.push_back(std::string(risk_count == 1 ? "risk factor: " : "risk factors: ") +
-                      JoinList(labels));
   }
-  std::string joined;
-  for (const std::string& reason : reasons) joined += (joined.empty() ? "" : "; ") + reason;
-  hold.text = "Bone-directed therapy indicated: " + joined +
-              ". No current antiresorptive therapy: consider a bisphosphonate or denosumab";
   out[kAntiresorptiveIndicated] = std::move(hold);
 }
 
@@ -54,12 +46,32 @@ void CheckDenosumab(const State& s, RuleResults& out) {
   const Date overdue_from = due.AddWeeks(r.denosumabGraceWeeks);
   if (!(overdue_from < s.t)) return;
   const bool escalated = s.t > due.AddWeeks(r.denosumabEscalationWeeks);
-  out[kDenosumabOverdue] = Hold{
-      overdue_from,
-      escalated ? Priority::kHigh : Priority::kMedium,
-      {s.last_denosumab_use->source},
-      "Denosumab overdue: last dose " + dose.ToString() + ", next dose was due " + due.ToString() +
-          "; give it now or start a bisphosphonate (rebound vertebral fracture risk)"};
+  TextArgs text;
+  text.date = dose;
+  out[kDenosumabOverdue] = Hold{overdue_from,
+                                escalated ? Priority::kHigh : Priority::kMedium,
+                                {&s.last_denosumab_use->source},
+                                text};
+}
+
+std::string IndicatedText(const TextArgs& args) {
+  std::vector<std::string> reasons;
+  if (args.fact) {
+    reasons.push_back("lowest T-score " + FormatNumber(*args.fact->value) + " (" +
+                      args.fact->effective.ToString() + ")");
+  }
+  if (args.names_loss) {
+    reasons.push_back("BMD loss of " + FormatPercent(args.percent) + "% since baseline");
+  }
+  if (args.risk_factors.counted != 0) {
+    const std::vector<std::string> labels = args.risk_factors.Texts();
+    reasons.push_back(std::string(labels.size() == 1 ? "risk factor: " : "risk factors: ") +
+                      JoinList(labels));
+  }
+  std::string joined;
+  for (const std::string& reason : reasons) joined += (joined.empty() ? "" : "; ") + reason;
+  return "Bone-directed therapy indicated: " + joined +
+         ". No current antiresorptive therapy: consider a bisphosphonate or denosumab";
 }
 
 }  // namespace
@@ -67,6 +79,15 @@ void CheckDenosumab(const State& s, RuleResults& out) {
 void CheckTherapy(const State& s, RuleResults& out) {
   CheckIndicated(s, out);
   CheckDenosumab(s, out);
+}
+
+std::string TherapyText(RuleIndex rule, const TextArgs& args, const Timeline& tl) {
+  if (rule == kAntiresorptiveIndicated) return IndicatedText(args);
+  const Date dose = args.date;
+  const Date due = dose.AddMonths(tl.rules->denosumabIntervalMonths);
+  return "Denosumab overdue: last dose " + dose.ToString() + ", next dose was due " +
+         due.ToString() +
+         "; give it now or start a bisphosphonate (rebound vertebral fracture risk)";
 }
 
 }  // namespace bonewatch::rules::internal

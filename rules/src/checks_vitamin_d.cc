@@ -28,23 +28,26 @@ void CheckVitaminD(const State& s, RuleResults& out) {
     if (Categorize(*(*it)->value, r) != category) break;
     run_start = (*it)->effective;
   }
+  TextArgs text;
+  text.fact = &latest;
+  if (category == VitaminDCategory::kDeficient) {
+    out[kVitaminDDeficient] = Hold{run_start, Priority::kMedium, {&latest.source}, text};
+  } else {
+    out[kVitaminDInsufficient] = Hold{run_start, Priority::kLow, {&latest.source}, text};
+  }
+}
+
+std::string VitaminDText(RuleIndex rule, const TextArgs& args, const Timeline& tl) {
+  const RuleSet& r = *tl.rules;
+  const Fact& latest = *args.fact;
   const std::string head = "25-hydroxyvitamin D " + FormatNumber(*latest.value) + " ng/mL (" +
                            latest.effective.ToString() + ")";
-  if (category == VitaminDCategory::kDeficient) {
-    out[kVitaminDDeficient] =
-        Hold{run_start,
-             Priority::kMedium,
-             {latest.source},
-             head + ": deficient (below " + FormatNumber(r.vitaminDDeficientBelow) +
-                 "); replete vitamin D"};
-  } else {
-    out[kVitaminDInsufficient] =
-        Hold{run_start,
-             Priority::kLow,
-             {latest.source},
-             head + ": insufficient (below " + FormatNumber(r.vitaminDInsufficientBelow) +
-                 "); supplement vitamin D"};
+  if (rule == kVitaminDDeficient) {
+    return head + ": deficient (below " + FormatNumber(r.vitaminDDeficientBelow) +
+           "); replete vitamin D";
   }
+  return head + ": insufficient (below " + FormatNumber(r.vitaminDInsufficientBelow) +
+         "); supplement vitamin D";
 }
 
 }  // namespace bonewatch::rules::internal

@@ -69,6 +69,11 @@ std::optional<Date> Date::Parse(std::string_view text) {
   return FromYmd(y, m, d);
 }
 
+Date::Civil Date::ToCivil() const {
+  const Ymd ymd = CivilFromDays(days_);
+  return {ymd.year, ymd.month, ymd.day};
+}
+
 int Date::year() const { return CivilFromDays(days_).year; }
 int Date::month() const { return CivilFromDays(days_).month; }
 int Date::day() const { return CivilFromDays(days_).day; }

@@ -10,12 +10,12 @@ struct OpenEpisode {
   Hold last;
 };
 
-void Finish(Finding& f, Hold& last) {
+// The finding takes its priority, evidence and sentence from the last point
+// of its episode. Only here is the sentence rendered.
+void Finish(Finding& f, const Hold& last, RuleIndex rule, const Timeline& tl) {
   f.priority = last.priority;
-  f.evidence = std::move(last.evidence);
-  std::sort(f.evidence.begin(), f.evidence.end());
-  f.evidence.erase(std::unique(f.evidence.begin(), f.evidence.end()), f.evidence.end());
-  f.text = std::move(last.text);
+  f.evidence = SortedUniqueSources(last.evidence);
+  f.text = FindingText(rule, last, tl);
 }
 
 }  // namespace
@@ -47,7 +47,7 @@ SweepResult SweepEpisodes(const Timeline& tl, const std::vector<Date>& points, b
         Finding& f = open[i]->finding;
         f.status = FindingStatus::kInactive;
         f.episode_end = t;
-        Finish(f, open[i]->last);
+        Finish(f, open[i]->last, static_cast<RuleIndex>(i), tl);
         closed[i].push_back(std::move(f));
         open[i].reset();
         if (identity) identity = std::max(*identity, t);
@@ -66,8 +66,10 @@ SweepResult SweepEpisodes(const Timeline& tl, const std::vector<Date>& points, b
         open[i]->last = std::move(*results[i]);
       }
     }
-    result.last_state = std::move(state);
-    result.last_results = std::move(results);
+    if (last_point) {
+      result.last_state = std::move(state);
+      result.last_results = std::move(results);
+    }
   }
   for (size_t i = 0; i < kRuleCount; ++i) {
     result.findings.insert(result.findings.end(), std::make_move_iterator(closed[i].begin()),
@@ -78,7 +80,7 @@ SweepResult SweepEpisodes(const Timeline& tl, const std::vector<Date>& points, b
       f.status = FindingStatus::kInactive;
       f.episode_end = points.back();
     }
-    Finish(f, open[i]->last);
+    Finish(f, open[i]->last, static_cast<RuleIndex>(i), tl);
     result.findings.push_back(std::move(f));
   }
   return result;

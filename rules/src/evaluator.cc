@@ -6,90 +6,16 @@
 
 #include "change_points.h"
 #include "episodes.h"
+#include "next_evaluation.h"
 #include "plan.h"
 
 namespace bonewatch::rules {
-namespace {
-
-using internal::RuleResults;
-using internal::State;
-using internal::Timeline;
-
-// What an evaluation would show at one date with no new data: each rule's
-// result and the plan. Two dates with equal signatures give equal output.
-std::string Signature(RuleResults results, std::vector<PlanActivity> plan) {
-  Evaluation e;
-  for (size_t i = 0; i < results.size(); ++i) {
-    if (!results[i]) continue;
-    Finding f;
-    f.rule = std::string(kRuleCodes[i]);
-    // The formula's identity at that date (antiresorptive-indicated's is the
-    // run's first point, which only a flip can change).
-    if (i != internal::kAntiresorptiveIndicated) f.episode_start = results[i]->episode_start;
-    f.priority = results[i]->priority;
-    f.evidence = std::move(results[i]->evidence);
-    f.text = std::move(results[i]->text);
-    e.findings.push_back(std::move(f));
-  }
-  e.plan = std::move(plan);
-  return e.ToCanonicalString();
-}
-
-bool SamePlan(const std::vector<PlanActivity>& a, const std::vector<PlanActivity>& b) {
-  return std::equal(
-      a.begin(), a.end(), b.begin(), b.end(), [](const PlanActivity& x, const PlanActivity& y) {
-        return x.key == y.key && x.status == y.status && x.scheduled_start == y.scheduled_start &&
-               x.scheduled_end == y.scheduled_end && x.scheduled_text == y.scheduled_text &&
-               x.description == y.description && x.outcome == y.outcome;
-      });
-}
-
-// Member-wise equality of everything Signature() renders: when it holds, the
-// signatures are equal (without building them). The converse need not hold,
-// so a difference is confirmed on the signatures.
-bool SameOutcome(const RuleResults& a, const std::vector<PlanActivity>& a_plan,
-                 const RuleResults& b, const std::vector<PlanActivity>& b_plan) {
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].has_value() != b[i].has_value()) return false;
-    if (!a[i]) continue;
-    if (i != internal::kAntiresorptiveIndicated && a[i]->episode_start != b[i]->episode_start) {
-      return false;
-    }
-    if (a[i]->priority != b[i]->priority || a[i]->evidence != b[i]->evidence ||
-        a[i]->text != b[i]->text) {
-      return false;
-    }
-  }
-  return SamePlan(a_plan, b_plan);
-}
-
-// The earliest time-derived change point after `now` at which the result
-// differs from the result at `now` (the course ending included).
-std::optional<Date> NextEvaluation(const Timeline& tl, const RuleResults& now_results,
-                                   const std::vector<PlanActivity>& now_plan) {
-  const internal::Course& course = *tl.course;
-  std::optional<std::string> now_signature;
-  for (Date c : internal::TimeDerivedPoints(tl)) {
-    if (c <= tl.now) continue;
-    if (course.end && c > *course.end) return course.end->AddDays(1);
-    State s = internal::BuildState(tl, c);
-    RuleResults results = internal::EvaluateRulesAt(s);
-    std::vector<PlanActivity> plan = internal::BuildPlan(s, results);
-    if (SameOutcome(results, plan, now_results, now_plan)) continue;
-    if (!now_signature) now_signature = Signature(now_results, now_plan);
-    if (Signature(std::move(results), std::move(plan)) != *now_signature) return c;
-  }
-  if (course.end && *course.end >= tl.now) return course.end->AddDays(1);
-  return std::nullopt;
-}
-
-}  // namespace
 
 Evaluation Evaluate(const PatientRecord& record, Date now, const RuleSet& rules) {
   Evaluation ev;
   ev.patient_id = record.patient_id;
   ev.as_of = now;
-  const Timeline tl = internal::BuildTimeline(record, now, rules);
+  const internal::Timeline tl = internal::BuildTimeline(record, now, rules);
   if (!tl.course) {
     ev.disposition =
         record.ai_medication_retracted ? Disposition::kRetracted : Disposition::kOutOfScope;
@@ -100,15 +26,18 @@ Evaluation Evaluate(const PatientRecord& record, Date now, const RuleSet& rules)
   const Date limit = ended ? *course.end : now;
   ev.disposition = ended ? Disposition::kCompleted : Disposition::kActive;
 
-  CourseSummary summary{course.start, ended ? course.end : std::nullopt,
-                        internal::CourseSources(course)};
+  CourseSummary summary{course.start, ended ? course.end : std::nullopt, {}};
+  for (const MedicationUse* use : course.uses) summary.medications.push_back(use->source);
   std::sort(summary.medications.begin(), summary.medications.end());
   summary.medications.erase(std::unique(summary.medications.begin(), summary.medications.end()),
                             summary.medications.end());
   ev.course = std::move(summary);
 
-  std::vector<Date> points = internal::TimeDerivedPoints(tl);
+  const std::vector<Date> time_derived = internal::TimeDerivedPoints(tl);
   const std::vector<Date> data = internal::DataPoints(tl);
+  std::vector<Date> points;
+  points.reserve(time_derived.size() + data.size() + 2);
+  points.insert(points.end(), time_derived.begin(), time_derived.end());
   points.insert(points.end(), data.begin(), data.end());
   points.push_back(course.start);
   points.push_back(limit);
@@ -120,7 +49,7 @@ Evaluation Evaluate(const PatientRecord& record, Date now, const RuleSet& rules)
   ev.findings = std::move(sweep.findings);
   ev.plan = internal::BuildPlan(sweep.last_state, sweep.last_results);
   if (!ended) {
-    ev.next_evaluation = NextEvaluation(tl, sweep.last_results, ev.plan);
+    ev.next_evaluation = internal::NextEvaluation(tl, time_derived, sweep.last_results, ev.plan);
   }
   return ev;
 }

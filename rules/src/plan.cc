@@ -19,13 +19,11 @@ PlanActivity Make(std::string_view key, std::string description) {
 }
 
 PlanActivity BaselineDxa(const State& s) {
-  const RuleSet& r = *s.tl->rules;
-  const Date start = s.course->start;
   PlanActivity a = Make("baseline-dxa",
                         "Baseline DXA (lumbar spine and hip) at the start of "
                         "aromatase inhibitor therapy");
-  a.scheduled_start = start.AddMonths(-r.baselineDxaLookbackMonths);
-  a.scheduled_end = start.AddMonths(r.baselineDxaDueMonths);
+  a.scheduled_start = s.tl->course_dates.baseline_lookback;
+  a.scheduled_end = s.tl->course_dates.baseline_dxa_due;
   if (s.baseline) {
     a.status = ActivityStatus::kCompleted;
     for (const Fact* f : s.baseline->members) {
@@ -60,7 +58,7 @@ PlanActivity DxaFollowUp(const State& s) {
                             std::to_string(r.dxaIntervalHighRiskMonths) + " months at high risk)");
   if (s.baseline) {
     a.status = ActivityStatus::kScheduled;
-    a.scheduled_start = s.latest->date.AddMonths(s.DxaIntervalMonths());
+    a.scheduled_start = s.DxaFollowUpDue();
   } else {
     a.scheduled_text = std::to_string(r.dxaIntervalHighRiskMonths) + "-" +
                        std::to_string(r.dxaIntervalMonths) + " months after the baseline DXA";
@@ -89,7 +87,7 @@ std::optional<PlanActivity> BoneDirectedTherapy(const State& s, const RuleResult
   }
   if (!s.on_therapy) return std::nullopt;
   a.status = ActivityStatus::kInProgress;
-  a.outcome = s.therapy_sources;
+  for (const SourceRef* source : s.therapy_sources) a.outcome.push_back(*source);
   a.scheduled_text = "Ongoing";
   return a;
 }
@@ -113,20 +111,16 @@ std::optional<PlanActivity> DenosumabNextDose(const State& s) {
 }  // namespace
 
 std::vector<PlanActivity> BuildPlan(const State& s, const RuleResults& results) {
-  const RuleSet& r = *s.tl->rules;
-  const Date start = s.course->start;
+  const CourseDates& dates = s.tl->course_dates;
   std::vector<PlanActivity> plan;
+  plan.reserve(std::size(kActivityKeys));
   plan.push_back(BaselineDxa(s));
   plan.push_back(MarkerActivity(
       s, "btm-baseline", "Baseline bone turnover marker (serum CTX) before the course starts",
-      {start.AddMonths(-r.btmBaselineBeforeMonths), start.AddDays(r.btmBaselineAfterDays)},
-      {start.AddMonths(-r.btmBaselineBeforeMonths), start.AddDays(r.btmBaselineAfterDays)}));
-  plan.push_back(MarkerActivity(s, "btm-3-month",
-                                "Bone turnover marker (serum CTX) 3 months after the course start",
-                                {start.AddMonths(r.btmFollowUpWindowStartMonths),
-                                 start.AddMonths(r.btmFollowUpScheduledEndMonths)},
-                                {start.AddMonths(r.btmFollowUpWindowStartMonths),
-                                 start.AddMonths(r.btmFollowUpWindowEndMonths)}));
+      dates.btm_baseline, dates.btm_baseline));
+  plan.push_back(MarkerActivity(
+      s, "btm-3-month", "Bone turnover marker (serum CTX) 3 months after the course start",
+      {dates.btm_follow_up.start, dates.btm_follow_up_scheduled_end}, dates.btm_follow_up));
   plan.push_back(DxaFollowUp(s));
   plan.push_back(CalciumVitaminD(s));
   if (auto a = BoneDirectedTherapy(s, results)) plan.push_back(std::move(*a));

@@ -10,23 +10,21 @@ namespace {
 constexpr Site kSitesInOrder[] = {Site::kLumbarSpine, Site::kTotalHip, Site::kFemoralNeck,
                                   Site::kForearm, Site::kUnspecified};
 
-void BuildSessionsAt(const Timeline& tl, State& s) {
-  s.sessions = BuildSessions(FactsUpTo(tl.dxa, s.t), tl.rules->dxaSessionGapDays);
-  const Date lookback = tl.course->start.AddMonths(-tl.rules->baselineDxaLookbackMonths);
-  for (const Session& session : s.sessions) {
-    s.latest = &session;
-    if (!s.baseline && session.date >= lookback) s.baseline = &session;
-    if (!session.has_values) continue;
-    s.value_sessions.push_back(&session);
-    s.latest_values = &session;
-    if (!s.baseline_values && session.date >= lookback) s.baseline_values = &session;
-  }
+void SetSessions(const Timeline& tl, State& s) {
+  const DxaSessions& known = tl.DxaSessionsAt(s.t);
+  auto at = [&](int index) { return index < 0 ? nullptr : &known.sessions[index]; };
+  s.dxa = &known;
+  s.sessions = known.sessions;
+  s.latest = at(known.latest);
+  s.baseline = at(known.baseline);
+  s.latest_values = at(known.latest_values);
+  s.baseline_values = at(known.baseline_values);
 }
 
-void AddPremenopausal(const Timeline& tl, State& s) {
+// `age`: whole years at s.t, or nullptr when the birth date is unknown.
+void AddPremenopausal(const Timeline& tl, const int* age, State& s) {
   const RuleSet& r = *tl.rules;
-  const auto& birth = tl.record->demographics.birth_date;
-  if (birth && AgeInYears(*birth, s.t) < r.premenopausalAgeYears) s.premenopausal = true;
+  if (age && *age < r.premenopausalAgeYears) s.premenopausal = true;
   const Course& course = *tl.course;
   for (const MedicationUse* use : tl.ovarian_suppression) {
     if (use->start > s.t) break;
@@ -42,24 +40,26 @@ void AddPremenopausal(const Timeline& tl, State& s) {
   }
 }
 
-void AddHistoryRiskFactor(const Timeline& tl, State& s, RiskFactorKind kind, std::string label) {
-  RiskFactorHit hit{std::move(label), {}};
-  for (const RiskFactorFact* rf : tl.risk_factors) {
-    if (rf->date > s.t) break;
-    if (rf->kind == kind && rf->origin == RiskFactorOrigin::kCondition) {
-      hit.evidence.push_back(rf->source);
-    }
-  }
-  if (hit.evidence.empty()) return;
-  if (kind == RiskFactorKind::kFragilityFracture) {
-    s.has_fragility_fracture = true;
-    s.fragility_fracture_evidence = hit.evidence;
-  }
+void Count(State& s, RiskFactorHit hit) {
+  s.risk_factor_labels.counted |= 1u << static_cast<unsigned>(hit.factor);
   s.risk_factors.push_back(std::move(hit));
 }
 
+void AddHistoryRiskFactor(const Timeline& tl, State& s, RiskFactorKind kind, RiskFactor factor) {
+  RiskFactorHit hit{factor, {}};
+  for (const RiskFactorFact* rf : tl.risk_factors) {
+    if (rf->date > s.t) break;
+    if (rf->kind == kind && rf->origin == RiskFactorOrigin::kCondition) {
+      hit.evidence.push_back(&rf->source);
+    }
+  }
+  if (hit.evidence.empty()) return;
+  if (kind == RiskFactorKind::kFragilityFracture) s.has_fragility_fracture = true;
+  Count(s, std::move(hit));
+}
+
 void AddSmoker(const Timeline& tl, State& s) {
-  RiskFactorHit hit{"current smoker", {}};
+  RiskFactorHit hit{RiskFactor::kSmoker, {}};
   const RiskFactorFact* latest_observation = nullptr;
   for (const RiskFactorFact* rf : tl.risk_factors) {
     if (rf->date > s.t) break;
@@ -67,16 +67,17 @@ void AddSmoker(const Timeline& tl, State& s) {
     if (rf->origin == RiskFactorOrigin::kSmokingStatusObservation) {
       latest_observation = rf;
     } else if (rf->clinically_active) {
-      hit.evidence.push_back(rf->source);
+      hit.evidence.push_back(&rf->source);
     }
   }
   if (latest_observation && latest_observation->present) {
-    hit.evidence.push_back(latest_observation->source);
+    hit.evidence.push_back(&latest_observation->source);
   }
-  if (!hit.evidence.empty()) s.risk_factors.push_back(std::move(hit));
+  if (!hit.evidence.empty()) Count(s, std::move(hit));
 }
 
 void AddGlucocorticoid(const Timeline& tl, State& s) {
+  if (tl.glucocorticoids.empty() || tl.glucocorticoids.front()->start > s.t) return;
   std::vector<const MedicationUse*> started;
   for (const MedicationUse* use : tl.glucocorticoids) {
     if (use->start <= s.t) started.push_back(use);
@@ -84,30 +85,32 @@ void AddGlucocorticoid(const Timeline& tl, State& s) {
   for (const Course& c : MergeCourses(std::move(started), tl.rules->courseGapDays)) {
     const Date until = c.end ? std::min(*c.end, s.t) : s.t;
     if (until.days() - c.start.days() > tl.rules->glucocorticoidCourseDays) {
-      RiskFactorHit hit{"systemic glucocorticoid course since " + c.start.ToString(), {}};
-      for (const MedicationUse* use : c.uses) hit.evidence.push_back(use->source);
-      s.risk_factors.push_back(std::move(hit));
+      RiskFactorHit hit{RiskFactor::kGlucocorticoidCourse, {}};
+      for (const MedicationUse* use : c.uses) hit.evidence.push_back(&use->source);
+      s.risk_factor_labels.glucocorticoid_since = c.start;
+      Count(s, std::move(hit));
       return;  // counted once
     }
   }
 }
 
-void AddRiskFactors(const Timeline& tl, State& s) {
+void AddRiskFactors(const Timeline& tl, const int* age, State& s) {
   const RuleSet& r = *tl.rules;
-  const auto& birth = tl.record->demographics.birth_date;
-  if (birth) {
-    const int age = AgeInYears(*birth, s.t);
-    if (age > r.riskAgeYears) s.risk_factors.push_back({"age " + std::to_string(age), {}});
+  if (age && *age > r.riskAgeYears) {
+    s.risk_factor_labels.age = *age;
+    Count(s, {RiskFactor::kAge, {}});
   }
   auto bmi = FactsUpTo(tl.bmi, s.t);
   if (!bmi.empty() && *bmi.back()->value < r.riskBmi) {
-    s.risk_factors.push_back({"BMI " + FormatNumber(*bmi.back()->value), {bmi.back()->source}});
+    s.risk_factor_labels.bmi = bmi.back();
+    Count(s, {RiskFactor::kLowBmi, {&bmi.back()->source}});
   }
-  AddHistoryRiskFactor(tl, s, RiskFactorKind::kFamilyHipFracture, "family history of hip fracture");
-  AddHistoryRiskFactor(tl, s, RiskFactorKind::kFragilityFracture, "prior fragility fracture");
+  AddHistoryRiskFactor(tl, s, RiskFactorKind::kFamilyHipFracture, RiskFactor::kFamilyHipFracture);
+  AddHistoryRiskFactor(tl, s, RiskFactorKind::kFragilityFracture, RiskFactor::kFragilityFracture);
   AddGlucocorticoid(tl, s);
   AddSmoker(tl, s);
-  AddHistoryRiskFactor(tl, s, RiskFactorKind::kRheumatoidArthritis, "rheumatoid arthritis");
+  AddHistoryRiskFactor(tl, s, RiskFactorKind::kRheumatoidArthritis,
+                       RiskFactor::kRheumatoidArthritis);
 }
 
 void AddTherapy(const Timeline& tl, State& s) {
@@ -120,21 +123,21 @@ void AddTherapy(const Timeline& tl, State& s) {
       covered = IsZoledronicAcid(*use) ? s.t <= dose->AddMonths(r.zoledronicAcidCoverMonths)
                                        : s.t <= *dose;
     }
-    if (covered) s.therapy_sources.push_back(use->source);
+    if (covered) s.therapy_sources.push_back(&use->source);
   }
   for (const MedicationUse* use : tl.denosumab) {
     if (use->start > s.t) break;
     const std::optional<Date> dose = DoseDateAt(*use, s.t);
     if (!dose) {
       s.open_denosumab_use = use;
-      s.therapy_sources.push_back(use->source);
+      s.therapy_sources.push_back(&use->source);
       continue;
     }
     if (!s.last_denosumab_dose || *dose >= *s.last_denosumab_dose) {
       s.last_denosumab_dose = *dose;
       s.last_denosumab_use = use;
     }
-    if (s.t <= dose->AddMonths(r.denosumabCoverMonths)) s.therapy_sources.push_back(use->source);
+    if (s.t <= dose->AddMonths(r.denosumabCoverMonths)) s.therapy_sources.push_back(&use->source);
   }
   s.on_therapy = !s.therapy_sources.empty();
   if (s.last_denosumab_dose) {
@@ -148,20 +151,18 @@ void AddTherapy(const Timeline& tl, State& s) {
 
 void AddBtmRise(const Timeline& tl, State& s) {
   const RuleSet& r = *tl.rules;
-  const Date start = tl.course->start;
-  const DateWindow baseline_window{start.AddMonths(-r.btmBaselineBeforeMonths),
-                                   start.AddDays(r.btmBaselineAfterDays)};
-  const DateWindow follow_window{start.AddMonths(r.btmFollowUpWindowStartMonths),
-                                 start.AddMonths(r.btmFollowUpWindowEndMonths)};
+  const DateWindow& baseline_window = tl.course_dates.btm_baseline;
+  const DateWindow& follow_window = tl.course_dates.btm_follow_up;
+  const auto known = FactsUpTo(tl.resorption, s.t);
   const Fact* baseline = nullptr;
   for (Concept marker : {Concept::kCtx, Concept::kNtx}) {
-    for (const Fact* f : FactsUpTo(tl.resorption, s.t)) {
+    for (const Fact* f : known) {
       if (f->kind == marker && baseline_window.Contains(f->effective)) baseline = f;
     }
     if (baseline) break;
   }
   if (!baseline || *baseline->value <= 0) return;
-  for (const Fact* f : FactsUpTo(tl.resorption, s.t)) {
+  for (const Fact* f : known) {
     if (f->kind != baseline->kind || !follow_window.Contains(f->effective)) continue;
     const double percent = (*f->value - *baseline->value) / *baseline->value * 100.0;
     if (percent >= r.btmSignificantRisePercent - kPercentEpsilon) {
@@ -172,6 +173,20 @@ void AddBtmRise(const Timeline& tl, State& s) {
 }
 
 }  // namespace
+
+std::vector<std::string> RiskFactorLabels::Texts() const {
+  std::vector<std::string> out;
+  if (Has(RiskFactor::kAge)) out.push_back("age " + std::to_string(age));
+  if (Has(RiskFactor::kLowBmi)) out.push_back("BMI " + FormatNumber(*bmi->value));
+  if (Has(RiskFactor::kFamilyHipFracture)) out.push_back("family history of hip fracture");
+  if (Has(RiskFactor::kFragilityFracture)) out.push_back("prior fragility fracture");
+  if (Has(RiskFactor::kGlucocorticoidCourse)) {
+    out.push_back("systemic glucocorticoid course since " + glucocorticoid_since.ToString());
+  }
+  if (Has(RiskFactor::kSmoker)) out.push_back("current smoker");
+  if (Has(RiskFactor::kRheumatoidArthritis)) out.push_back("rheumatoid arthritis");
+  return out;
+}
 
 int State::DxaIntervalMonths() const {
   return high_risk ? tl->rules->dxaIntervalHighRiskMonths : tl->rules->dxaIntervalMonths;
@@ -197,9 +212,11 @@ State BuildState(const Timeline& tl, Date t) {
   s.t = t;
   s.tl = &tl;
   s.course = &*tl.course;
-  BuildSessionsAt(tl, s);
-  AddPremenopausal(tl, s);
-  AddRiskFactors(tl, s);
+  SetSessions(tl, s);
+  const auto& birth = tl.record->demographics.birth_date;
+  const int age = birth ? AgeInYears(*birth, t) : 0;
+  AddPremenopausal(tl, birth ? &age : nullptr, s);
+  AddRiskFactors(tl, birth ? &age : nullptr, s);
   AddTherapy(tl, s);
   if (s.baseline_values && s.latest_values) {
     s.bmd_loss = LossAgainst(*s.baseline_values, *s.latest_values, *tl.rules);

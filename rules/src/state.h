@@ -1,22 +1,53 @@
 // State: everything the rules need to know "as of" one date t within the
 // monitored course, derived from the Timeline using only facts dated <= t.
 //
-// Internal to bonewatch_rules. A State points into its Timeline (which must
-// outlive it) and into its own `sessions`; it is move-only for that reason.
+// Internal to bonewatch_rules. A State points into its Timeline and the
+// PatientRecord behind it, which must outlive it. Move-only, so that a copy
+// is never made by accident on the hot path.
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "small_list.h"
 #include "timeline.h"
 
 namespace bonewatch::rules::internal {
 
-// One counted risk factor (spec §3 antiresorptive-indicated), e.g. "smoker".
+// The risk factors of spec §3 antiresorptive-indicated, each counted once,
+// in the order their labels are listed.
+enum class RiskFactor {
+  kAge,
+  kLowBmi,
+  kFamilyHipFracture,
+  kFragilityFracture,
+  kGlucocorticoidCourse,
+  kSmoker,
+  kRheumatoidArthritis,
+};
+
+// One counted risk factor and the facts that show it. Evidence points into
+// the PatientRecord.
 struct RiskFactorHit {
-  std::string label;
-  std::vector<SourceRef> evidence;
+  RiskFactor factor = RiskFactor::kAge;
+  SourceList evidence;
+};
+
+// What the labels of the counted risk factors name ("age 67", "BMI 19.5",
+// "systemic glucocorticoid course since 2024-01-02", ...): the labels are a
+// function of these values, so equal RiskFactorLabels give equal labels.
+struct RiskFactorLabels {
+  unsigned counted = 0;       // bit (1 << RiskFactor) for each counted factor
+  int age = 0;                // with kAge
+  const Fact* bmi = nullptr;  // with kLowBmi
+  Date glucocorticoid_since;  // with kGlucocorticoidCourse
+
+  bool Has(RiskFactor f) const { return (counted >> static_cast<unsigned>(f)) & 1u; }
+  // The labels, in RiskFactor order.
+  std::vector<std::string> Texts() const;
+  friend bool operator==(const RiskFactorLabels&, const RiskFactorLabels&) = default;
 };
 
 // bmd-significant-loss at one site: latest is >= N% below baseline.
@@ -44,23 +75,24 @@ struct State {
   const Timeline* tl = nullptr;
   const Course* course = nullptr;
 
-  std::vector<Session> sessions;      // every session, as of t
+  // Every session as of t (shared with the Timeline, which owns them).
+  const DxaSessions* dxa = nullptr;
+  std::span<const Session> sessions;
   const Session* latest = nullptr;    // scheduling rules
   const Session* baseline = nullptr;  // scheduling rules
-  std::vector<const Session*> value_sessions;
   const Session* latest_values = nullptr;
   const Session* baseline_values = nullptr;
 
   bool premenopausal = false;
-  std::vector<RiskFactorHit> risk_factors;
+  SmallList<RiskFactorHit, 7> risk_factors;  // in RiskFactor order, each at most once
+  RiskFactorLabels risk_factor_labels;
   bool has_fragility_fracture = false;
-  std::vector<SourceRef> fragility_fracture_evidence;
   std::optional<BmdLoss> bmd_loss;
   std::optional<BtmRise> btm_rise;
   bool high_risk = false;
 
   bool on_therapy = false;
-  std::vector<SourceRef> therapy_sources;
+  std::vector<const SourceRef*> therapy_sources;  // point into the PatientRecord
 
   // Denosumab: the last dose known at t, whether an open use exists, and
   // whether a bisphosphonate was started after the last dose.
@@ -70,9 +102,13 @@ struct State {
   bool bisphosphonate_after_denosumab = false;
 
   int DxaIntervalMonths() const;
+  // REQUIRES: latest. latest->date + DxaIntervalMonths(), and the date after
+  // which dxa-follow-up-due escalates.
+  Date DxaFollowUpDue() const { return dxa->follow_up_due[high_risk ? 1 : 0]; }
+  Date DxaFollowUpEscalation() const { return dxa->follow_up_escalation[high_risk ? 1 : 0]; }
 };
 
-// REQUIRES: tl.course is set.
+// REQUIRES: tl.course is set. The State points into `tl`.
 State BuildState(const Timeline& tl, Date t);
 
 // The BMD loss between two value sessions (largest over sites), if >= the

@@ -16,15 +16,75 @@ bool RiskBefore(const RiskFactorFact* a, const RiskFactorFact* b) {
   return std::tie(a->date, a->source, a->kind) < std::tie(b->date, b->source, b->kind);
 }
 
-const Fact* LowestOf(const std::vector<const Fact*>& members, Concept wanted, Site site,
-                     bool any_site) {
-  const Fact* best = nullptr;
-  for (const Fact* f : members) {
-    if (f->kind != wanted || !f->value) continue;
-    if (!any_site && f->site != site) continue;
-    if (best == nullptr || *f->value < *best->value) best = f;
+// Keeps `best` the first fact with the lowest value.
+void KeepLowest(const Fact*& best, const Fact* f) {
+  if (best == nullptr || *f->value < *best->value) best = f;
+}
+
+CourseDates DatesOf(const Course& course, const RuleSet& r) {
+  const Date start = course.start;
+  CourseDates d;
+  d.baseline_lookback = start.AddMonths(-r.baselineDxaLookbackMonths);
+  d.baseline_dxa_due = start.AddMonths(r.baselineDxaDueMonths);
+  d.btm_baseline = {start.AddMonths(-r.btmBaselineBeforeMonths),
+                    start.AddDays(r.btmBaselineAfterDays)};
+  d.btm_follow_up = {start.AddMonths(r.btmFollowUpWindowStartMonths),
+                     start.AddMonths(r.btmFollowUpWindowEndMonths)};
+  d.btm_follow_up_due = start.AddMonths(r.btmFollowUpDueMonths);
+  d.btm_follow_up_scheduled_end = start.AddMonths(r.btmFollowUpScheduledEndMonths);
+  return d;
+}
+
+// The sessions as of each distinct DXA date (see Timeline::dxa_sessions).
+void BuildDxaSessions(Timeline& tl) {
+  tl.dxa_session_dates.clear();
+  for (const Fact* f : tl.dxa) {
+    if (tl.dxa_session_dates.empty() || tl.dxa_session_dates.back() != f->effective) {
+      tl.dxa_session_dates.push_back(f->effective);
+    }
   }
-  return best;
+  tl.dxa_sessions.assign(tl.dxa_session_dates.size() + 1, DxaSessions{});
+  for (size_t k = 0; k < tl.dxa_session_dates.size(); ++k) {
+    DxaSessions& known = tl.dxa_sessions[k + 1];
+    known.sessions =
+        BuildSessions(FactsUpTo(tl.dxa, tl.dxa_session_dates[k]), tl.rules->dxaSessionGapDays);
+    for (size_t i = 0; i < known.sessions.size(); ++i) {
+      const Session& session = known.sessions[i];
+      const int index = static_cast<int>(i);
+      const bool in_lookback = tl.course && session.date >= tl.course_dates.baseline_lookback;
+      known.latest = index;
+      if (known.baseline < 0 && in_lookback) known.baseline = index;
+      if (!session.has_values) continue;
+      known.latest_values = index;
+      if (known.baseline_values < 0 && in_lookback) known.baseline_values = index;
+    }
+    const Date last = known.sessions.back().date;
+    const RuleSet& r = *tl.rules;
+    known.follow_up_due = {last.AddMonths(r.dxaIntervalMonths),
+                           last.AddMonths(r.dxaIntervalHighRiskMonths)};
+    for (size_t i = 0; i < 2; ++i) {
+      known.follow_up_escalation[i] =
+          known.follow_up_due[i].AddMonths(r.dxaOverdueEscalationMonths);
+    }
+  }
+}
+
+// The Timeline list a fact belongs to: 0 dxa, 1 resorption, 2 vitamin_d,
+// 3 bmi; -1 for none.
+int FactList(const Fact& f) {
+  if (IsDxaConcept(f.kind)) return f.kind == Concept::kDxaProcedure || f.value ? 0 : -1;
+  if (!f.value) return -1;
+  switch (f.kind) {
+    case Concept::kCtx:
+    case Concept::kNtx:
+      return 1;
+    case Concept::kVitaminD25oh:
+      return 2;
+    case Concept::kBmi:
+      return 3;
+    default:
+      return -1;
+  }
 }
 
 }  // namespace
@@ -68,36 +128,55 @@ std::vector<Course> MergeCourses(std::vector<const MedicationUse*> uses, int gap
   return courses;
 }
 
-const Fact* Session::LowestTScore() const {
-  return LowestOf(members, Concept::kDxaTScore, Site::kNone, true);
-}
-const Fact* Session::LowestZScore() const {
-  return LowestOf(members, Concept::kDxaZScore, Site::kNone, true);
-}
-const Fact* Session::BmdAt(Site site) const {
-  return LowestOf(members, Concept::kDxaBmd, site, false);
+void Session::AddNext() {
+  members = {members.data(), members.size() + 1};
+  const Fact* f = members.back();
+  date = f->effective;
+  if (!f->value) return;
+  has_values = true;
+  switch (f->kind) {
+    case Concept::kDxaTScore:
+      KeepLowest(lowest_t_score_, f);
+      break;
+    case Concept::kDxaZScore:
+      KeepLowest(lowest_z_score_, f);
+      break;
+    case Concept::kDxaBmd:
+      KeepLowest(lowest_bmd_[static_cast<size_t>(f->site)], f);
+      break;
+    default:
+      break;
+  }
 }
 
 std::vector<Session> BuildSessions(std::span<const Fact* const> dxa, int gap_days) {
   std::vector<Session> sessions;
-  for (const Fact* f : dxa) {
-    if (sessions.empty() || f->effective > sessions.back().date.AddDays(gap_days)) {
-      sessions.push_back(Session{f->effective, {}, false});
+  for (size_t i = 0; i < dxa.size(); ++i) {
+    if (sessions.empty() || dxa[i]->effective > sessions.back().date.AddDays(gap_days)) {
+      sessions.push_back(Session(dxa.subspan(i)));
     }
-    Session& s = sessions.back();
-    s.members.push_back(f);
-    s.date = f->effective;
-    if (f->value) s.has_values = true;
+    sessions.back().AddNext();
   }
   return sessions;
+}
+
+const DxaSessions& Timeline::DxaSessionsAt(Date t) const {
+  const auto known = std::upper_bound(dxa_session_dates.begin(), dxa_session_dates.end(), t);
+  return dxa_sessions[static_cast<size_t>(known - dxa_session_dates.begin())];
 }
 
 Date Birthday(Date birth, int years) { return birth.AddMonths(12 * years); }
 
 int AgeInYears(Date birth, Date at) {
   if (at < birth) return -1;
-  int years = at.year() - birth.year();
-  if (Birthday(birth, years) > at) --years;
+  const Date::Civil b = birth.ToCivil();
+  const Date::Civil a = at.ToCivil();
+  int years = a.year - b.year;
+  // Birthday(birth, years) falls in at's year, in birth's month, on birth's
+  // day clamped to that month (read at every change point, so without
+  // AddMonths).
+  const int birthday = std::min(b.day, DaysInMonth(a.year, b.month));
+  if (b.month > a.month || (b.month == a.month && birthday > a.day)) --years;
   return years;
 }
 
@@ -122,33 +201,25 @@ Timeline BuildTimeline(const PatientRecord& record, Date now, const RuleSet& rul
   tl.record = &record;
   tl.rules = &rules;
   tl.now = now;
+  // Counted first, so that each list is allocated once.
+  const std::array<std::vector<const Fact*>*, 4> lists = {&tl.dxa, &tl.resorption, &tl.vitamin_d,
+                                                          &tl.bmi};
+  std::array<size_t, 4> counts{};
   for (const Fact& f : record.facts) {
     if (f.effective > now) continue;
-    if (IsDxaConcept(f.kind)) {
-      if (f.kind == Concept::kDxaProcedure || f.value) tl.dxa.push_back(&f);
-      continue;
-    }
-    if (!f.value) continue;
-    switch (f.kind) {
-      case Concept::kCtx:
-      case Concept::kNtx:
-        tl.resorption.push_back(&f);
-        break;
-      case Concept::kVitaminD25oh:
-        tl.vitamin_d.push_back(&f);
-        break;
-      case Concept::kBmi:
-        tl.bmi.push_back(&f);
-        break;
-      default:
-        break;
-    }
+    if (const int list = FactList(f); list >= 0) ++counts[static_cast<size_t>(list)];
+  }
+  for (size_t i = 0; i < lists.size(); ++i) lists[i]->reserve(counts[i]);
+  for (const Fact& f : record.facts) {
+    if (f.effective > now) continue;
+    if (const int list = FactList(f); list >= 0) lists[static_cast<size_t>(list)]->push_back(&f);
   }
   for (auto* list : {&tl.dxa, &tl.resorption, &tl.vitamin_d, &tl.bmi}) {
     std::sort(list->begin(), list->end(), FactBefore);
   }
 
   std::vector<const MedicationUse*> ai;
+  ai.reserve(record.medications.size());
   for (const MedicationUse& m : record.medications) {
     if (m.start > now) continue;
     switch (m.medication_class) {
@@ -177,10 +248,14 @@ Timeline BuildTimeline(const PatientRecord& record, Date now, const RuleSet& rul
   if (!ai_courses.empty()) tl.course = std::move(ai_courses.back());
   tl.glucocorticoid_courses = MergeCourses(tl.glucocorticoids, rules.courseGapDays);
 
+  tl.risk_factors.reserve(record.risk_factors.size());
   for (const RiskFactorFact& r : record.risk_factors) {
     if (r.date <= now) tl.risk_factors.push_back(&r);
   }
   std::sort(tl.risk_factors.begin(), tl.risk_factors.end(), RiskBefore);
+
+  if (tl.course) tl.course_dates = DatesOf(*tl.course, rules);
+  BuildDxaSessions(tl);
   return tl;
 }
 

@@ -6,6 +6,7 @@
 // PatientRecord passed to BuildTimeline, which must outlive them.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <span>
 #include <vector>
@@ -34,22 +35,66 @@ struct Course {
 std::vector<Course> MergeCourses(std::vector<const MedicationUse*> uses, int gap_days);
 
 // A DXA session (spec §2): members sorted by date; a member more than
-// `gap_days` after the previous member starts a new session.
+// `gap_days` after the previous member starts a new session. Built by
+// BuildSessions: its members are a run of the fact list it was built from
+// (which must outlive it), and it keeps the lowest values as members are
+// added (they are read at every change point).
 struct Session {
   Date date;  // its latest member
-  std::vector<const Fact*> members;
+  std::span<const Fact* const> members;
   bool has_values = false;
 
-  // Minimum T-score over the session's members, with the fact that gave it.
-  const Fact* LowestTScore() const;
-  const Fact* LowestZScore() const;
+  // Minimum T-score over the session's members, with the fact that gave it
+  // (the first such member on ties).
+  const Fact* LowestTScore() const { return lowest_t_score_; }
+  const Fact* LowestZScore() const { return lowest_z_score_; }
   bool HasZScore() const { return LowestZScore() != nullptr; }
   // Lowest BMD value at a site, or nullptr.
-  const Fact* BmdAt(Site site) const;
+  const Fact* BmdAt(Site site) const { return lowest_bmd_[static_cast<size_t>(site)]; }
+
+ private:
+  friend std::vector<Session> BuildSessions(std::span<const Fact* const> dxa, int gap_days);
+  // Starts the session at list[0].
+  explicit Session(std::span<const Fact* const> list) : members(list.first(0)) {}
+  // Adds the member that follows the current ones in the list.
+  void AddNext();
+
+  const Fact* lowest_t_score_ = nullptr;
+  const Fact* lowest_z_score_ = nullptr;
+  std::array<const Fact*, 6> lowest_bmd_{};  // by Site
+  static_assert(static_cast<size_t>(Site::kUnspecified) == 5, "one slot per Site");
 };
 
-// REQUIRES: `dxa` sorted by (effective, source).
+// REQUIRES: `dxa` sorted by (effective, source). The sessions point into it.
 std::vector<Session> BuildSessions(std::span<const Fact* const> dxa, int gap_days);
+
+// The DXA sessions built from the DXA facts known at some date, with the
+// latest and baseline sessions of spec §2 (indices into `sessions`, -1 when
+// there is none). They change only on the dates of DXA facts, so the
+// Timeline builds them once per such date and every State shares them.
+struct DxaSessions {
+  std::vector<Session> sessions;
+  int latest = -1;         // scheduling rules: the most recent session
+  int baseline = -1;       // scheduling rules: the earliest on or after the lookback date
+  int latest_values = -1;  // value rules: the same, among sessions with values
+  int baseline_values = -1;
+  // dxa-follow-up-due after the latest session, at the standard [0] and the
+  // high-risk [1] interval: the due date, and the date after which it is
+  // overdue enough to escalate (due + dxaOverdueEscalationMonths).
+  std::array<Date, 2> follow_up_due{};
+  std::array<Date, 2> follow_up_escalation{};
+};
+
+// The derived dates of the monitored course that the rules and the plan use
+// at every change point (spec §3 and §4), computed once.
+struct CourseDates {
+  Date baseline_lookback;    // start - baselineDxaLookbackMonths
+  Date baseline_dxa_due;     // start + baselineDxaDueMonths
+  DateWindow btm_baseline;   // [start - btmBaselineBeforeMonths, start + btmBaselineAfterDays]
+  DateWindow btm_follow_up;  // [start + btmFollowUpWindowStartMonths, + WindowEndMonths]
+  Date btm_follow_up_due;    // start + btmFollowUpDueMonths
+  Date btm_follow_up_scheduled_end;  // start + btmFollowUpScheduledEndMonths
+};
 
 // Whole years of age at `at`. A birthday is birth.AddMonths(12 * years), so a
 // 29 February birthday falls on 28 February in non-leap years.
@@ -62,11 +107,19 @@ bool FactBefore(const Fact* a, const Fact* b);
 std::span<const Fact* const> FactsUpTo(const std::vector<const Fact*>& facts, Date t);
 
 // A patient's inputs as of `now`, sorted, plus the monitored AI course.
+// Move-only: the DXA sessions point into `dxa`.
 struct Timeline {
+  Timeline() = default;
+  Timeline(const Timeline&) = delete;
+  Timeline& operator=(const Timeline&) = delete;
+  Timeline(Timeline&&) = default;
+  Timeline& operator=(Timeline&&) = default;
+
   const PatientRecord* record = nullptr;
   const RuleSet* rules = nullptr;
   Date now;
   std::optional<Course> course;  // the monitored AI course (start <= now)
+  CourseDates course_dates;      // set with `course`
 
   std::vector<const Fact*> dxa;         // T, Z, BMD and procedures
   std::vector<const Fact*> resorption;  // ctx and ntx
@@ -78,6 +131,14 @@ struct Timeline {
   std::vector<const MedicationUse*> glucocorticoids;
   std::vector<Course> glucocorticoid_courses;
   std::vector<const RiskFactorFact*> risk_factors;
+
+  // dxa_sessions[0] has no session; dxa_sessions[k + 1] holds the sessions of
+  // the DXA facts dated <= dxa_session_dates[k] (the distinct DXA dates,
+  // ascending). Baselines are set only when there is a course.
+  std::vector<Date> dxa_session_dates;
+  std::vector<DxaSessions> dxa_sessions;
+  // The sessions known at t.
+  const DxaSessions& DxaSessionsAt(Date t) const;
 };
 
 Timeline BuildTimeline(const PatientRecord& record, Date now, const RuleSet& rules);

@@ -1,7 +1,8 @@
 // Evaluate() on a realistic patient: a 3-year AI course with a drug switch,
 // 40 facts (3 DXA sessions with T and BMD at three sites and a Z-score, a DXA procedure,
 // CTX, vitamin D, BMI), denosumab doses, a glucocorticoid course and risk
-// factors. Reports the time per evaluation.
+// factors; and on a typical patient of the evaluate bench cohort. Reports
+// the time per evaluation.
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -79,6 +80,47 @@ PatientRecord RealisticRecord() {
   risk(RiskFactorKind::kSmoker, "2022-01-01");
   return r;
 }
+
+// A patient like those of the generated evaluate cohort (tests/bench/
+// evaluate_bench.cc): an open AI course, a baseline and a follow-up DXA, one
+// CTX and one vitamin D value.
+PatientRecord CohortRecord() {
+  PatientRecord r;
+  r.patient_id = "pt-0000001";
+  r.demographics.birth_date = D("1951-02-15");
+  r.demographics.gender = Gender::kFemale;
+  int id = 0;
+  auto ref = [&](const char* type) { return SourceRef{type, std::to_string(++id), "1", ""}; };
+  MedicationUse ai;
+  ai.medication_class = MedicationClass::kAromataseInhibitor;
+  ai.ingredient = "anastrozole";
+  ai.start = D("2024-02-10");
+  ai.source = ref("MedicationStatement");
+  r.medications.push_back(ai);
+  auto fact = [&](Concept c, Site site, double v, const char* date) {
+    r.facts.push_back(Fact{c, site, v, D(date), ref("Observation"), "final"});
+  };
+  fact(Concept::kDxaTScore, Site::kLumbarSpine, -1.1, "2023-12-01");
+  fact(Concept::kDxaTScore, Site::kTotalHip, -1.1, "2023-12-01");
+  fact(Concept::kDxaTScore, Site::kLumbarSpine, -2.1, "2025-11-20");
+  fact(Concept::kDxaBmd, Site::kLumbarSpine, 0.85, "2025-11-20");
+  fact(Concept::kCtx, Site::kNone, 250, "2024-02-02");
+  fact(Concept::kVitaminD25oh, Site::kNone, 12, "2025-12-01");
+  return r;
+}
+
+void BM_EvaluateCohortPatient(benchmark::State& state) {
+  const PatientRecord record = CohortRecord();
+  const RuleSet rules;
+  const Date now = D("2026-03-01");
+  for (auto _ : state) {
+    Evaluation e = Evaluate(record, now, rules);
+    benchmark::DoNotOptimize(e);
+  }
+  state.counters["facts"] = static_cast<double>(record.facts.size());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EvaluateCohortPatient);
 
 void BM_EvaluateRealisticPatient(benchmark::State& state) {
   const PatientRecord record = RealisticRecord();

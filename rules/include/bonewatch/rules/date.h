@@ -30,6 +30,13 @@ class Date {
   int year() const;
   int month() const;  // 1-12
   int day() const;    // 1-31
+  // All three at once (each accessor above converts the day count).
+  struct Civil {
+    int year;
+    int month;
+    int day;
+  };
+  Civil ToCivil() const;
   constexpr int64_t days() const { return days_; }
 
   Date AddDays(int64_t n) const { return Date(days_ + n); }

@@ -1,0 +1,53 @@
+// SmallList: a short list that keeps its first N elements inline.
+//
+// Rules are evaluated at every change point, and the lists built there are
+// short (most results name one to four sources; a woman has at most seven
+// counted risk factors), so building them allocates nothing: allocation was a
+// large part of an evaluation's cost. Longer lists spill to the heap. Plain
+// value type; T must be default-constructible and copyable.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <initializer_list>
+#include <vector>
+
+#include "bonewatch/rules/model.h"
+
+namespace bonewatch::rules::internal {
+
+template <typename T, size_t N>
+class SmallList {
+ public:
+  SmallList() = default;
+  SmallList(std::initializer_list<T> items) {
+    for (const T& item : items) push_back(item);
+  }
+
+  void push_back(T item) {
+    if (spill_.empty() && inline_size_ < N) {
+      inline_[inline_size_++] = std::move(item);
+      return;
+    }
+    if (spill_.empty()) spill_.assign(inline_.begin(), inline_.end());
+    spill_.push_back(std::move(item));
+  }
+  void Append(const SmallList& other) {
+    for (const T& item : other) push_back(item);
+  }
+
+  const T* begin() const { return spill_.empty() ? inline_.data() : spill_.data(); }
+  const T* end() const { return begin() + size(); }
+  size_t size() const { return spill_.empty() ? inline_size_ : spill_.size(); }
+  bool empty() const { return size() == 0; }
+
+ private:
+  std::array<T, N> inline_{};
+  size_t inline_size_ = 0;
+  std::vector<T> spill_;  // all of them, once there are more than N
+};
+
+// Evidence: pointers into the PatientRecord.
+using SourceList = SmallList<const SourceRef*, 4>;
+
+}  // namespace bonewatch::rules::internal
