@@ -192,7 +192,9 @@ bool IsZoledronicAcid(const MedicationUse& use) {
       name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
   }
-  return name == "zoledronicacid" || name == "zoledronate" || name == "77655" ||
+  // Local mappings may carry the RxNorm ingredient code or the ATC code as the
+  // ingredient: those are compared as written (the letters-only name drops digits).
+  return name == "zoledronicacid" || name == "zoledronate" || use.ingredient == "77655" ||
          use.ingredient == "M05BA08";
 }
 
