@@ -31,15 +31,27 @@ SweepResult SweepEpisodes(const Timeline& tl, const std::vector<Date>& points, b
     State state = BuildState(tl, t);
     RuleResults results = EvaluateRulesAt(state);
     for (size_t i = 0; i < kRuleCount; ++i) {
-      std::optional<Date> identity;
+      // The spec's episode-start formula at t, never earlier than the course start.
+      std::optional<Date> formula;
       if (results[i]) {
-        Date start = i == kAntiresorptiveIndicated && open[i] ? open[i]->finding.episode_start
-                     : i == kAntiresorptiveIndicated          ? t
-                                                              : results[i]->episode_start;
-        start = std::max(start, course_start);
-        if (!closed[i].empty()) start = std::max(start, *closed[i].back().episode_end);
-        identity = start;
+        const Date start = i == kAntiresorptiveIndicated && open[i] ? open[i]->finding.episode_start
+                           : i == kAntiresorptiveIndicated          ? t
+                                                                    : results[i]->episode_start;
+        formula = std::max(start, course_start);
       }
+      // The episode's identity is the formula's date, also when that is
+      // earlier than a previous episode's end (a DXA due date moving earlier
+      // when high risk appears). Identifiers stay unique: a date that an
+      // earlier episode of the rule already had (the formula came back to it)
+      // moves to the end of the latest one.
+      const auto unique = [&closed, i, &formula]() -> std::optional<Date> {
+        if (!formula) return formula;
+        const bool used = std::any_of(closed[i].begin(), closed[i].end(), [&](const Finding& f) {
+          return f.episode_start == *formula;
+        });
+        return used ? std::max(*formula, *closed[i].back().episode_end) : *formula;
+      };
+      std::optional<Date> identity = unique();
       // An episode ends where the rule stops holding, or where its identity
       // (the spec's episode-start formula) changes, e.g. when a session grows
       // and is re-dated by its newer member.
@@ -50,7 +62,7 @@ SweepResult SweepEpisodes(const Timeline& tl, const std::vector<Date>& points, b
         Finish(f, open[i]->last, static_cast<RuleIndex>(i), tl);
         closed[i].push_back(std::move(f));
         open[i].reset();
-        if (identity) identity = std::max(*identity, t);
+        identity = unique();  // the episode just closed counts too
       }
       if (!identity) continue;
       if (!open[i]) {
