@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -258,9 +259,10 @@ class JsonFastParser {
         }
         case '"': {
           ++p_;
-          Json& slot = NextSlot();
-          slot.InitAs(Json::Type::kString);
-          return ParseString(slot.text_);
+          std::string_view text;
+          if (!ParseString(text)) return false;
+          InitText(NextSlot(), Json::Type::kString, text);
+          return true;
         }
         case 't':
           return ParseLiteral("true", Json(true));
@@ -316,9 +318,8 @@ class JsonFastParser {
       }
       if (!negative && exponent > 308) return false;
     }
-    Json& slot = NextSlot();
-    slot.InitAs(Json::Type::kNumber);
-    slot.text_.assign(start, p_);
+    InitText(NextSlot(), Json::Type::kNumber,
+             std::string_view(start, static_cast<std::size_t>(p_ - start)));
     return true;
   }
 
@@ -326,7 +327,12 @@ class JsonFastParser {
   bool ParseKey() {
     if (p_ == end_ || *p_ != '"') return false;
     ++p_;
-    if (!ParseString(members_.emplace_back().key)) return false;
+    std::string_view key;
+    if (!ParseString(key)) return false;
+    // Constructed in place: the member's key from the text, its value null.
+    Json::Member& member = members_.emplace_back();
+    std::destroy_at(&member.key);
+    std::construct_at(&member.key, key);
     SkipWhitespace();
     if (p_ == end_ || *p_ != ':') return false;
     ++p_;
@@ -334,43 +340,68 @@ class JsonFastParser {
     return true;
   }
 
-  // After the opening quote: the string into `out`, past the closing quote.
-  bool ParseString(std::string& out) {
-    // Most strings are plain ASCII with no escapes: one copy from the input.
-    const char* q = p_;
-    while (q != end_ && IsPlain(*q)) ++q;
+  // A null value becomes a string or number with this text.
+  static void InitText(Json& value, Json::Type type, std::string_view text) {
+    std::construct_at(&value.text_, text);
+    value.type_ = type;
+  }
+
+  // After the opening quote: the string's bytes, past the closing quote. The
+  // view is of the input when the string has no escapes, else of unescaped_
+  // (valid until the next string is parsed).
+  bool ParseString(std::string_view& out) {
+    // Most strings are plain ASCII with no escapes: a view of the input.
+    const char* q = SkipPlain(p_);
     if (q != end_ && *q == '"') {
-      out.assign(p_, q);
+      out = std::string_view(p_, static_cast<std::size_t>(q - p_));
       p_ = q + 1;
       return true;
     }
-    unescaped_.assign(p_, q);
-    p_ = q;
-    while (p_ != end_) {
+    unescaped_.clear();
+    for (;;) {
+      unescaped_.append(p_, q);
+      p_ = q;
+      if (p_ == end_) return false;
       const unsigned char c = static_cast<unsigned char>(*p_);
       if (c == '"') {
         ++p_;
-        out.assign(unescaped_);
+        out = unescaped_;
         return true;
       }
       if (c == '\\') {
         if (!ParseEscape()) return false;
-      } else if (c < 0x20) {
-        return false;
-      } else if (c < 0x80) {
-        unescaped_.push_back(static_cast<char>(c));
-        ++p_;
-      } else if (!CopyUtf8Sequence()) {
-        return false;
+      } else if (c < 0x80 || !CopyUtf8Sequence()) {
+        return false;  // a control character, or not UTF-8
       }
+      q = SkipPlain(p_);
     }
-    return false;
   }
 
   // A byte that stands for itself in a string: printable ASCII except '"' and '\\'.
   static bool IsPlain(char c) {
     const unsigned char u = static_cast<unsigned char>(c);
     return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+  }
+
+  // The first byte at or after `q` that is not IsPlain (or end_). Tests eight
+  // bytes at a time (strings are most of a FHIR document's bytes).
+  const char* SkipPlain(const char* q) const {
+    constexpr uint64_t kOnes = 0x0101010101010101u;
+    constexpr uint64_t kHighs = 0x8080808080808080u;
+    while (end_ - q >= 8) {
+      uint64_t w;
+      std::memcpy(&w, q, 8);
+      // Per byte, the high bit is set if the byte is < 0x20, '"' or '\\'
+      // (x - 1 borrows into the high bit only from a zero byte), or >= 0x80.
+      const uint64_t quote = w ^ (kOnes * '"');
+      const uint64_t backslash = w ^ (kOnes * '\\');
+      const uint64_t special = ((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) |
+                               ((backslash - kOnes) & ~backslash) | w;
+      if ((special & kHighs) != 0) break;  // somewhere in these eight
+      q += 8;
+    }
+    while (q != end_ && IsPlain(*q)) ++q;
+    return q;
   }
 
   bool ParseEscape() {

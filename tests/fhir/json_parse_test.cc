@@ -173,6 +173,24 @@ TEST(JsonParseDifferentialTest, EdgeCases) {
   for (const std::string& c : cases) ExpectSameAsRapidJson(c);
 }
 
+// Strings are scanned several bytes at a time: every special byte at every position of
+// strings around that width, and the bytes next to the special ranges.
+TEST(JsonParseDifferentialTest, EveryByteAtEveryPositionOfAString) {
+  const std::vector<std::string> bytes = {
+      "\"", "\\", "\\n", "\x1f", "\x20", "\x21", "\x23", "\x5b", "\x5d", "\x7e", "\x7f",
+      "\x80", "\xc3\xa9", "\xff", std::string(1, '\0'), "\x01", "\\u0041"};
+  for (std::size_t length = 1; length <= 20; ++length) {
+    for (std::size_t pos = 0; pos < length; ++pos) {
+      for (const std::string& b : bytes) {
+        std::string text(length, 'a');
+        text.replace(pos, 1, b);
+        ExpectSameAsRapidJson("[\"" + text + "\",1]");
+        ExpectSameAsRapidJson("{\"" + text + "\":1}");
+      }
+    }
+  }
+}
+
 TEST(JsonParseDifferentialTest, DepthLimitIsExact) {
   for (std::size_t limit : {0u, 1u, 2u, 5u}) {
     for (int depth = 0; depth <= 6; ++depth) {
