@@ -6,6 +6,7 @@
 #include <cassert>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <new>
 #include <system_error>
 
@@ -216,8 +217,14 @@ std::size_t Json::size() const {
 
 const Json* Json::Find(std::string_view key) const {
   if (!is_object()) return nullptr;
+  // The mappers look up many keys per resource, most of them missing or not
+  // the member at hand: compare the size and first byte before the bytes.
+  const std::size_t size = key.size();
   for (const Member& m : members_) {
-    if (m.key == key) return &m.value;
+    if (m.key.size() == size &&
+        (size == 0 || (m.key[0] == key[0] && std::memcmp(m.key.data(), key.data(), size) == 0))) {
+      return &m.value;
+    }
   }
   return nullptr;
 }

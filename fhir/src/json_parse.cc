@@ -141,7 +141,6 @@ class JsonBuilder {
   std::string key_;
 };
 
-
 // Parses the JSON grammar RapidJSON implements (RFC 8259, no extensions)
 // into a Json tree, or declines. Befriended by Json.
 //
@@ -206,9 +205,9 @@ class JsonFastParser {
   // An open container and where its own value lives.
   struct Frame {
     bool is_array;
-    Json::Type parent;    // kNull: the root; kArray: elements_[slot]; kObject: members_[slot]
-    std::size_t slot;     // index in the parent's scratch stack
-    std::size_t start;    // its first child on its own scratch stack
+    Json::Type parent;  // kNull: the root; kArray: elements_[slot]; kObject: members_[slot]
+    std::size_t slot;   // index in the parent's scratch stack
+    std::size_t start;  // its first child on its own scratch stack
   };
 
   static bool IsWhitespace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }

@@ -137,6 +137,7 @@ void ExpectSameAsRapidJson(std::string_view text) {
 }
 
 TEST(JsonParseDifferentialTest, EdgeCases) {
+  // clang-format off
   const std::vector<std::string> cases = {
       // Whitespace, roots, literals.
       "", " ", "\t\r\n", "null", "true", "false", "nul", "tru", "fals", "nullx", "truefalse",
@@ -170,6 +171,7 @@ TEST(JsonParseDifferentialTest, EdgeCases) {
       "\"\x80\"", "\"\xe6\x97\"", "\"\xe6\x97", "[\"\xc3\xa9\",\"\\u00e9\"]", "\xc3\xa9",
       "{\"\xc3\xa9\":\"\xc3\xa9\"}", "[1,\"\xe6\x97\xa5\"] \xc3\xa9",
   };
+  // clang-format on
   for (const std::string& c : cases) ExpectSameAsRapidJson(c);
 }
 
@@ -177,8 +179,10 @@ TEST(JsonParseDifferentialTest, EdgeCases) {
 // strings around that width, and the bytes next to the special ranges.
 TEST(JsonParseDifferentialTest, EveryByteAtEveryPositionOfAString) {
   const std::vector<std::string> bytes = {
-      "\"", "\\", "\\n", "\x1f", "\x20", "\x21", "\x23", "\x5b", "\x5d", "\x7e", "\x7f",
-      "\x80", "\xc3\xa9", "\xff", std::string(1, '\0'), "\x01", "\\u0041"};
+      "\"",   "\\",     "\\n",      "\x1f", "\x20",
+      "\x21", "\x23",   "\x5b",     "\x5d", "\x7e",
+      "\x7f", "\x80",   "\xc3\xa9", "\xff", std::string(1, '\0'),
+      "\x01", "\\u0041"};
   for (std::size_t length = 1; length <= 20; ++length) {
     for (std::size_t pos = 0; pos < length; ++pos) {
       for (const std::string& b : bytes) {
@@ -228,7 +232,8 @@ std::vector<std::string> Seeds() {
   std::ifstream cohort(source / "tests/data/sample-cohort.ndjson");
   for (std::string line; std::getline(cohort, line);) seeds.push_back(line);
   seeds.push_back(ReadFile(source / "tests/data/sample-cohort.json"));
-  const std::filesystem::path synthea = std::filesystem::path(BONEWATCH_SHARED_DIR) / "data/synthea";
+  const std::filesystem::path synthea =
+      std::filesystem::path(BONEWATCH_SHARED_DIR) / "data/synthea";
   if (std::filesystem::is_directory(synthea)) {
     for (const auto& entry : std::filesystem::directory_iterator(synthea)) {
       if (entry.path().extension() == ".json") seeds.push_back(ReadFile(entry.path()));

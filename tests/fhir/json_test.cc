@@ -222,7 +222,6 @@ TEST(JsonParseTest, DuplicateKeysKeepFirstForFind) {
   EXPECT_EQ(j->Serialize(), R"({"a":1,"a":2})");
 }
 
-
 // One value of every type, each with storage that is not all inline (long strings, children).
 std::vector<Json> OneOfEachType() {
   return {Json(),

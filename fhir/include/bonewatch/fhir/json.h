@@ -10,8 +10,8 @@
 //    and reports errors as values naming the byte offset and the reason.
 //
 // Ownership: a Json owns its whole tree. Copies are deep; moves are cheap
-// (no allocation). A moved-from value keeps its type and is empty. Pointers returned by Find/At stay valid until the
-// containing value is modified or destroyed.
+// (no allocation). A moved-from value keeps its type and is empty. Pointers returned by Find/At
+// stay valid until the containing value is modified or destroyed.
 //
 // Thread-safety: thread-compatible. Concurrent const access is safe; any
 // mutation needs external synchronization.
