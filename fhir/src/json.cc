@@ -6,6 +6,8 @@
 #include <cassert>
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <new>
 #include <system_error>
 
 #include "internal/json_number.h"
@@ -30,7 +32,7 @@ const std::vector<Json::Member>& EmptyMembers() {
 
 }  // namespace
 
-Json::Json() = default;
+Json::Json() {}
 Json::Json(std::nullptr_t) {}
 Json::Json(bool b) : type_(Type::kBool), bool_(b) {}
 Json::Json(IntegerTag, std::string text) : type_(Type::kNumber), text_(std::move(text)) {}
@@ -41,27 +43,131 @@ Json::Json(double d) {
   assert(ec == std::errc());
   (void)ec;
   type_ = Type::kNumber;
-  text_.assign(buf, end);
+  new (&text_) std::string(buf, end);
 }
 Json::Json(const char* s) : type_(Type::kString), text_(s == nullptr ? "" : s) {}
 Json::Json(std::string s) : type_(Type::kString), text_(std::move(s)) {}
 Json::Json(std::string_view s) : type_(Type::kString), text_(s) {}
 
-Json::Json(const Json&) = default;
-Json::Json(Json&&) noexcept = default;
-Json& Json::operator=(const Json&) = default;
-Json& Json::operator=(Json&&) noexcept = default;
-Json::~Json() = default;
+Json::Json(const Json& other) { CopyFrom(other); }
+Json::Json(Json&& other) noexcept { MoveFrom(std::move(other)); }
+
+Json& Json::operator=(const Json& other) {
+  if (this != &other) {
+    // Copy first: `other` may be part of this value's tree.
+    Json copy(other);
+    Reset();
+    MoveFrom(std::move(copy));
+  }
+  return *this;
+}
+
+Json& Json::operator=(Json&& other) noexcept {
+  if (this != &other) {
+    // Take `other` out first: it may be part of this value's tree.
+    Json taken(std::move(other));
+    Reset();
+    MoveFrom(std::move(taken));
+  }
+  return *this;
+}
+
+Json::~Json() { Reset(); }
+
+void Json::InitAs(Type type) {
+  assert(type_ == Type::kNull);
+  type_ = type;
+  switch (type) {
+    case Type::kNull:
+      break;
+    case Type::kBool:
+      bool_ = false;
+      break;
+    case Type::kNumber:
+    case Type::kString:
+      new (&text_) std::string();
+      break;
+    case Type::kArray:
+      new (&elements_) std::vector<Json>();
+      break;
+    case Type::kObject:
+      new (&members_) std::vector<Member>();
+      break;
+  }
+}
+
+void Json::Reset() {
+  switch (type_) {
+    case Type::kNull:
+    case Type::kBool:
+      break;
+    case Type::kNumber:
+    case Type::kString:
+      text_.~basic_string();
+      break;
+    case Type::kArray:
+      elements_.~vector();
+      break;
+    case Type::kObject:
+      members_.~vector();
+      break;
+  }
+  type_ = Type::kNull;
+}
+
+// REQUIRES (both): this value is null (no storage).
+void Json::CopyFrom(const Json& other) {
+  switch (other.type_) {
+    case Type::kNull:
+      break;
+    case Type::kBool:
+      bool_ = other.bool_;
+      break;
+    case Type::kNumber:
+    case Type::kString:
+      new (&text_) std::string(other.text_);
+      break;
+    case Type::kArray:
+      new (&elements_) std::vector<Json>(other.elements_);
+      break;
+    case Type::kObject:
+      new (&members_) std::vector<Member>(other.members_);
+      break;
+  }
+  type_ = other.type_;
+}
+
+// `other` keeps its type, emptied (as the memberwise move of the former layout did).
+void Json::MoveFrom(Json&& other) noexcept {
+  switch (other.type_) {
+    case Type::kNull:
+      break;
+    case Type::kBool:
+      bool_ = other.bool_;
+      break;
+    case Type::kNumber:
+    case Type::kString:
+      new (&text_) std::string(std::move(other.text_));
+      break;
+    case Type::kArray:
+      new (&elements_) std::vector<Json>(std::move(other.elements_));
+      break;
+    case Type::kObject:
+      new (&members_) std::vector<Member>(std::move(other.members_));
+      break;
+  }
+  type_ = other.type_;
+}
 
 Json Json::Object() {
   Json j;
-  j.type_ = Type::kObject;
+  j.InitAs(Type::kObject);
   return j;
 }
 
 Json Json::Array() {
   Json j;
-  j.type_ = Type::kArray;
+  j.InitAs(Type::kArray);
   return j;
 }
 
@@ -74,7 +180,7 @@ StatusOr<Json> Json::Decimal(std::string_view text) {
 
 bool Json::AsBool() const {
   assert(is_bool());
-  return bool_;
+  return is_bool() && bool_;
 }
 
 const std::string& Json::AsString() const {
@@ -111,8 +217,14 @@ std::size_t Json::size() const {
 
 const Json* Json::Find(std::string_view key) const {
   if (!is_object()) return nullptr;
+  // The mappers look up many keys per resource, most of them missing or not
+  // the member at hand: compare the size and first byte before the bytes.
+  const std::size_t size = key.size();
   for (const Member& m : members_) {
-    if (m.key == key) return &m.value;
+    if (m.key.size() == size &&
+        (size == 0 || (m.key[0] == key[0] && std::memcmp(m.key.data(), key.data(), size) == 0))) {
+      return &m.value;
+    }
   }
   return nullptr;
 }
@@ -125,6 +237,12 @@ std::optional<std::string> Json::GetString(std::string_view key) const {
   const Json* v = Find(key);
   if (v == nullptr || !v->is_string()) return std::nullopt;
   return v->text_;
+}
+
+std::optional<std::string_view> Json::GetStringView(std::string_view key) const {
+  const Json* v = Find(key);
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  return std::string_view(v->text_);
 }
 
 std::optional<bool> Json::GetBool(std::string_view key) const {
@@ -182,8 +300,12 @@ const std::vector<Json::Member>& Json::members() const& {
 }
 
 std::vector<Json::Member>& Json::members() & {
-  // Empty for non-objects: only objects ever hold members.
-  return members_;
+  if (is_object()) return members_;
+  // Non-objects have no member storage: an empty vector that is never kept
+  // (REQUIRES forbids adding to it; emptied again on every call regardless).
+  thread_local std::vector<Member> none;
+  none.clear();
+  return none;
 }
 
 Json& Json::Push(Json value) & {
@@ -202,8 +324,11 @@ const std::vector<Json>& Json::elements() const& {
 }
 
 std::vector<Json>& Json::elements() & {
-  // Empty for non-arrays: only arrays ever hold elements.
-  return elements_;
+  if (is_array()) return elements_;
+  // Non-arrays have no element storage: see members().
+  thread_local std::vector<Json> none;
+  none.clear();
+  return none;
 }
 
 bool operator==(const Json& a, const Json& b) {

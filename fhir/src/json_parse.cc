@@ -1,10 +1,25 @@
-// Json::Parse: RapidJSON's SAX reader feeding a tree of fhir::Json.
+// Json::Parse: a direct parser for the common case, and RapidJSON's SAX
+// reader as the reference for everything else.
 //
-// The reader runs in iterative mode (no recursion on the C++ stack) with
-// numbers delivered as their source text, so decimals stay exact. Depth is
-// limited in the handler.
+// JsonFastParser builds the tree straight from the bytes, in place, with no
+// intermediate events or copies. It accepts a subset of what RapidJSON
+// accepts and gives up ("declines") on anything else: malformed input, lone
+// UTF-16 surrogates, numbers near the double range, nesting beyond the limit,
+// bytes after the root. Declined input is parsed again by the RapidJSON path
+// (JsonBuilder), which decides what it always decided: the same tree or the
+// same error message. So the fast parser never has to reproduce RapidJSON's
+// error offsets; it must only never accept what RapidJSON rejects, and give
+// the same tree for what it accepts (tests/fhir/json_parse_test.cc checks
+// both against RapidJSON directly).
+//
+// The RapidJSON reader runs in iterative mode (no recursion on the C++ stack)
+// with numbers delivered as their source text, so decimals stay exact. Depth
+// is limited in the handler. The fast parser is iterative as well.
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -126,6 +141,429 @@ class JsonBuilder {
   std::string key_;
 };
 
+// Parses the JSON grammar RapidJSON implements (RFC 8259, no extensions)
+// into a Json tree, or declines. Befriended by Json.
+//
+// Children collect on scratch stacks and move once into an exactly sized
+// vector when their container closes; a container is built in the slot that
+// its parent (or the root) already holds for it, so it never moves itself.
+class JsonFastParser {
+  struct Frame;
+
+ public:
+  // Kept by the caller across documents (per thread) so that parsing a
+  // document allocates only for what it returns.
+  struct Scratch {
+    std::vector<Frame> frames;          // the open containers
+    std::vector<Json> elements;         // children of the open arrays
+    std::vector<Json::Member> members;  // children of the open objects
+    std::string text;                   // a string being unescaped
+  };
+
+  JsonFastParser(std::string_view text, std::size_t max_depth, Scratch& scratch)
+      : p_(text.data()),
+        end_(text.data() + text.size()),
+        max_depth_(max_depth),
+        frames_(scratch.frames),
+        elements_(scratch.elements),
+        members_(scratch.members),
+        unescaped_(scratch.text) {}
+  JsonFastParser(const JsonFastParser&) = delete;
+  JsonFastParser& operator=(const JsonFastParser&) = delete;
+  // Leaves the scratch empty (after declining, children of open containers remain).
+  ~JsonFastParser() {
+    frames_.clear();
+    elements_.clear();
+    members_.clear();
+  }
+
+  // The document, or false when declined (`root` is then unspecified).
+  bool Parse(Json& root) {
+    root_ = &root;
+    SkipWhitespace();
+    if (!ParseValue()) return false;
+    for (;;) {
+      // A value is complete: continue its container, or finish the document.
+      SkipWhitespace();
+      if (frames_.empty()) return p_ == end_;
+      if (p_ == end_) return false;
+      const bool in_array = frames_.back().is_array;
+      const char c = *p_++;
+      if (c == ',') {
+        SkipWhitespace();
+        if (!in_array && !ParseKey()) return false;
+        if (!ParseValue()) return false;
+      } else if (c == (in_array ? ']' : '}')) {
+        Close();
+      } else {
+        return false;
+      }
+    }
+  }
+
+ private:
+  // An open container and where its own value lives.
+  struct Frame {
+    bool is_array;
+    Json::Type parent;  // kNull: the root; kArray: elements_[slot]; kObject: members_[slot]
+    std::size_t slot;   // index in the parent's scratch stack
+    std::size_t start;  // its first child on its own scratch stack
+  };
+
+  static bool IsWhitespace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+  static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+  void SkipWhitespace() {
+    while (p_ != end_ && IsWhitespace(*p_)) ++p_;
+  }
+
+  // The null value where the next value goes: the root, a new array
+  // element, or the value of the member whose key was just parsed.
+  Json& NextSlot() {
+    if (frames_.empty()) return *root_;
+    if (frames_.back().is_array) return elements_.emplace_back();
+    return members_.back().value;
+  }
+  Json& SlotOf(const Frame& frame) {
+    switch (frame.parent) {
+      case Json::Type::kArray:
+        return elements_[frame.slot];
+      case Json::Type::kObject:
+        return members_[frame.slot].value;
+      default:
+        return *root_;
+    }
+  }
+
+  // Parses one value. A scalar is complete on return; a container is open
+  // and its first value parsed, unless it is empty (then it is closed).
+  // Loops rather than recursing into the first value of nested containers.
+  bool ParseValue() {
+    for (;;) {
+      if (p_ == end_) return false;
+      switch (*p_) {
+        case '{':
+        case '[': {
+          const bool is_array = *p_ == '[';
+          if (!Open(is_array)) return false;
+          ++p_;
+          SkipWhitespace();
+          if (p_ != end_ && *p_ == (is_array ? ']' : '}')) {
+            ++p_;
+            Close();
+            return true;
+          }
+          if (!is_array && !ParseKey()) return false;
+          continue;  // its first value
+        }
+        case '"': {
+          ++p_;
+          std::string_view text;
+          if (!ParseString(text)) return false;
+          InitText(NextSlot(), Json::Type::kString, text);
+          return true;
+        }
+        case 't':
+          return ParseLiteral("true", Json(true));
+        case 'f':
+          return ParseLiteral("false", Json(false));
+        case 'n':
+          return ParseLiteral("null", Json());
+        default:
+          return ParseNumber();
+      }
+    }
+  }
+
+  bool ParseLiteral(std::string_view word, Json value) {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+        std::memcmp(p_, word.data(), word.size()) != 0) {
+      return false;
+    }
+    p_ += word.size();
+    NextSlot() = std::move(value);
+    return true;
+  }
+
+  // JSON number grammar; the text is kept as is. Declines numbers RapidJSON
+  // might reject as too big for a double: more than 300 integer digits, or
+  // a positive exponent above 308 (RapidJSON's limits are at least these).
+  bool ParseNumber() {
+    const char* const start = p_;
+    if (*p_ == '-') ++p_;
+    if (p_ == end_) return false;
+    if (*p_ == '0') {
+      ++p_;
+    } else if (*p_ >= '1' && *p_ <= '9') {
+      const char* const digits = p_;
+      while (p_ != end_ && IsDigit(*p_)) ++p_;
+      if (p_ - digits > 300) return false;
+    } else {
+      return false;
+    }
+    if (p_ != end_ && *p_ == '.') {
+      ++p_;
+      if (p_ == end_ || !IsDigit(*p_)) return false;
+      while (p_ != end_ && IsDigit(*p_)) ++p_;
+    }
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      ++p_;
+      bool negative = false;
+      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) negative = *p_++ == '-';
+      if (p_ == end_ || !IsDigit(*p_)) return false;
+      int exponent = 0;
+      while (p_ != end_ && IsDigit(*p_)) {
+        exponent = std::min(exponent * 10 + (*p_++ - '0'), 10000);
+      }
+      if (!negative && exponent > 308) return false;
+    }
+    InitText(NextSlot(), Json::Type::kNumber,
+             std::string_view(start, static_cast<std::size_t>(p_ - start)));
+    return true;
+  }
+
+  // A member key and the ':' after it; then positioned at its value.
+  bool ParseKey() {
+    if (p_ == end_ || *p_ != '"') return false;
+    ++p_;
+    std::string_view key;
+    if (!ParseString(key)) return false;
+    // Constructed in place: the member's key from the text, its value null.
+    Json::Member& member = members_.emplace_back();
+    std::destroy_at(&member.key);
+    std::construct_at(&member.key, key);
+    SkipWhitespace();
+    if (p_ == end_ || *p_ != ':') return false;
+    ++p_;
+    SkipWhitespace();
+    return true;
+  }
+
+  // A null value becomes a string or number with this text.
+  static void InitText(Json& value, Json::Type type, std::string_view text) {
+    std::construct_at(&value.text_, text);
+    value.type_ = type;
+  }
+
+  // After the opening quote: the string's bytes, past the closing quote. The
+  // view is of the input when the string has no escapes, else of unescaped_
+  // (valid until the next string is parsed).
+  bool ParseString(std::string_view& out) {
+    // Most strings are plain ASCII with no escapes: a view of the input.
+    const char* q = SkipPlain(p_);
+    if (q != end_ && *q == '"') {
+      out = std::string_view(p_, static_cast<std::size_t>(q - p_));
+      p_ = q + 1;
+      return true;
+    }
+    unescaped_.clear();
+    for (;;) {
+      unescaped_.append(p_, q);
+      p_ = q;
+      if (p_ == end_) return false;
+      const unsigned char c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        ++p_;
+        out = unescaped_;
+        return true;
+      }
+      if (c == '\\') {
+        if (!ParseEscape()) return false;
+      } else if (c < 0x80 || !CopyUtf8Sequence()) {
+        return false;  // a control character, or not UTF-8
+      }
+      q = SkipPlain(p_);
+    }
+  }
+
+  // A byte that stands for itself in a string: printable ASCII except '"' and '\\'.
+  static bool IsPlain(char c) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+  }
+
+  // The first byte at or after `q` that is not IsPlain (or end_). Tests eight
+  // bytes at a time (strings are most of a FHIR document's bytes).
+  const char* SkipPlain(const char* q) const {
+    constexpr uint64_t kOnes = 0x0101010101010101u;
+    constexpr uint64_t kHighs = 0x8080808080808080u;
+    while (end_ - q >= 8) {
+      uint64_t w;
+      std::memcpy(&w, q, 8);
+      // Per byte, the high bit is set if the byte is < 0x20, '"' or '\\'
+      // (x - 1 borrows into the high bit only from a zero byte), or >= 0x80.
+      const uint64_t quote = w ^ (kOnes * '"');
+      const uint64_t backslash = w ^ (kOnes * '\\');
+      const uint64_t special = ((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) |
+                               ((backslash - kOnes) & ~backslash) | w;
+      if ((special & kHighs) != 0) break;  // somewhere in these eight
+      q += 8;
+    }
+    while (q != end_ && IsPlain(*q)) ++q;
+    return q;
+  }
+
+  bool ParseEscape() {
+    ++p_;  // the backslash
+    if (p_ == end_) return false;
+    const char e = *p_++;
+    switch (e) {
+      case '"':
+      case '\\':
+      case '/':
+        unescaped_.push_back(e);
+        return true;
+      case 'b':
+        unescaped_.push_back('\b');
+        return true;
+      case 'f':
+        unescaped_.push_back('\f');
+        return true;
+      case 'n':
+        unescaped_.push_back('\n');
+        return true;
+      case 'r':
+        unescaped_.push_back('\r');
+        return true;
+      case 't':
+        unescaped_.push_back('\t');
+        return true;
+      case 'u':
+        break;
+      default:
+        return false;
+    }
+    uint32_t code = 0;
+    if (!ParseHex4(code)) return false;
+    if (code >= 0xD800 && code <= 0xDFFF) {
+      // Only a high surrogate followed by a low one; RapidJSON decides the rest.
+      if (code > 0xDBFF) return false;
+      uint32_t low = 0;
+      if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
+      p_ += 2;
+      if (!ParseHex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
+      code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+    }
+    AppendUtf8(code);
+    return true;
+  }
+
+  bool ParseHex4(uint32_t& code) {
+    if (end_ - p_ < 4) return false;
+    for (int i = 0; i < 4; ++i) {
+      const char h = *p_++;
+      code <<= 4;
+      if (h >= '0' && h <= '9') {
+        code |= static_cast<uint32_t>(h - '0');
+      } else if (h >= 'a' && h <= 'f') {
+        code |= static_cast<uint32_t>(h - 'a' + 10);
+      } else if (h >= 'A' && h <= 'F') {
+        code |= static_cast<uint32_t>(h - 'A' + 10);
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void AppendUtf8(uint32_t code) {
+    if (code < 0x80) {
+      unescaped_.push_back(static_cast<char>(code));
+    } else if (code < 0x800) {
+      unescaped_.push_back(static_cast<char>(0xC0 | (code >> 6)));
+      unescaped_.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    } else if (code < 0x10000) {
+      unescaped_.push_back(static_cast<char>(0xE0 | (code >> 12)));
+      unescaped_.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+      unescaped_.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    } else {
+      unescaped_.push_back(static_cast<char>(0xF0 | (code >> 18)));
+      unescaped_.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
+      unescaped_.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+      unescaped_.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    }
+  }
+
+  // One well-formed UTF-8 sequence (RFC 3629: no overlong forms, no
+  // surrogates, nothing above U+10FFFF), the set RapidJSON validates.
+  bool CopyUtf8Sequence() {
+    const auto byte = [&](std::ptrdiff_t i) { return static_cast<unsigned char>(p_[i]); };
+    const auto tail = [&](std::ptrdiff_t i) { return (byte(i) & 0xC0) == 0x80; };
+    const std::ptrdiff_t left = end_ - p_;
+    const unsigned char b0 = byte(0);
+    std::ptrdiff_t n = 0;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+      n = 2;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+      n = 3;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+      n = 4;
+    } else {
+      return false;
+    }
+    if (left < n) return false;
+    for (std::ptrdiff_t i = 1; i < n; ++i) {
+      if (!tail(i)) return false;
+    }
+    const unsigned char b1 = byte(1);
+    if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 > 0x9F) || (b0 == 0xF0 && b1 < 0x90) ||
+        (b0 == 0xF4 && b1 > 0x8F)) {
+      return false;
+    }
+    unescaped_.append(p_, static_cast<std::size_t>(n));
+    p_ += n;
+    return true;
+  }
+
+  bool Open(bool is_array) {
+    if (frames_.size() >= max_depth_) return false;
+    Frame frame{is_array, Json::Type::kNull, 0, 0};
+    if (!frames_.empty()) {
+      if (frames_.back().is_array) {
+        frame.parent = Json::Type::kArray;
+        frame.slot = elements_.size();
+        elements_.emplace_back();
+      } else {
+        frame.parent = Json::Type::kObject;
+        frame.slot = members_.size() - 1;  // the member whose key was just parsed
+      }
+    }
+    frame.start = is_array ? elements_.size() : members_.size();
+    frames_.push_back(frame);
+    return true;
+  }
+
+  void Close() {
+    const Frame frame = frames_.back();
+    frames_.pop_back();
+    Json& container = SlotOf(frame);
+    if (frame.is_array) {
+      container.InitAs(Json::Type::kArray);
+      const auto first = elements_.begin() + static_cast<std::ptrdiff_t>(frame.start);
+      container.elements_.reserve(static_cast<std::size_t>(elements_.end() - first));
+      container.elements_.insert(container.elements_.end(), std::make_move_iterator(first),
+                                 std::make_move_iterator(elements_.end()));
+      elements_.erase(first, elements_.end());
+    } else {
+      container.InitAs(Json::Type::kObject);
+      const auto first = members_.begin() + static_cast<std::ptrdiff_t>(frame.start);
+      container.members_.reserve(static_cast<std::size_t>(members_.end() - first));
+      container.members_.insert(container.members_.end(), std::make_move_iterator(first),
+                                std::make_move_iterator(members_.end()));
+      members_.erase(first, members_.end());
+    }
+  }
+
+  const char* p_;
+  const char* const end_;
+  const std::size_t max_depth_;
+  Json* root_ = nullptr;
+  std::vector<Frame>& frames_;
+  std::vector<Json>& elements_;
+  std::vector<Json::Member>& members_;
+  std::string& unescaped_;
+};
+
 namespace {
 
 bool IsAscii(std::string_view text) {
@@ -142,6 +580,12 @@ StatusOr<Json> Json::Parse(std::string_view text, const JsonParseOptions& option
                                 " bytes exceeds the limit of " + std::to_string(options.max_bytes) +
                                 " bytes");
   }
+  {
+    thread_local JsonFastParser::Scratch fast_scratch;
+    Json root;
+    if (JsonFastParser(text, options.max_depth, fast_scratch).Parse(root)) return root;
+  }
+  // Declined: RapidJSON decides, and names the error if there is one.
   constexpr unsigned kFlags =
       rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag;
   rapidjson::MemoryStream stream(text.data(), text.size());

@@ -14,17 +14,17 @@ using fhir::Json;
 
 // The first code of the CodeableConcept `element` of `r`.
 std::string StatusCode(const Json& r, std::string_view element) {
-  const std::vector<fhir::Coding> codings = Codings(r.Find(element));
-  return codings.empty() ? "" : codings[0].code;
+  const std::vector<CodingRef> codings = Codings(r.Find(element));
+  return codings.empty() ? std::string() : std::string(codings[0].code);
 }
 
 }  // namespace
 
 void MapCondition(MapContext& ctx) {
   const Json& r = ctx.resource();
-  const std::vector<fhir::Coding> codings = Codings(r.Find("code"));
+  const std::vector<CodingRef> codings = Codings(r.Find("code"));
   std::optional<rules::RiskFactorKind> kind;
-  for (const fhir::Coding& c : codings) {
+  for (const CodingRef& c : codings) {
     if ((kind = ctx.mappings().FindRiskFactor(c.system, c.code))) break;
   }
   if (!kind) {
@@ -65,10 +65,9 @@ void MapCondition(MapContext& ctx) {
 
 void MapProcedure(MapContext& ctx) {
   const Json& r = ctx.resource();
-  const std::vector<fhir::Coding> codings = Codings(r.Find("code"));
+  const std::vector<CodingRef> codings = Codings(r.Find("code"));
   bool dxa = false;
-  for (const fhir::Coding& c : codings)
-    dxa = dxa || ctx.mappings().IsDxaProcedure(c.system, c.code);
+  for (const CodingRef& c : codings) dxa = dxa || ctx.mappings().IsDxaProcedure(c.system, c.code);
   if (!dxa) {
     ctx.Ignore("code-not-mapped", "code " + FirstCode(codings) + " is not mapped");
     return;
@@ -128,8 +127,8 @@ void MapPatient(MapContext& ctx) {
     }
     demographics.birth_date = rules::Date::FromYmd(parsed->year, parsed->month, parsed->day);
   }
-  demographics.gender =
-      rules::GenderFromCode(r.GetString("gender").value_or("")).value_or(rules::Gender::kUnknown);
+  demographics.gender = rules::GenderFromCode(r.GetStringView("gender").value_or(""))
+                            .value_or(rules::Gender::kUnknown);
   result.demographics = demographics;
   ctx.Mapped();
 }

@@ -47,7 +47,7 @@ const fhir::Json* MapContext::Resolve(std::string_view reference) const {
     const fhir::Json* contained = resource_.Find("contained");
     if (contained == nullptr) return nullptr;
     for (const fhir::Json& r : contained->elements()) {
-      if (r.GetString("id") == reference.substr(1)) return &r;
+      if (r.GetStringView("id") == reference.substr(1)) return &r;
     }
     return nullptr;
   }
@@ -58,7 +58,7 @@ MapContext::Subject MapContext::FindSubject() const {
   const fhir::Json* subject = resource_.Find("subject");
   if (subject == nullptr)
     return {"", "missing-subject", "subject", "missing: the patient is required"};
-  const std::string text = subject->GetString("reference").value_or("");
+  const std::string_view text = subject->GetStringView("reference").value_or("");
   if (text.empty()) {
     return {"", "missing-subject", "subject.reference",
             "missing: a literal reference to the Patient is required"};
@@ -69,13 +69,13 @@ MapContext::Subject MapContext::FindSubject() const {
     const fhir::Json* target = Resolve(text);
     if (target == nullptr) {
       return {"", "unresolved-subject", "subject.reference",
-              "'" + text + "' does not resolve to a resource"};
+              "'" + std::string(text) + "' does not resolve to a resource"};
     }
     const std::string type = target->GetString("resourceType").value_or("");
     if (type != "Patient") {
       return {"", "invalid-subject", "subject.reference",
-              "'" + text + "' is a " + (type.empty() ? "resource without type" : type) +
-                  ", not a Patient"};
+              "'" + std::string(text) + "' is a " +
+                  (type.empty() ? "resource without type" : type) + ", not a Patient"};
     }
     // A Patient without an id inside a transaction Bundle is known by its URN.
     const std::string id = target->GetString("id").value_or("");
@@ -83,7 +83,7 @@ MapContext::Subject MapContext::FindSubject() const {
   }
   if (parsed->type != "Patient") {
     return {"", "invalid-subject", "subject.reference",
-            "'" + text + "' is not a Patient reference"};
+            "'" + std::string(text) + "' is not a Patient reference"};
   }
   return {parsed->id, "", "", ""};
 }
@@ -118,16 +118,45 @@ std::optional<rules::Date> MapContext::ReadDate(const fhir::Json* value, std::st
   return rules::Date::FromYmd(d.year, d.month, d.day);
 }
 
-std::vector<fhir::Coding> Codings(const fhir::Json* codeable_concept) {
-  if (codeable_concept == nullptr) return {};
-  auto cc = fhir::CodeableConceptFromJson(*codeable_concept);
-  if (!cc.ok()) return {};
-  return std::move(cc->codings);
+namespace {
+
+bool AbsentOrString(const fhir::Json& object, std::string_view key) {
+  const fhir::Json* v = object.Find(key);
+  return v == nullptr || v->is_string();
 }
 
-std::string FirstCode(const std::vector<fhir::Coding>& codings) {
+std::string_view StringOrEmpty(const fhir::Json& object, std::string_view key) {
+  const fhir::Json* v = object.Find(key);
+  return v != nullptr ? std::string_view(v->AsString()) : std::string_view();
+}
+
+}  // namespace
+
+std::vector<CodingRef> Codings(const fhir::Json* codeable_concept) {
+  // The checks of fhir::CodeableConceptFromJson and CodingFromJson, which
+  // would copy every string of every coding.
+  if (codeable_concept == nullptr || !codeable_concept->is_object() ||
+      !AbsentOrString(*codeable_concept, "text")) {
+    return {};
+  }
+  const fhir::Json* coding = codeable_concept->Find("coding");
+  if (coding == nullptr || !coding->is_array()) return {};
+  std::vector<CodingRef> codings;
+  codings.reserve(coding->size());
+  for (const fhir::Json& c : coding->elements()) {
+    if (!c.is_object() || !AbsentOrString(c, "system") || !AbsentOrString(c, "version") ||
+        !AbsentOrString(c, "code") || !AbsentOrString(c, "display")) {
+      return {};
+    }
+    if (const fhir::Json* us = c.Find("userSelected"); us != nullptr && !us->is_bool()) return {};
+    codings.push_back(CodingRef{StringOrEmpty(c, "system"), StringOrEmpty(c, "code")});
+  }
+  return codings;
+}
+
+std::string FirstCode(const std::vector<CodingRef>& codings) {
   if (codings.empty()) return "(no coding)";
-  return codings[0].system + "|" + codings[0].code;
+  return std::string(codings[0].system) + "|" + std::string(codings[0].code);
 }
 
 }  // namespace bonewatch::mappings::internal

@@ -7,7 +7,6 @@
 #include <string_view>
 #include <vector>
 
-#include "bonewatch/fhir/coding.h"
 #include "bonewatch/fhir/json.h"
 #include "bonewatch/mappings/mapper.h"
 
@@ -65,10 +64,18 @@ class MapContext {
   MapResult& result_;
 };
 
-// The codings of a CodeableConcept element (empty when absent or malformed).
-std::vector<fhir::Coding> Codings(const fhir::Json* codeable_concept);
+// The system and code of one Coding, viewing the resource being mapped
+// (valid while it is). "" when absent.
+struct CodingRef {
+  std::string_view system;
+  std::string_view code;
+};
+
+// The codings of a CodeableConcept element: empty when absent or malformed
+// (whatever fhir::CodeableConceptFromJson rejects), without copying any text.
+std::vector<CodingRef> Codings(const fhir::Json* codeable_concept);
 
 // "system|code" of the first coding, for messages.
-std::string FirstCode(const std::vector<fhir::Coding>& codings);
+std::string FirstCode(const std::vector<CodingRef>& codings);
 
 }  // namespace bonewatch::mappings::internal

@@ -106,7 +106,7 @@ class MedicationMapper {
   // Sets `mapping` (nullptr and ignores when not mapped); false after a rejection.
   bool FindMedication(const MedicationMapping*& mapping) {
     const Json& r = ctx_.resource();
-    std::vector<fhir::Coding> codings;
+    std::vector<CodingRef> codings;
     if (const Json* cc = r.Find("medicationCodeableConcept")) {
       codings = Codings(cc);
     } else if (const Json* ref = r.Find("medicationReference")) {
@@ -128,7 +128,7 @@ class MedicationMapper {
                   "missing: medicationCodeableConcept or medicationReference is required");
       return false;
     }
-    for (const fhir::Coding& c : codings) {
+    for (const CodingRef& c : codings) {
       if ((mapping = ctx_.mappings().FindMedication(c.system, c.code)) != nullptr) return true;
     }
     ctx_.Ignore("code-not-mapped", "medication " + FirstCode(codings) + " is not mapped");
@@ -141,9 +141,9 @@ class MedicationMapper {
     const Json* dosages = ctx_.resource().Find(request_ ? "dosageInstruction" : "dosage");
     if (dosages == nullptr || dosages->empty()) return true;
     for (const Json& dosage : dosages->elements()) {
-      const std::vector<fhir::Coding> routes = Codings(dosage.Find("route"));
+      const std::vector<CodingRef> routes = Codings(dosage.Find("route"));
       if (routes.empty()) return true;
-      for (const fhir::Coding& c : routes) {
+      for (const CodingRef& c : routes) {
         if (ctx_.mappings().IsSystemicRoute(c.system, c.code)) return true;
       }
     }

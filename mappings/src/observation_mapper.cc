@@ -19,8 +19,8 @@ constexpr std::array<std::string_view, 10> kNonQuantityValues = {
     "valueRatio",           "valueSampledData", "valueTime",    "valueDateTime", "valuePeriod"};
 
 const ObservationMapping* FindConcept(const MappingSet& mappings,
-                                      const std::vector<fhir::Coding>& codings) {
-  for (const fhir::Coding& c : codings) {
+                                      const std::vector<CodingRef>& codings) {
+  for (const CodingRef& c : codings) {
     if (const ObservationMapping* m = mappings.FindObservation(c.system, c.code)) return m;
   }
   return nullptr;
@@ -39,10 +39,10 @@ class ObservationMapper {
 
   void Map() {
     const Json& obs = ctx_.resource();
-    const std::vector<fhir::Coding> codings = Codings(obs.Find("code"));
+    const std::vector<CodingRef> codings = Codings(obs.Find("code"));
     const SmokingStatusMapping* smoking = nullptr;
-    const fhir::Coding* smoking_code = nullptr;
-    for (const fhir::Coding& c : codings) {
+    const CodingRef* smoking_code = nullptr;
+    for (const CodingRef& c : codings) {
       if ((smoking = mappings_.FindSmokingStatus(c.system, c.code)) != nullptr) {
         smoking_code = &c;
         break;
@@ -122,13 +122,13 @@ class ObservationMapper {
   }
 
   std::optional<rules::Site> ReadBodySite() {
-    for (const fhir::Coding& c : Codings(ctx_.resource().Find("bodySite"))) {
+    for (const CodingRef& c : Codings(ctx_.resource().Find("bodySite"))) {
       if (auto site = mappings_.FindBodySite(c.system, c.code)) return site;
     }
     return std::nullopt;
   }
 
-  void MapSmokingStatus(const SmokingStatusMapping& smoking, const fhir::Coding& code,
+  void MapSmokingStatus(const SmokingStatusMapping& smoking, const CodingRef& code,
                         rules::Date date) {
     const Json* value = ctx_.resource().Find("valueCodeableConcept");
     if (value == nullptr) {
@@ -137,7 +137,7 @@ class ObservationMapper {
       return;
     }
     bool present = false;
-    for (const fhir::Coding& answer : Codings(value)) {
+    for (const CodingRef& answer : Codings(value)) {
       if (mappings_.IsCurrentSmokerAnswer(code.system, code.code, answer.system, answer.code)) {
         present = true;
       }

@@ -58,7 +58,11 @@ class CodeTable {
 
   const T* Find(std::string_view system, std::string_view code) const {
     if (!exact_.empty()) {
-      auto it = exact_.find(CodeKey(system, code));
+      // Called for every coding of every resource mapped: the key is built in
+      // a per-thread buffer rather than a new string each time.
+      thread_local std::string key;
+      key.assign(system).append("|").append(code);
+      auto it = exact_.find(key);
       if (it != exact_.end()) return &it->second.value;
     }
     for (const Prefix& p : prefixes_) {  // longest prefix first

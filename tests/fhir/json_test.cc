@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace bonewatch::fhir {
 namespace {
@@ -217,6 +220,148 @@ TEST(JsonParseTest, DuplicateKeysKeepFirstForFind) {
   ASSERT_TRUE(j.ok());
   EXPECT_EQ(j->GetInt64("a"), 1);
   EXPECT_EQ(j->Serialize(), R"({"a":1,"a":2})");
+}
+
+// One value of every type, each with storage that is not all inline (long strings, children).
+std::vector<Json> OneOfEachType() {
+  return {Json(),
+          Json(true),
+          Json(false),
+          *Json::Decimal("12345678901234567890.50"),
+          Json("a string long enough to be allocated on the heap"),
+          Json("short"),
+          Json::Array().Push(1).Push("two").Push(Json::Object().Set("k", "v")),
+          Json::Object().Set("b", 1).Set("a", Json::Array().Push(true)).Set("c", nullptr),
+          Json::Array(),
+          Json::Object()};
+}
+
+TEST(JsonValueTest, CopyMoveAndAssignBetweenEveryPairOfTypes) {
+  const std::vector<Json> values = OneOfEachType();
+  for (const Json& from : values) {
+    const std::string text = from.Serialize();
+    Json copy(from);
+    EXPECT_EQ(copy, from);
+    EXPECT_EQ(copy.Serialize(), text);
+    Json moved(std::move(copy));
+    EXPECT_EQ(moved.Serialize(), text);
+    EXPECT_EQ(copy.type(), from.type());  // moved-from: same type, empty
+    EXPECT_EQ(copy.size(), 0u);
+    for (const Json& to : values) {
+      Json assigned(to);
+      assigned = from;
+      EXPECT_EQ(assigned.Serialize(), text);
+      EXPECT_EQ(assigned.type(), from.type());
+      Json move_assigned(to);
+      Json source(from);
+      move_assigned = std::move(source);
+      EXPECT_EQ(move_assigned.Serialize(), text);
+      EXPECT_EQ(source.type(), from.type());
+    }
+  }
+}
+
+TEST(JsonValueTest, SelfAssignmentAndAssignmentFromOwnChild) {
+  for (const Json& value : OneOfEachType()) {
+    Json j(value);
+    const Json& same = j;
+    j = same;
+    EXPECT_EQ(j, value);
+    Json& alias = j;
+    j = std::move(alias);
+    EXPECT_EQ(j, value);
+  }
+  Json tree = *Json::Parse(R"({"a":{"b":[1,{"c":"a string that is not stored inline"}]},"d":2})");
+  tree = *tree.Find("a");  // copy from a descendant
+  EXPECT_EQ(tree.Serialize(), R"({"b":[1,{"c":"a string that is not stored inline"}]})");
+  tree = std::move(*tree.Find("b"));  // move from a descendant
+  EXPECT_EQ(tree.Serialize(), R"([1,{"c":"a string that is not stored inline"}])");
+  tree = std::move(tree[1]);
+  EXPECT_EQ(tree.Serialize(), R"({"c":"a string that is not stored inline"})");
+  tree = tree.members()[0].value;
+  EXPECT_EQ(tree, Json("a string that is not stored inline"));
+}
+
+TEST(JsonValueTest, DeepNestingCopiesMovesAndDestroys) {
+  Json deep = *Json::Parse(std::string(100, '[') + "\"x\"" + std::string(100, ']'));
+  Json copy = deep;
+  EXPECT_EQ(copy, deep);
+  Json moved = std::move(copy);
+  EXPECT_EQ(moved.Serialize(), deep.Serialize());
+  const Json* leaf = &deep;
+  for (int i = 0; i < 100; ++i) leaf = &(*leaf)[0];
+  EXPECT_EQ(leaf->AsString(), "x");
+}
+
+TEST(JsonValueTest, SetRemovePushKeepOrderAndChangeType) {
+  Json j = Json::Object().Set("z", 1).Set("a", 2).Set("m", 3);
+  j.Set("a", "replaced in place");
+  j.Set("b", Json::Array());
+  EXPECT_EQ(j.Serialize(), R"({"z":1,"a":"replaced in place","m":3,"b":[]})");
+  EXPECT_TRUE(j.Remove("z"));
+  EXPECT_FALSE(j.Remove("z"));
+  EXPECT_EQ(j.Serialize(), R"({"a":"replaced in place","m":3,"b":[]})");
+  j.Find("b")->Push(1).Push(Json::Object().Set("k", "v"));
+  EXPECT_EQ(j.At({"b"})->Serialize(), R"([1,{"k":"v"}])");
+  // Set on a non-object and Push on a non-array replace the value.
+  Json s("text");
+  s.Set("k", 1);
+  EXPECT_EQ(s.Serialize(), R"({"k":1})");
+  s.Push(2);
+  EXPECT_EQ(s.Serialize(), "[2]");
+  Json n = 5;
+  EXPECT_FALSE(n.Remove("k"));
+  EXPECT_EQ(n.Serialize(), "5");
+  // Mutable access to members and elements.
+  for (Json::Member& m : j.members()) m.value = m.key;
+  EXPECT_EQ(j.Serialize(), R"({"a":"a","m":"m","b":"b"})");
+  Json arr = Json::Array().Push(1).Push(2);
+  arr.elements().push_back(3);
+  arr[0] = "one";
+  EXPECT_EQ(arr.Serialize(), R"(["one",2,3])");
+}
+
+TEST(JsonValueTest, ParsedMembersKeepOrderAndDuplicates) {
+  auto j = Json::Parse(R"({"b":1,"a":{"y":2,"x":3},"b":4,"":null})");
+  ASSERT_TRUE(j.ok());
+  std::string keys;
+  for (const Json::Member& m : j->members()) keys += m.key + ",";
+  EXPECT_EQ(keys, "b,a,b,,");
+  EXPECT_EQ(j->Serialize(), R"({"b":1,"a":{"y":2,"x":3},"b":4,"":null})");
+}
+
+TEST(JsonValueTest, GetStringViewDoesNotCopy) {
+  auto j = Json::Parse(R"({"s":"a string that is not stored inline","n":1,"e":""})");
+  ASSERT_TRUE(j.ok());
+  const std::optional<std::string_view> s = j->GetStringView("s");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(*s, "a string that is not stored inline");
+  EXPECT_EQ(s->data(), j->Find("s")->AsString().data());
+  EXPECT_EQ(j->GetStringView("e"), std::string_view());
+  EXPECT_EQ(j->GetStringView("n"), std::nullopt);  // not a string
+  EXPECT_EQ(j->GetStringView("missing"), std::nullopt);
+  EXPECT_EQ(Json("x").GetStringView("s"), std::nullopt);  // not an object
+}
+
+TEST(JsonValueTest, AccessorsOfOtherTypesAreNeutral) {
+  for (const Json& value : OneOfEachType()) {
+    if (!value.is_object()) {
+      EXPECT_EQ(value.Find("k"), nullptr);
+      EXPECT_TRUE(value.members().empty());
+      Json mutable_value(value);
+      EXPECT_TRUE(mutable_value.members().empty());
+      EXPECT_EQ(mutable_value, value);
+    }
+    if (!value.is_array()) {
+      EXPECT_TRUE(value.elements().empty());
+      Json mutable_value(value);
+      EXPECT_TRUE(mutable_value.elements().empty());
+      EXPECT_EQ(mutable_value, value);
+    }
+    if (!value.is_number()) {
+      EXPECT_EQ(value.AsInt64(), std::nullopt);
+    }
+  }
 }
 
 }  // namespace

@@ -10,8 +10,8 @@
 //    and reports errors as values naming the byte offset and the reason.
 //
 // Ownership: a Json owns its whole tree. Copies are deep; moves are cheap
-// (no allocation). Pointers returned by Find/At stay valid until the
-// containing value is modified or destroyed.
+// (no allocation). A moved-from value keeps its type and is empty. Pointers returned by Find/At
+// stay valid until the containing value is modified or destroyed.
 //
 // Thread-safety: thread-compatible. Concurrent const access is safe; any
 // mutation needs external synchronization.
@@ -105,6 +105,9 @@ class Json {
   bool Has(std::string_view key) const { return Find(key) != nullptr; }
   // Typed lookups: nullopt when missing or of another type.
   std::optional<std::string> GetString(std::string_view key) const;
+  // As GetString, without copying: the view points into this value and is
+  // valid as long as a pointer returned by Find(key) would be.
+  std::optional<std::string_view> GetStringView(std::string_view key) const;
   std::optional<bool> GetBool(std::string_view key) const;
   std::optional<int64_t> GetInt64(std::string_view key) const;
   // Follows object keys: At({"code", "coding"}). nullptr if any step is missing.
@@ -164,12 +167,25 @@ class Json {
     }
   }
   friend class JsonBuilder;
+  friend class JsonFastParser;
 
+  // Sets the type of a null value and constructs its storage (empty).
+  void InitAs(Type type);
+  // Destroys the storage of the current type (the value becomes null).
+  void Reset();
+  void CopyFrom(const Json& other);
+  void MoveFrom(Json&& other) noexcept;
+
+  // One storage member, chosen by type_: a node is 40 bytes, and copying,
+  // moving and destroying it touch only what its type uses (documents are
+  // trees of many small nodes, so this is most of the cost of parsing them).
   Type type_ = Type::kNull;
-  bool bool_ = false;
-  std::string text_;             // string value or number text
-  std::vector<Json> elements_;   // arrays
-  std::vector<Member> members_;  // objects
+  union {
+    bool bool_;                    // kBool
+    std::string text_;             // kString: the value; kNumber: the number text
+    std::vector<Json> elements_;   // kArray
+    std::vector<Member> members_;  // kObject
+  };
 };
 
 // JsonPrettyWriter: the bytes Json::AppendPretty would append for a value,
