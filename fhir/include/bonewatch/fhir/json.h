@@ -174,13 +174,23 @@ class Json {
 
 // JsonPrettyWriter: the bytes Json::AppendPretty would append for a value,
 // written straight from calls, without building the Json first (for large
-// generated output). Calls must form one well-formed value; the text is
-// appended to `out` by Finish().
+// generated output). Calls must form one well-formed value; Finish() ends it.
+//
+// The format is RapidJSON's PrettyWriter with a two-space indent: one member
+// or element per line, "key": value, empty containers as {} and [], strings
+// escaped as RapidJSON does (\" \\ \b \f \n \r \t, other control
+// characters as \u00XX; '/', DEL and non-ASCII UTF-8 as is). Json's pretty
+// output is written by this class; tests compare it with RapidJSON's.
+//
+// The text is written in place at the end of `out`, which grows as needed:
+// until Finish(), `out` holds unspecified bytes after its original end, and
+// a writer destroyed without Finish() removes everything it wrote.
 //
 // Thread-safety: thread-compatible (one writer per thread).
 class JsonPrettyWriter {
  public:
-  // As Json::AppendPretty(*out, depth). REQUIRES: `out` outlives the writer.
+  // As Json::AppendPretty(*out, depth). REQUIRES: `out` outlives the writer
+  // and nothing else changes it until Finish().
   JsonPrettyWriter(std::string* out, std::size_t depth);
   JsonPrettyWriter(const JsonPrettyWriter&) = delete;
   JsonPrettyWriter& operator=(const JsonPrettyWriter&) = delete;
@@ -193,19 +203,32 @@ class JsonPrettyWriter {
   void Key(std::string_view key);
   void String(std::string_view value);
   // Key(key) then String(value).
-  void Member(std::string_view key, std::string_view value) {
-    Key(key);
-    String(value);
-  }
-  // Appends the text written since construction. REQUIRES: called once, last.
+  void Member(std::string_view key, std::string_view value);
+  void Null();
+  void Bool(bool value);
+  // Writes `text` as is. REQUIRES: a JSON number.
+  void Number(std::string_view text);
+  // Ends the text: `out` holds what it held before plus the value's text.
+  // REQUIRES: called once, last, with every container closed.
   void Finish();
 
-  struct Impl;  // json_write.cc
-
  private:
+  char* Room(char* at, std::size_t bytes);
+  char* Prefix(char* at);
+  char* LineBreak(char* at, std::size_t level) const;
+  char* Quoted(char* at, std::string_view text);
+  void Literal(std::string_view text);
+  std::size_t PrefixRoom() const;
+
   std::string* out_;
-  Impl* impl_ = nullptr;
-  bool* reused_ = nullptr;  // the thread's cached Impl is in use, when impl_ is it
+  std::size_t start_;      // out_'s size when the writer was made
+  std::size_t depth_;      // the nesting level of the value itself
+  std::size_t level_;      // depth_ plus the containers open now
+  char* end_ = nullptr;    // the end of the room made in out_
+  char* next_ = nullptr;   // where the next byte goes
+  bool bare_ = true;       // the next token has no separator: the value, or a member's value
+  bool empty_ = true;      // the innermost open container has nothing in it yet
+  bool finished_ = false;
 };
 
 struct Json::Member {
