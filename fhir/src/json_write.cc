@@ -11,6 +11,10 @@
 #include <cstring>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "bonewatch/fhir/json.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
@@ -70,7 +74,7 @@ void WritePretty(const Json& v, JsonPrettyWriter& w) {
     case Json::Type::kObject:
       w.StartObject();
       for (const Json::Member& m : v.members()) {
-        w.Key(m.key);
+        w.Key(JsonPrettyWriter::MemberName(m.key));
         WritePretty(m.value, w);
       }
       w.EndObject();
@@ -95,19 +99,96 @@ constexpr std::array<char, 256> kEscapes = [] {
 constexpr char kHexDigits[] = "0123456789ABCDEF";  // upper case, as RapidJSON
 constexpr std::size_t kMaxEscapeBytes = 6;          // \u00XX
 
-// Whether any of the 8 bytes of `word` needs an escape: a control character
-// (below 0x20), '"' or '\\'. Exact, branch-free byte tests on a whole word
-// (Bit Twiddling Hacks, "determine if a word has a byte less than n"), so
-// that runs of plain text are copied 8 bytes at a time.
-constexpr bool NeedsEscape(std::uint64_t word) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101u;
-  constexpr std::uint64_t kHighBits = 0x8080808080808080u;
-  const std::uint64_t quote = word ^ (kOnes * '"');
-  const std::uint64_t backslash = word ^ (kOnes * '\\');
-  const std::uint64_t below_space = (word - kOnes * 0x20) & ~word;
-  const std::uint64_t is_quote = (quote - kOnes) & ~quote;
-  const std::uint64_t is_backslash = (backslash - kOnes) & ~backslash;
+// Whether any byte of `word` needs an escape: a control character (below
+// 0x20), '"' or '\\'. Exact, branch-free byte tests on a whole word (Bit
+// Twiddling Hacks, "determine if a word has a byte less than n").
+template <typename Word>
+constexpr bool NeedsEscape(Word word) {
+  constexpr Word kOnes = static_cast<Word>(~Word{0}) / 0xFF;  // 0x0101...01
+  constexpr Word kHighBits = kOnes * 0x80;
+  const Word quote = word ^ (kOnes * '"');
+  const Word backslash = word ^ (kOnes * '\\');
+  const Word below_space = (word - kOnes * 0x20) & ~word;
+  const Word is_quote = (quote - kOnes) & ~quote;
+  const Word is_backslash = (backslash - kOnes) & ~backslash;
   return ((below_space | is_quote | is_backslash) & kHighBits) != 0;
+}
+
+template <typename Word>
+Word Load(const char* from) {
+  Word word;
+  std::memcpy(&word, from, sizeof word);
+  return word;
+}
+
+template <typename Word>
+void Store(char* to, Word word) {
+  std::memcpy(to, &word, sizeof word);
+}
+
+// Copies the kBlockBytes bytes at `from` to `to` if none needs an escape
+// (or kCheck is false), and returns whether it did.
+#if defined(__SSE2__)
+constexpr std::size_t kBlockBytes = 16;
+
+template <bool kCheck>
+bool CopyBlock(char* to, const char* from) {
+  const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(from));
+  if constexpr (kCheck) {
+    // Unsigned bytes below 0x20 saturate to 0 when 0x1F is subtracted.
+    const __m128i control =
+        _mm_cmpeq_epi8(_mm_subs_epu8(block, _mm_set1_epi8(0x1F)), _mm_setzero_si128());
+    const __m128i quote = _mm_cmpeq_epi8(block, _mm_set1_epi8('"'));
+    const __m128i backslash = _mm_cmpeq_epi8(block, _mm_set1_epi8('\\'));
+    if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(control, quote), backslash)) != 0) {
+      return false;
+    }
+  }
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(to), block);
+  return true;
+}
+#else
+constexpr std::size_t kBlockBytes = 8;
+
+template <bool kCheck>
+bool CopyBlock(char* to, const char* from) {
+  const auto block = Load<std::uint64_t>(from);
+  if (kCheck && NeedsEscape(block)) return false;
+  Store(to, block);
+  return true;
+}
+#endif
+
+// Copies the `size` bytes at `from` to `to` if none needs an escape (or
+// kCheck is false), and returns whether it did; if not, [to, to + size) is
+// partly written. Most texts are short: they are moved as two words that may
+// overlap, and long ones by blocks, the last of which may overlap the one
+// before. So no call to memcpy is made per text, and nothing is read or
+// written outside the two ranges.
+template <bool kCheck>
+bool CopyText(char* to, const char* from, std::size_t size) {
+  if (size >= kBlockBytes) {
+    std::size_t i = 0;
+    for (; i + kBlockBytes <= size; i += kBlockBytes) {
+      if (!CopyBlock<kCheck>(to + i, from + i)) return false;
+    }
+    return i == size || CopyBlock<kCheck>(to + size - kBlockBytes, from + size - kBlockBytes);
+  }
+  auto copy_two = [&]<typename Word>(Word) {
+    const auto first = Load<Word>(from);
+    const auto last = Load<Word>(from + size - sizeof(Word));
+    if (kCheck && (NeedsEscape(first) || NeedsEscape(last))) return false;
+    Store(to, first);
+    Store(to + size - sizeof(Word), last);
+    return true;
+  };
+  if (size >= 8) return copy_two(std::uint64_t{});
+  if (size >= 4) return copy_two(std::uint32_t{});
+  for (std::size_t i = 0; i < size; ++i) {
+    if (kCheck && kEscapes[static_cast<unsigned char>(from[i])] != 0) return false;
+    to[i] = from[i];
+  }
+  return true;
 }
 
 // A line break and the deepest indentation copied as one fixed-size block;
@@ -154,8 +235,12 @@ JsonPrettyWriter::~JsonPrettyWriter() {
 
 // Makes room for `bytes` bytes at `at` (a position in out_ up to end_) and
 // returns that position, which moves when out_ is reallocated.
-char* JsonPrettyWriter::Room(char* at, std::size_t bytes) {
-  if (static_cast<std::size_t>(end_ - at) >= bytes) return at;
+inline char* JsonPrettyWriter::Room(char* at, std::size_t bytes) {
+  if (static_cast<std::size_t>(end_ - at) >= bytes) [[likely]] return at;
+  return Grow(at, bytes);
+}
+
+char* JsonPrettyWriter::Grow(char* at, std::size_t bytes) {
   const auto used = static_cast<std::size_t>(at - out_->data());
   out_->resize(used + std::max(bytes, kGrowth));
   end_ = out_->data() + out_->size();
@@ -163,11 +248,13 @@ char* JsonPrettyWriter::Room(char* at, std::size_t bytes) {
 }
 
 // The room Prefix needs at most.
-std::size_t JsonPrettyWriter::PrefixRoom() const { return 1 + kLineBreakBytes + 2 * level_; }
+inline std::size_t JsonPrettyWriter::PrefixRoom() const {
+  return 1 + kLineBreakBytes + 2 * level_;
+}
 
 // What comes before a token: nothing before the value itself or a member's
 // value (the key wrote its ": "), else a ',' after a sibling and a new line.
-char* JsonPrettyWriter::Prefix(char* at) {
+inline char* JsonPrettyWriter::Prefix(char* at) {
   if (bare_) {
     bare_ = false;
     return at;
@@ -177,9 +264,9 @@ char* JsonPrettyWriter::Prefix(char* at) {
   return LineBreak(at, level_);
 }
 
-char* JsonPrettyWriter::LineBreak(char* at, std::size_t level) const {
+inline char* JsonPrettyWriter::LineBreak(char* at, std::size_t level) const {
   const std::size_t indent = 2 * level;
-  if (indent <= kMaxCopiedIndent) {
+  if (indent <= kMaxCopiedIndent) [[likely]] {
     // The spaces past the indentation are overwritten or cut off by Finish().
     std::memcpy(at, kLineBreak, kLineBreakBytes);
     return at + 1 + indent;
@@ -189,22 +276,46 @@ char* JsonPrettyWriter::LineBreak(char* at, std::size_t level) const {
   return at + indent;
 }
 
+// "name": with room for the prefix made.
+inline char* JsonPrettyWriter::Name(char* at, MemberName key) {
+  if (key.plain_) {
+    at = Room(at, key.size_ + 4);
+    *at++ = '"';
+    CopyText<false>(at, key.data_, key.size_);
+    at += key.size_;
+    *at++ = '"';
+  } else {
+    at = Quoted(at, key.text());
+  }
+  *at++ = ':';
+  *at++ = ' ';
+  bare_ = true;  // the member's value follows the ": "
+  return at;
+}
+
 // `text` in quotes and escaped; leaves room for 2 more bytes after it.
-char* JsonPrettyWriter::Quoted(char* at, std::string_view text) {
+inline char* JsonPrettyWriter::Quoted(char* at, std::string_view text) {
   at = Room(at, text.size() + 4);
   *at++ = '"';
+  if (CopyText<true>(at, text.data(), text.size())) [[likely]] {
+    at += text.size();
+  } else {
+    at = Escaped(at, text);
+  }
+  *at++ = '"';
+  return at;
+}
+
+// `text` escaped, with room for its unescaped size and 3 more bytes made.
+char* JsonPrettyWriter::Escaped(char* at, std::string_view text) {
   const char* in = text.data();
   const char* const end = in + text.size();
   while (in != end) {
-    if (end - in >= 8) {
-      std::uint64_t word;
-      std::memcpy(&word, in, 8);
-      if (!NeedsEscape(word)) {
-        std::memcpy(at, &word, 8);
-        at += 8;
-        in += 8;
-        continue;
-      }
+    if (end - in >= 8 && !NeedsEscape(Load<std::uint64_t>(in))) {
+      CopyText<false>(at, in, 8);
+      at += 8;
+      in += 8;
+      continue;
     }
     // A word with something to escape, or the last bytes: one at a time.
     const char* const stop = in + std::min<std::ptrdiff_t>(8, end - in);
@@ -228,7 +339,6 @@ char* JsonPrettyWriter::Quoted(char* at, std::string_view text) {
       }
     }
   }
-  *at++ = '"';
   return at;
 }
 
@@ -268,21 +378,16 @@ void JsonPrettyWriter::EndArray() {
   empty_ = false;
 }
 
-void JsonPrettyWriter::Key(std::string_view key) {
-  char* at = Quoted(Prefix(Room(next_, PrefixRoom())), key);
-  *at++ = ':';
-  *at++ = ' ';
-  next_ = at;
-  bare_ = true;  // the member's value follows the ": "
-}
+void JsonPrettyWriter::Key(MemberName key) { next_ = Name(Prefix(Room(next_, PrefixRoom())), key); }
 
 void JsonPrettyWriter::String(std::string_view value) {
   next_ = Quoted(Prefix(Room(next_, PrefixRoom())), value);
 }
 
-void JsonPrettyWriter::Member(std::string_view key, std::string_view value) {
-  Key(key);
-  String(value);
+void JsonPrettyWriter::Member(MemberName key, std::string_view value) {
+  char* at = Name(Prefix(Room(next_, PrefixRoom())), key);
+  bare_ = false;
+  next_ = Quoted(at, value);
 }
 
 void JsonPrettyWriter::Null() { Literal("null"); }
@@ -294,7 +399,7 @@ void JsonPrettyWriter::Number(std::string_view text) { Literal(text); }
 // A token written as is.
 void JsonPrettyWriter::Literal(std::string_view text) {
   char* at = Prefix(Room(next_, PrefixRoom() + text.size()));
-  std::memcpy(at, text.data(), text.size());
+  CopyText<false>(at, text.data(), text.size());
   next_ = at + text.size();
 }
 

@@ -189,6 +189,35 @@ class Json {
 // Thread-safety: thread-compatible (one writer per thread).
 class JsonPrettyWriter {
  public:
+  // A member name. A string literal is checked when compiling to need no
+  // escaping, and is then copied as is (most names are literals); other text
+  // is escaped as needed: Key(MemberName(text)).
+  class MemberName {
+   public:
+    template <std::size_t N>
+    consteval MemberName(const char (&literal)[N])  // NOLINT(google-explicit-constructor)
+        : data_(literal), size_(N - 1), plain_(true) {
+      for (std::size_t i = 0; i + 1 < N; ++i) {
+        const char c = literal[i];
+        // Not a constant expression: such a literal does not compile.
+        if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') {
+          throw "a literal member name needs no escaping";
+        }
+      }
+    }
+    // REQUIRES: text.size() < 4 GiB.
+    explicit MemberName(std::string_view text)
+        : data_(text.data()), size_(static_cast<std::uint32_t>(text.size())) {}
+
+   private:
+    friend class JsonPrettyWriter;
+    std::string_view text() const { return {data_, size_}; }
+    // 16 bytes, so that it is passed in registers.
+    const char* data_;
+    std::uint32_t size_;
+    bool plain_ = false;  // known to need no escaping
+  };
+
   // As Json::AppendPretty(*out, depth). REQUIRES: `out` outlives the writer
   // and nothing else changes it until Finish().
   JsonPrettyWriter(std::string* out, std::size_t depth);
@@ -200,10 +229,10 @@ class JsonPrettyWriter {
   void EndObject();
   void StartArray();
   void EndArray();
-  void Key(std::string_view key);
+  void Key(MemberName key);
   void String(std::string_view value);
   // Key(key) then String(value).
-  void Member(std::string_view key, std::string_view value);
+  void Member(MemberName key, std::string_view value);
   void Null();
   void Bool(bool value);
   // Writes `text` as is. REQUIRES: a JSON number.
@@ -214,11 +243,14 @@ class JsonPrettyWriter {
 
  private:
   char* Room(char* at, std::size_t bytes);
+  char* Grow(char* at, std::size_t bytes);
+  std::size_t PrefixRoom() const;
   char* Prefix(char* at);
   char* LineBreak(char* at, std::size_t level) const;
+  char* Name(char* at, MemberName key);
   char* Quoted(char* at, std::string_view text);
+  char* Escaped(char* at, std::string_view text);
   void Literal(std::string_view text);
-  std::size_t PrefixRoom() const;
 
   std::string* out_;
   std::size_t start_;      // out_'s size when the writer was made
