@@ -49,6 +49,7 @@ class ReferenceTexts {
   // std::set of the texts seen so far would keep them.
   const std::vector<std::string_view>& UniqueInOrder() {
     MakeViews();
+    if (views_.size() <= 1) return views_;
     SortOrder();
     keep_.assign(views_.size(), true);
     for (std::size_t k = 1; k < order_.size(); ++k) {
@@ -113,12 +114,13 @@ struct RenderState {
   std::string activity_system;
 
   std::string patient_reference;
+  std::string identifier;  // the identifier value of the entry being written
   std::string name;  // the name of a fullUrl's UUID
   std::string url;   // a request url
   std::vector<std::string> targets;  // the fullUrls the Provenance targets
   ReferenceTexts references;         // the references of one list in an entry
   ReferenceTexts sources;            // the Provenance's entities
-  std::size_t previous_size = 0;     // the text of the thread's previous patient
+  std::size_t typical_size = 0;      // room to reserve for a patient's text
 };
 
 RenderState& StateFor(const WritebackOptions& options) {
@@ -211,12 +213,17 @@ void Category(JsonPrettyWriter& w, std::string_view system, std::string_view cod
   w.EndArray();
 }
 
-void Period(JsonPrettyWriter& w, MemberName key, const std::optional<rules::Date>& start,
-            const std::optional<rules::Date>& end) {
+// "YYYY-MM-DD", or empty.
+std::string DateText(const std::optional<rules::Date>& date) {
+  return date ? date->ToString() : std::string();
+}
+
+// {"start", "end"} with the dates given (not empty).
+void Period(JsonPrettyWriter& w, MemberName key, std::string_view start, std::string_view end) {
   w.Key(key);
   w.StartObject();
-  if (start) w.Member("start", start->ToString());
-  if (end) w.Member("end", end->ToString());
+  if (!start.empty()) w.Member("start", start);
+  if (!end.empty()) w.Member("end", end);
   w.EndObject();
 }
 
@@ -241,8 +248,8 @@ void Entry(std::string& out, std::string_view full_url, std::string_view method,
   w.Finish();
 }
 
-void FlagBody(JsonPrettyWriter& w, const rules::Finding& finding, std::string_view identifier,
-              RenderState& state) {
+void FlagBody(JsonPrettyWriter& w, const rules::Finding& finding, std::string_view start,
+              std::string_view identifier, RenderState& state) {
   w.Member("resourceType", "Flag");
   Meta(w, state.tag_system);
   w.Key("extension");
@@ -288,7 +295,7 @@ void FlagBody(JsonPrettyWriter& w, const rules::Finding& finding, std::string_vi
   if (!finding.text.empty()) w.Member("text", finding.text);
   w.EndObject();
   Reference(w, "subject", state.patient_reference);
-  Period(w, "period", finding.episode_start, active ? std::nullopt : finding.episode_end);
+  Period(w, "period", start, active ? std::string() : DateText(finding.episode_end));
   Reference(w, "author", state.device);
 }
 
@@ -336,7 +343,8 @@ void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity, RenderSt
   w.EndObject();
   w.Member("status", rules::ActivityStatusCode(activity.status));
   if (activity.scheduled_start || activity.scheduled_end) {
-    Period(w, "scheduledPeriod", activity.scheduled_start, activity.scheduled_end);
+    Period(w, "scheduledPeriod", DateText(activity.scheduled_start),
+           DateText(activity.scheduled_end));
   } else if (!activity.scheduled_text.empty()) {
     w.Member("scheduledString", activity.scheduled_text);
   }
@@ -346,7 +354,7 @@ void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity, RenderSt
 }
 
 void CarePlanBody(JsonPrettyWriter& w, const rules::Evaluation& evaluation,
-                  std::string_view identifier, RenderState& state) {
+                  std::string_view start, std::string_view identifier, RenderState& state) {
   const rules::CourseSummary& course = *evaluation.course;
   w.Member("resourceType", "CarePlan");
   Meta(w, state.tag_system);
@@ -356,7 +364,7 @@ void CarePlanBody(JsonPrettyWriter& w, const rules::Evaluation& evaluation,
   Category(w, kCarePlanCategorySystem, "assess-plan", "Assessment and Plan of Treatment");
   w.Member("title", kCarePlanTitle);
   Reference(w, "subject", state.patient_reference);
-  Period(w, "period", course.start, course.end);
+  Period(w, "period", start, DateText(course.end));
   if (!course.medications.empty()) {
     UniqueReferences(w, "supportingInfo", course.medications, state.references);
   }
@@ -421,36 +429,46 @@ StatusOr<RenderedEntries> RenderOfflineEntries(const rules::Evaluation& evaluati
     return rendered;  // out of scope, or retracted with nothing written before
   }
   RenderState& state = StateFor(options);
-  // Patients of a cohort tend to write alike: room for about what the
-  // previous one wrote saves growing the text step by step.
+  // Patients of a cohort tend to write alike: room for about the most that
+  // recent ones wrote saves growing the text step by step.
   constexpr std::size_t kMaxReserve = 1 << 16;
-  rendered.text.reserve(std::min(state.previous_size + state.previous_size / 4, kMaxReserve));
+  rendered.text.reserve(std::min(state.typical_size, kMaxReserve));
   SetPatientReference(evaluation.patient_id, state.patient_reference);
   state.targets.clear();
   state.sources.Clear();  // sorted and made unique when written
   for (const rules::Finding& finding : evaluation.findings) {
     if (finding.status != rules::FindingStatus::kActive) continue;
-    const std::string identifier =
-        FlagIdentifierValue(evaluation.patient_id, finding.rule, finding.episode_start);
+    // FlagIdentifierValue(), with the date written once for the period too.
+    const std::string start = finding.episode_start.ToString();
+    std::string& identifier = state.identifier;
+    identifier.assign(evaluation.patient_id);
+    identifier += '.';
+    identifier += finding.rule;
+    identifier += '.';
+    identifier += start;
     SetConditionalName("Flag", state.flag_system, identifier, state.name);
     std::string full_url = DeterministicUrnUuid(options, state.name);
     RETURN_IF_ERROR(CheckNewFullUrl(state.targets, full_url));
     state.targets.push_back(std::move(full_url));
     SetConditionalUrl("Flag", state.flag_system, identifier, state.url);
     Entry(rendered.text, state.targets.back(), "PUT", state.url,
-          [&](JsonPrettyWriter& w) { FlagBody(w, finding, identifier, state); });
+          [&](JsonPrettyWriter& w) { FlagBody(w, finding, start, identifier, state); });
     ++rendered.count;
     for (const rules::SourceRef& ref : finding.evidence) state.sources.AddVersioned(ref);
   }
-  const std::string careplan_identifier =
-      CarePlanIdentifierValue(evaluation.patient_id, evaluation.course->start);
+  // CarePlanIdentifierValue(), with the date written once for the period too.
+  const std::string start = evaluation.course->start.ToString();
+  std::string& careplan_identifier = state.identifier;
+  careplan_identifier.assign(evaluation.patient_id);
+  careplan_identifier += '.';
+  careplan_identifier += start;
   SetConditionalName("CarePlan", state.careplan_system, careplan_identifier, state.name);
   std::string careplan_url = DeterministicUrnUuid(options, state.name);
   RETURN_IF_ERROR(CheckNewFullUrl(state.targets, careplan_url));
   state.targets.push_back(std::move(careplan_url));
   SetConditionalUrl("CarePlan", state.careplan_system, careplan_identifier, state.url);
   Entry(rendered.text, state.targets.back(), "PUT", state.url, [&](JsonPrettyWriter& w) {
-    CarePlanBody(w, evaluation, careplan_identifier, state);
+    CarePlanBody(w, evaluation, start, careplan_identifier, state);
   });
   ++rendered.count;
   for (const rules::SourceRef& ref : evaluation.course->medications) state.sources.AddVersioned(ref);
@@ -466,7 +484,9 @@ StatusOr<RenderedEntries> RenderOfflineEntries(const rules::Evaluation& evaluati
   Entry(rendered.text, provenance_url, "POST", "Provenance",
         [&](JsonPrettyWriter& w) { ProvenanceBody(w, recorded, state); });
   ++rendered.count;
-  state.previous_size = rendered.text.size();
+  // Follows the largest sizes, forgetting an outlier slowly.
+  state.typical_size = std::max(rendered.text.size() + rendered.text.size() / 8,
+                                state.typical_size - state.typical_size / 32);
   return rendered;
 }
 
