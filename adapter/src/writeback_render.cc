@@ -114,9 +114,9 @@ struct RenderState {
   std::string activity_system;
 
   std::string patient_reference;
-  std::string identifier;  // the identifier value of the entry being written
-  std::string name;  // the name of a fullUrl's UUID
-  std::string url;   // a request url
+  std::string identifier;            // the identifier value of the entry being written
+  std::string name;                  // the name of a fullUrl's UUID
+  std::string url;                   // a request url
   std::vector<std::string> targets;  // the fullUrls the Provenance targets
   ReferenceTexts references;         // the references of one list in an entry
   ReferenceTexts sources;            // the Provenance's entities
@@ -353,8 +353,8 @@ void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity, RenderSt
   w.EndObject();
 }
 
-void CarePlanBody(JsonPrettyWriter& w, const rules::Evaluation& evaluation,
-                  std::string_view start, std::string_view identifier, RenderState& state) {
+void CarePlanBody(JsonPrettyWriter& w, const rules::Evaluation& evaluation, std::string_view start,
+                  std::string_view identifier, RenderState& state) {
   const rules::CourseSummary& course = *evaluation.course;
   w.Member("resourceType", "CarePlan");
   Meta(w, state.tag_system);
@@ -471,7 +471,9 @@ StatusOr<RenderedEntries> RenderOfflineEntries(const rules::Evaluation& evaluati
     CarePlanBody(w, evaluation, start, careplan_identifier, state);
   });
   ++rendered.count;
-  for (const rules::SourceRef& ref : evaluation.course->medications) state.sources.AddVersioned(ref);
+  for (const rules::SourceRef& ref : evaluation.course->medications) {
+    state.sources.AddVersioned(ref);
+  }
   for (const rules::PlanActivity& activity : evaluation.plan) {
     for (const rules::SourceRef& ref : activity.outcome) state.sources.AddVersioned(ref);
   }

@@ -97,7 +97,7 @@ constexpr std::array<char, 256> kEscapes = [] {
   return escapes;
 }();
 constexpr char kHexDigits[] = "0123456789ABCDEF";  // upper case, as RapidJSON
-constexpr std::size_t kMaxEscapeBytes = 6;          // \u00XX
+constexpr std::size_t kMaxEscapeBytes = 6;         // \u00XX
 
 // Whether any byte of `word` needs an escape: a control character (below
 // 0x20), '"' or '\\'. Exact, branch-free byte tests on a whole word (Bit
@@ -193,8 +193,7 @@ bool CopyText(char* to, const char* from, std::size_t size) {
 
 // A line break and the deepest indentation copied as one fixed-size block;
 // deeper lines are indented with memset.
-constexpr char kLineBreak[] =
-    "\n                                                                ";
+constexpr char kLineBreak[] = "\n                                                                ";
 constexpr std::size_t kLineBreakBytes = sizeof(kLineBreak) - 1;
 constexpr std::size_t kMaxCopiedIndent = kLineBreakBytes - 1;
 static_assert(kMaxCopiedIndent == 64);
@@ -236,7 +235,9 @@ JsonPrettyWriter::~JsonPrettyWriter() {
 // Makes room for `bytes` bytes at `at` (a position in out_ up to end_) and
 // returns that position, which moves when out_ is reallocated.
 inline char* JsonPrettyWriter::Room(char* at, std::size_t bytes) {
-  if (static_cast<std::size_t>(end_ - at) >= bytes) [[likely]] return at;
+  if (static_cast<std::size_t>(end_ - at) >= bytes) [[likely]] {
+    return at;
+  }
   return Grow(at, bytes);
 }
 
@@ -248,9 +249,7 @@ char* JsonPrettyWriter::Grow(char* at, std::size_t bytes) {
 }
 
 // The room Prefix needs at most.
-inline std::size_t JsonPrettyWriter::PrefixRoom() const {
-  return 1 + kLineBreakBytes + 2 * level_;
-}
+inline std::size_t JsonPrettyWriter::PrefixRoom() const { return 1 + kLineBreakBytes + 2 * level_; }
 
 // What comes before a token: nothing before the value itself or a member's
 // value (the key wrote its ": "), else a ',' after a sibling and a new line.

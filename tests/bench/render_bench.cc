@@ -44,7 +44,9 @@ std::string BenchCohort() {
       .string();
 }
 
-std::string SampleCohort() { return std::string(BONEWATCH_SOURCE_DIR) + "/tests/data/sample-cohort.ndjson"; }
+std::string SampleCohort() {
+  return std::string(BONEWATCH_SOURCE_DIR) + "/tests/data/sample-cohort.ndjson";
+}
 
 // The evaluations of every patient of `path`, as RunEvaluate makes them.
 std::vector<rules::Evaluation> Evaluations(const std::string& path) {

@@ -80,14 +80,15 @@ TEST(JsonPrettyWriterTest, Layout) {
             "      \"e\": null\n    }\n  ],\n  \"f\": true\n}");
   std::string out;
   v->Find("c")->AppendPretty(out, 2);
-  EXPECT_EQ(out, "[\n      1,\n      {\n        \"d\": \"x\",\n        \"e\": null\n      }\n    ]");
+  EXPECT_EQ(out,
+            "[\n      1,\n      {\n        \"d\": \"x\",\n        \"e\": null\n      }\n    ]");
   ExpectSameAsRapidJson(*v);
 }
 
 TEST(JsonPrettyWriterTest, Scalars) {
-  for (const Json& v : {Json(), Json(true), Json(false), Json(0), Json(-42), Json(""),
-                        Json("plain"), *Json::Decimal("0.1000"), *Json::Decimal("-1.5e-10"),
-                        Json::Object(), Json::Array()}) {
+  for (const Json& v :
+       {Json(), Json(true), Json(false), Json(0), Json(-42), Json(""), Json("plain"),
+        *Json::Decimal("0.1000"), *Json::Decimal("-1.5e-10"), Json::Object(), Json::Array()}) {
     ExpectSameAsRapidJson(v);
   }
   EXPECT_EQ(Json::Object().SerializePretty(), "{}");
@@ -164,15 +165,29 @@ class RandomJson {
   }
 
  private:
-  static constexpr const char* kNumbers[] = {"0", "-0", "7", "-42", "0.1000", "1E+3", "-1.5e-10",
-                                             "12345678901234567890.5"};
+  static constexpr const char* kNumbers[] = {
+      "0", "-0", "7", "-42", "0.1000", "1E+3", "-1.5e-10", "12345678901234567890.5"};
 
   int Pick(std::size_t n) { return static_cast<int>(random_() % n); }
 
   std::string Text() {
-    static constexpr std::string_view kPieces[] = {
-        "a",  "plain words", "\"", "\\", "/",  "\b", "\f", "\n", "\r", "\t", "\x01",
-        "\x1f", "\x7f", "é", "−", "🦴", "urn:uuid:26c73566-1f72-535f-b248-a75b1f173d6e"};
+    static constexpr std::string_view kPieces[] = {"a",
+                                                   "plain words",
+                                                   "\"",
+                                                   "\\",
+                                                   "/",
+                                                   "\b",
+                                                   "\f",
+                                                   "\n",
+                                                   "\r",
+                                                   "\t",
+                                                   "\x01",
+                                                   "\x1f",
+                                                   "\x7f",
+                                                   "é",
+                                                   "−",
+                                                   "🦴",
+                                                   "urn:uuid:26c73566-1f72-535f-b248-a75b1f173d6e"};
     std::string text;
     for (int i = Pick(12); i > 0; --i) {
       if (Pick(8) == 0) {

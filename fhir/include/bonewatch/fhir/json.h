@@ -253,13 +253,13 @@ class JsonPrettyWriter {
   void Literal(std::string_view text);
 
   std::string* out_;
-  std::size_t start_;      // out_'s size when the writer was made
-  std::size_t depth_;      // the nesting level of the value itself
-  std::size_t level_;      // depth_ plus the containers open now
-  char* end_ = nullptr;    // the end of the room made in out_
-  char* next_ = nullptr;   // where the next byte goes
-  bool bare_ = true;       // the next token has no separator: the value, or a member's value
-  bool empty_ = true;      // the innermost open container has nothing in it yet
+  std::size_t start_;     // out_'s size when the writer was made
+  std::size_t depth_;     // the nesting level of the value itself
+  std::size_t level_;     // depth_ plus the containers open now
+  char* end_ = nullptr;   // the end of the room made in out_
+  char* next_ = nullptr;  // where the next byte goes
+  bool bare_ = true;      // the next token has no separator: the value, or a member's value
+  bool empty_ = true;     // the innermost open container has nothing in it yet
   bool finished_ = false;
 };
 
