@@ -2,6 +2,9 @@
 
 #include <Poco/SHA1Engine.h>
 
+#include <algorithm>
+#include <array>
+
 #include "bonewatch/rules/evaluation.h"
 
 namespace bonewatch::adapter {
@@ -79,24 +82,25 @@ std::string VersionedReference(const rules::SourceRef& source) {
 namespace {
 
 // RFC 4122 §4.3 name-based UUID, version 5 (SHA-1), as raw bytes.
-Poco::DigestEngine::Digest NameBasedSha1(const Poco::DigestEngine::Digest& name_space,
-                                         std::string_view name) {
-  Poco::SHA1Engine sha1;
-  sha1.update(name_space.data(), static_cast<unsigned>(16));
+using Uuid = std::array<unsigned char, 16>;
+Uuid NameBasedSha1(const Uuid& name_space, std::string_view name) {
+  // One engine per thread, reused: a UUID costs no allocation (hot when
+  // `bonewatch evaluate` writes a large cohort).
+  thread_local Poco::SHA1Engine sha1;
+  sha1.reset();
+  sha1.update(name_space.data(), static_cast<unsigned>(name_space.size()));
   sha1.update(name.data(), static_cast<unsigned>(name.size()));
-  Poco::DigestEngine::Digest digest = sha1.digest();
-  digest.resize(16);
-  digest[6] = static_cast<unsigned char>((digest[6] & 0x0F) | 0x50);  // version 5
-  digest[8] = static_cast<unsigned char>((digest[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  return digest;
+  const Poco::DigestEngine::Digest& digest = sha1.digest();
+  Uuid uuid;
+  std::copy_n(digest.begin(), uuid.size(), uuid.begin());
+  uuid[6] = static_cast<unsigned char>((uuid[6] & 0x0F) | 0x50);  // version 5
+  uuid[8] = static_cast<unsigned char>((uuid[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  return uuid;
 }
 
 // The RFC 4122 URL namespace, 6ba7b811-9dad-11d1-80b4-00c04fd430c8.
-const Poco::DigestEngine::Digest& UrlNamespace() {
-  static const Poco::DigestEngine::Digest kUrl = {0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
-                                                  0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
-  return kUrl;
-}
+constexpr Uuid kUrlNamespace = {0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
+                                0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
 
 }  // namespace
 
@@ -105,13 +109,12 @@ std::string DeterministicUrnUuid(const WritebackOptions& options, std::string_vi
   // so two deployments with different bases never share fullUrls.
   // Every entry of a run shares the base: remember its namespace (per thread).
   thread_local std::string cached_base;
-  thread_local Poco::DigestEngine::Digest cached_namespace;
-  if (cached_namespace.empty() || cached_base != options.base) {
-    cached_namespace = NameBasedSha1(UrlNamespace(), options.base);
+  thread_local std::optional<Uuid> cached_namespace;
+  if (!cached_namespace || cached_base != options.base) {
+    cached_namespace = NameBasedSha1(kUrlNamespace, options.base);
     cached_base = options.base;
   }
-  const Poco::DigestEngine::Digest& base_namespace = cached_namespace;
-  const Poco::DigestEngine::Digest uuid = NameBasedSha1(base_namespace, name);
+  const Uuid uuid = NameBasedSha1(*cached_namespace, name);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string text = "urn:uuid:";
   text.reserve(9 + 36);

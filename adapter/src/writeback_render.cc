@@ -1,7 +1,10 @@
 #include "writeback_render.h"
 
-#include <set>
+#include <algorithm>
+#include <numeric>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bonewatch/fhir/json.h"
@@ -12,15 +15,164 @@ namespace bonewatch::adapter {
 namespace {
 
 using fhir::JsonPrettyWriter;
+using MemberName = fhir::JsonPrettyWriter::MemberName;
 
-void Reference(JsonPrettyWriter& w, std::string_view key, std::string_view reference) {
+// Reference texts put together in one buffer, so that a patient's references
+// cost no allocation each once the buffers have grown.
+class ReferenceTexts {
+ public:
+  void Clear() {
+    buffer_.clear();
+    spans_.clear();
+  }
+  bool empty() const { return spans_.empty(); }
+
+  // UnversionedReference(source): "Type/id".
+  void AddUnversioned(const rules::SourceRef& source) {
+    const std::size_t begin = buffer_.size();
+    AppendTypeAndId(source);
+    spans_.emplace_back(begin, buffer_.size() - begin);
+  }
+  // VersionedReference(source): "Type/id/_history/v", or "Type/id" when the
+  // version is unknown.
+  void AddVersioned(const rules::SourceRef& source) {
+    const std::size_t begin = buffer_.size();
+    AppendTypeAndId(source);
+    if (!source.version.empty()) {
+      buffer_ += "/_history/";
+      buffer_ += source.version;
+    }
+    spans_.emplace_back(begin, buffer_.size() - begin);
+  }
+
+  // The texts in the order added, each once (where it came first), as a
+  // std::set of the texts seen so far would keep them.
+  const std::vector<std::string_view>& UniqueInOrder() {
+    MakeViews();
+    if (views_.size() <= 1) return views_;
+    SortOrder();
+    keep_.assign(views_.size(), true);
+    for (std::size_t k = 1; k < order_.size(); ++k) {
+      if (views_[order_[k]] == views_[order_[k - 1]]) keep_[order_[k]] = false;
+    }
+    result_.clear();
+    for (std::size_t i = 0; i < views_.size(); ++i) {
+      if (keep_[i]) result_.push_back(views_[i]);
+    }
+    return result_;
+  }
+
+  // The texts sorted, each once, as a std::set of them holds them.
+  const std::vector<std::string_view>& SortedUnique() {
+    MakeViews();
+    result_ = views_;
+    std::sort(result_.begin(), result_.end());
+    result_.erase(std::unique(result_.begin(), result_.end()), result_.end());
+    return result_;
+  }
+
+ private:
+  void AppendTypeAndId(const rules::SourceRef& source) {
+    buffer_ += source.resource_type;
+    buffer_ += '/';
+    buffer_ += source.id;
+  }
+  // Views into buffer_, which no longer moves once every text is added.
+  void MakeViews() {
+    views_.clear();
+    for (const auto& [begin, size] : spans_) views_.emplace_back(buffer_.data() + begin, size);
+  }
+  // order_: the indices of views_ by text, then by index.
+  void SortOrder() {
+    order_.resize(views_.size());
+    std::iota(order_.begin(), order_.end(), std::size_t{0});
+    std::sort(order_.begin(), order_.end(), [this](std::size_t a, std::size_t b) {
+      const int c = views_[a].compare(views_[b]);
+      return c != 0 ? c < 0 : a < b;
+    });
+  }
+
+  std::string buffer_;
+  std::vector<std::pair<std::size_t, std::size_t>> spans_;  // offset and size in buffer_
+  std::vector<std::string_view> views_;
+  std::vector<std::size_t> order_;
+  std::vector<bool> keep_;
+  std::vector<std::string_view> result_;
+};
+
+// Per thread: the texts every entry of a run shares, derived from the options
+// once (and again when another base comes, as in tests), and scratch buffers
+// that keep their capacity from patient to patient.
+struct RenderState {
+  std::string base;  // what the texts below were made for
+  bool ready = false;
+  std::string device;  // the Device's fullUrl
+  std::string tag_system;
+  std::string flag_system;
+  std::string careplan_system;
+  std::string rule_system;
+  std::string activity_system;
+
+  std::string patient_reference;
+  std::string identifier;            // the identifier value of the entry being written
+  std::string name;                  // the name of a fullUrl's UUID
+  std::string url;                   // a request url
+  std::vector<std::string> targets;  // the fullUrls the Provenance targets
+  ReferenceTexts references;         // the references of one list in an entry
+  ReferenceTexts sources;            // the Provenance's entities
+  std::size_t typical_size = 0;      // room to reserve for a patient's text
+};
+
+RenderState& StateFor(const WritebackOptions& options) {
+  thread_local RenderState state;
+  if (!state.ready || state.base != options.base) {
+    state.base = options.base;
+    state.device = DeviceFullUrl(options);
+    state.tag_system = options.TagSystem();
+    state.flag_system = options.FlagIdentifierSystem();
+    state.careplan_system = options.CarePlanIdentifierSystem();
+    state.rule_system = options.RuleSystem();
+    state.activity_system = options.ActivitySystem();
+    state.ready = true;
+  }
+  return state;
+}
+
+// PatientReference(patient_id), into `out`.
+void SetPatientReference(std::string_view patient_id, std::string& out) {
+  out.clear();
+  if (!patient_id.starts_with("urn:")) out += "Patient/";
+  out += patient_id;
+}
+
+// "{type}|{system}|{value}": the name of a conditional update's fullUrl UUID.
+void SetConditionalName(std::string_view type, std::string_view system, std::string_view value,
+                        std::string& out) {
+  out.assign(type);
+  out += '|';
+  out += system;
+  out += '|';
+  out += value;
+}
+
+// "{type}?" + IdentifierQuery(system, value): a conditional update's url.
+void SetConditionalUrl(std::string_view type, std::string_view system, std::string_view value,
+                       std::string& out) {
+  out.assign(type);
+  out += "?identifier=";
+  out += system;
+  out += '|';
+  out += value;
+}
+
+void Reference(JsonPrettyWriter& w, MemberName key, std::string_view reference) {
   w.Key(key);
   w.StartObject();
   w.Member("reference", reference);
   w.EndObject();
 }
 
-void Meta(JsonPrettyWriter& w, const std::string& tag_system) {
+void Meta(JsonPrettyWriter& w, std::string_view tag_system) {
   w.Key("meta");
   w.StartObject();
   w.Key("tag");
@@ -61,19 +213,24 @@ void Category(JsonPrettyWriter& w, std::string_view system, std::string_view cod
   w.EndArray();
 }
 
-void Period(JsonPrettyWriter& w, std::string_view key, const std::optional<rules::Date>& start,
-            const std::optional<rules::Date>& end) {
+// "YYYY-MM-DD", or empty.
+std::string DateText(const std::optional<rules::Date>& date) {
+  return date ? date->ToString() : std::string();
+}
+
+// {"start", "end"} with the dates given (not empty).
+void Period(JsonPrettyWriter& w, MemberName key, std::string_view start, std::string_view end) {
   w.Key(key);
   w.StartObject();
-  if (start) w.Member("start", start->ToString());
-  if (end) w.Member("end", end->ToString());
+  if (!start.empty()) w.Member("start", start);
+  if (!end.empty()) w.Member("end", end);
   w.EndObject();
 }
 
 // An entry: {"fullUrl", "resource": <body>, "request": {method, url}}.
 template <typename Body>
-void Entry(std::string& out, const std::string& full_url, std::string_view method,
-           const std::string& url, Body&& body) {
+void Entry(std::string& out, std::string_view full_url, std::string_view method,
+           std::string_view url, Body&& body) {
   out += ",\n    ";
   JsonPrettyWriter w(&out, 2);
   w.StartObject();
@@ -91,11 +248,10 @@ void Entry(std::string& out, const std::string& full_url, std::string_view metho
   w.Finish();
 }
 
-void FlagBody(JsonPrettyWriter& w, const rules::Finding& finding, std::string_view patient_id,
-              const std::string& identifier, const WritebackOptions& options,
-              const std::string& tag_system, std::string_view device) {
+void FlagBody(JsonPrettyWriter& w, const rules::Finding& finding, std::string_view start,
+              std::string_view identifier, RenderState& state) {
   w.Member("resourceType", "Flag");
-  Meta(w, tag_system);
+  Meta(w, state.tag_system);
   w.Key("extension");
   w.StartArray();
   w.StartObject();
@@ -112,17 +268,17 @@ void FlagBody(JsonPrettyWriter& w, const rules::Finding& finding, std::string_vi
   w.EndArray();
   w.EndObject();
   w.EndObject();
-  std::set<std::string> cited;  // one flag-detail per resource, not per component
-  for (const rules::SourceRef& source : finding.evidence) {
-    std::string reference = UnversionedReference(source);
-    if (!cited.insert(reference).second) continue;
+  // One flag-detail per resource, not per component.
+  state.references.Clear();
+  for (const rules::SourceRef& source : finding.evidence) state.references.AddUnversioned(source);
+  for (std::string_view reference : state.references.UniqueInOrder()) {
     w.StartObject();
     w.Member("url", kFlagDetailExtension);
     Reference(w, "valueReference", reference);
     w.EndObject();
   }
   w.EndArray();
-  Identifier(w, options.FlagIdentifierSystem(), identifier);
+  Identifier(w, state.flag_system, identifier);
   const bool active = finding.status == rules::FindingStatus::kActive;
   w.Member("status", active ? "active" : "inactive");
   Category(w, kFlagCategorySystem, "clinical", "Clinical");
@@ -131,26 +287,26 @@ void FlagBody(JsonPrettyWriter& w, const rules::Finding& finding, std::string_vi
   w.Key("coding");
   w.StartArray();
   w.StartObject();
-  w.Member("system", options.RuleSystem());
+  w.Member("system", state.rule_system);
   w.Member("code", finding.rule);
   w.Member("display", rules::RuleDisplay(finding.rule));
   w.EndObject();
   w.EndArray();
   if (!finding.text.empty()) w.Member("text", finding.text);
   w.EndObject();
-  Reference(w, "subject", PatientReference(patient_id));
-  Period(w, "period", finding.episode_start, active ? std::nullopt : finding.episode_end);
-  Reference(w, "author", device);
+  Reference(w, "subject", state.patient_reference);
+  Period(w, "period", start, active ? std::string() : DateText(finding.episode_end));
+  Reference(w, "author", state.device);
 }
 
-void UniqueReferences(JsonPrettyWriter& w, std::string_view key,
-                      const std::vector<rules::SourceRef>& sources) {
+// References to `sources`, each resource once.
+void UniqueReferences(JsonPrettyWriter& w, MemberName key,
+                      const std::vector<rules::SourceRef>& sources, ReferenceTexts& references) {
   w.Key(key);
   w.StartArray();
-  std::set<std::string> seen;
-  for (const rules::SourceRef& source : sources) {
-    std::string reference = UnversionedReference(source);
-    if (!seen.insert(reference).second) continue;
+  references.Clear();
+  for (const rules::SourceRef& source : sources) references.AddUnversioned(source);
+  for (std::string_view reference : references.UniqueInOrder()) {
     w.StartObject();
     w.Member("reference", reference);
     w.EndObject();
@@ -158,11 +314,12 @@ void UniqueReferences(JsonPrettyWriter& w, std::string_view key,
   w.EndArray();
 }
 
-void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity,
-              const WritebackOptions& options) {
+void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity, RenderState& state) {
   const std::optional<ActivityDefinition> def = ActivityClinicalCoding(activity.key);
   w.StartObject();
-  if (!activity.outcome.empty()) UniqueReferences(w, "outcomeReference", activity.outcome);
+  if (!activity.outcome.empty()) {
+    UniqueReferences(w, "outcomeReference", activity.outcome, state.references);
+  }
   w.Key("detail");
   w.StartObject();
   if (def) w.Member("kind", def->kind);
@@ -178,7 +335,7 @@ void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity,
     w.EndObject();
   }
   w.StartObject();
-  w.Member("system", options.ActivitySystem());
+  w.Member("system", state.activity_system);
   w.Member("code", activity.key);
   w.EndObject();
   w.EndArray();
@@ -186,7 +343,8 @@ void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity,
   w.EndObject();
   w.Member("status", rules::ActivityStatusCode(activity.status));
   if (activity.scheduled_start || activity.scheduled_end) {
-    Period(w, "scheduledPeriod", activity.scheduled_start, activity.scheduled_end);
+    Period(w, "scheduledPeriod", DateText(activity.scheduled_start),
+           DateText(activity.scheduled_end));
   } else if (!activity.scheduled_text.empty()) {
     w.Member("scheduledString", activity.scheduled_text);
   }
@@ -195,36 +353,35 @@ void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity,
   w.EndObject();
 }
 
-void CarePlanBody(JsonPrettyWriter& w, const rules::Evaluation& evaluation,
-                  const std::string& identifier, const WritebackOptions& options,
-                  const std::string& tag_system) {
+void CarePlanBody(JsonPrettyWriter& w, const rules::Evaluation& evaluation, std::string_view start,
+                  std::string_view identifier, RenderState& state) {
   const rules::CourseSummary& course = *evaluation.course;
   w.Member("resourceType", "CarePlan");
-  Meta(w, tag_system);
-  Identifier(w, options.CarePlanIdentifierSystem(), identifier);
+  Meta(w, state.tag_system);
+  Identifier(w, state.careplan_system, identifier);
   w.Member("status", CarePlanStatus(evaluation.disposition));
   w.Member("intent", "plan");
   Category(w, kCarePlanCategorySystem, "assess-plan", "Assessment and Plan of Treatment");
   w.Member("title", kCarePlanTitle);
-  Reference(w, "subject", PatientReference(evaluation.patient_id));
-  Period(w, "period", course.start, course.end);
-  if (!course.medications.empty()) UniqueReferences(w, "supportingInfo", course.medications);
+  Reference(w, "subject", state.patient_reference);
+  Period(w, "period", start, DateText(course.end));
+  if (!course.medications.empty()) {
+    UniqueReferences(w, "supportingInfo", course.medications, state.references);
+  }
   if (!evaluation.plan.empty()) {
     w.Key("activity");
     w.StartArray();
-    for (const rules::PlanActivity& activity : evaluation.plan) Activity(w, activity, options);
+    for (const rules::PlanActivity& activity : evaluation.plan) Activity(w, activity, state);
     w.EndArray();
   }
 }
 
-void ProvenanceBody(JsonPrettyWriter& w, const std::vector<std::string>& targets,
-                    std::string_view recorded, std::string_view device,
-                    const std::set<std::string>& sources, const std::string& tag_system) {
+void ProvenanceBody(JsonPrettyWriter& w, std::string_view recorded, RenderState& state) {
   w.Member("resourceType", "Provenance");
-  Meta(w, tag_system);
+  Meta(w, state.tag_system);
   w.Key("target");
   w.StartArray();
-  for (const std::string& target : targets) {
+  for (const std::string& target : state.targets) {
     w.StartObject();
     w.Member("reference", target);
     w.EndObject();
@@ -234,13 +391,13 @@ void ProvenanceBody(JsonPrettyWriter& w, const std::vector<std::string>& targets
   w.Key("agent");
   w.StartArray();
   w.StartObject();
-  Reference(w, "who", device);
+  Reference(w, "who", state.device);
   w.EndObject();
   w.EndArray();
-  if (!sources.empty()) {
+  if (!state.sources.empty()) {
     w.Key("entity");
     w.StartArray();
-    for (const std::string& source : sources) {
+    for (std::string_view source : state.sources.SortedUnique()) {
       w.StartObject();
       w.Member("role", "source");
       Reference(w, "what", source);
@@ -248,6 +405,17 @@ void ProvenanceBody(JsonPrettyWriter& w, const std::vector<std::string>& targets
     }
     w.EndArray();
   }
+}
+
+// As fhir::BuildRequestBundle checks: fullUrls are unique within the entries.
+Status CheckNewFullUrl(const std::vector<std::string>& targets, std::string_view full_url) {
+  for (const std::string& target : targets) {
+    if (target == full_url) {
+      return InvalidArgumentError("Bundle.entry[" + std::to_string(targets.size()) +
+                                  "].fullUrl: duplicate \"" + std::string(full_url) + "\"");
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -260,63 +428,67 @@ StatusOr<RenderedEntries> RenderOfflineEntries(const rules::Evaluation& evaluati
                              evaluation.disposition != rules::Disposition::kCompleted)) {
     return rendered;  // out of scope, or retracted with nothing written before
   }
-  const std::string device = DeviceFullUrl(options);
-  const std::string tag_system = options.TagSystem();
-  std::vector<std::string> targets;
-  std::set<std::string> sources;  // the Provenance's entities: sorted, unique
-  auto add_sources = [&](const std::vector<rules::SourceRef>& refs) {
-    for (const rules::SourceRef& ref : refs) sources.insert(VersionedReference(ref));
-  };
-  // As fhir::BuildRequestBundle checks: fullUrls are unique within the entries.
-  auto add_target = [&](std::string full_url) -> Status {
-    for (const std::string& target : targets) {
-      if (target == full_url) {
-        return InvalidArgumentError("Bundle.entry[" + std::to_string(targets.size()) +
-                                    "].fullUrl: duplicate \"" + full_url + "\"");
-      }
-    }
-    targets.push_back(std::move(full_url));
-    return Status::Ok();
-  };
-  const std::string flag_system = options.FlagIdentifierSystem();
+  RenderState& state = StateFor(options);
+  // Patients of a cohort tend to write alike: room for about the most that
+  // recent ones wrote saves growing the text step by step.
+  constexpr std::size_t kMaxReserve = 1 << 16;
+  rendered.text.reserve(std::min(state.typical_size, kMaxReserve));
+  SetPatientReference(evaluation.patient_id, state.patient_reference);
+  state.targets.clear();
+  state.sources.Clear();  // sorted and made unique when written
   for (const rules::Finding& finding : evaluation.findings) {
     if (finding.status != rules::FindingStatus::kActive) continue;
-    const std::string identifier =
-        FlagIdentifierValue(evaluation.patient_id, finding.rule, finding.episode_start);
-    RETURN_IF_ERROR(
-        add_target(DeterministicUrnUuid(options, "Flag|" + flag_system + "|" + identifier)));
-    Entry(rendered.text, targets.back(), "PUT", "Flag?" + IdentifierQuery(flag_system, identifier),
-          [&](JsonPrettyWriter& w) {
-            FlagBody(w, finding, evaluation.patient_id, identifier, options, tag_system, device);
-          });
+    // FlagIdentifierValue(), with the date written once for the period too.
+    const std::string start = finding.episode_start.ToString();
+    std::string& identifier = state.identifier;
+    identifier.assign(evaluation.patient_id);
+    identifier += '.';
+    identifier += finding.rule;
+    identifier += '.';
+    identifier += start;
+    SetConditionalName("Flag", state.flag_system, identifier, state.name);
+    std::string full_url = DeterministicUrnUuid(options, state.name);
+    RETURN_IF_ERROR(CheckNewFullUrl(state.targets, full_url));
+    state.targets.push_back(std::move(full_url));
+    SetConditionalUrl("Flag", state.flag_system, identifier, state.url);
+    Entry(rendered.text, state.targets.back(), "PUT", state.url,
+          [&](JsonPrettyWriter& w) { FlagBody(w, finding, start, identifier, state); });
     ++rendered.count;
-    add_sources(finding.evidence);
+    for (const rules::SourceRef& ref : finding.evidence) state.sources.AddVersioned(ref);
   }
-  const std::string careplan_system = options.CarePlanIdentifierSystem();
-  const std::string careplan_identifier =
-      CarePlanIdentifierValue(evaluation.patient_id, evaluation.course->start);
-  RETURN_IF_ERROR(add_target(
-      DeterministicUrnUuid(options, "CarePlan|" + careplan_system + "|" + careplan_identifier)));
-  Entry(rendered.text, targets.back(), "PUT",
-        "CarePlan?" + IdentifierQuery(careplan_system, careplan_identifier),
-        [&](JsonPrettyWriter& w) {
-          CarePlanBody(w, evaluation, careplan_identifier, options, tag_system);
-        });
-  ++rendered.count;
-  add_sources(evaluation.course->medications);
-  for (const rules::PlanActivity& activity : evaluation.plan) add_sources(activity.outcome);
-  const std::string provenance_url = DeterministicUrnUuid(
-      options, "Provenance|" + evaluation.patient_id + "|" + std::string(recorded));
-  for (const std::string& target : targets) {
-    if (target == provenance_url) {
-      return InvalidArgumentError("Bundle.entry[" + std::to_string(targets.size()) +
-                                  "].fullUrl: duplicate \"" + provenance_url + "\"");
-    }
-  }
-  Entry(rendered.text, provenance_url, "POST", "Provenance", [&](JsonPrettyWriter& w) {
-    ProvenanceBody(w, targets, recorded, device, sources, tag_system);
+  // CarePlanIdentifierValue(), with the date written once for the period too.
+  const std::string start = evaluation.course->start.ToString();
+  std::string& careplan_identifier = state.identifier;
+  careplan_identifier.assign(evaluation.patient_id);
+  careplan_identifier += '.';
+  careplan_identifier += start;
+  SetConditionalName("CarePlan", state.careplan_system, careplan_identifier, state.name);
+  std::string careplan_url = DeterministicUrnUuid(options, state.name);
+  RETURN_IF_ERROR(CheckNewFullUrl(state.targets, careplan_url));
+  state.targets.push_back(std::move(careplan_url));
+  SetConditionalUrl("CarePlan", state.careplan_system, careplan_identifier, state.url);
+  Entry(rendered.text, state.targets.back(), "PUT", state.url, [&](JsonPrettyWriter& w) {
+    CarePlanBody(w, evaluation, start, careplan_identifier, state);
   });
   ++rendered.count;
+  for (const rules::SourceRef& ref : evaluation.course->medications) {
+    state.sources.AddVersioned(ref);
+  }
+  for (const rules::PlanActivity& activity : evaluation.plan) {
+    for (const rules::SourceRef& ref : activity.outcome) state.sources.AddVersioned(ref);
+  }
+  state.name.assign("Provenance|");
+  state.name += evaluation.patient_id;
+  state.name += '|';
+  state.name += recorded;
+  const std::string provenance_url = DeterministicUrnUuid(options, state.name);
+  RETURN_IF_ERROR(CheckNewFullUrl(state.targets, provenance_url));
+  Entry(rendered.text, provenance_url, "POST", "Provenance",
+        [&](JsonPrettyWriter& w) { ProvenanceBody(w, recorded, state); });
+  ++rendered.count;
+  // Follows the largest sizes, forgetting an outlier slowly.
+  state.typical_size = std::max(rendered.text.size() + rendered.text.size() / 8,
+                                state.typical_size - state.typical_size / 32);
   return rendered;
 }
 

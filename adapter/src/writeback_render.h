@@ -10,7 +10,7 @@
 // Offline only: no PriorWrites, so only active findings are written and a
 // retracted course writes nothing.
 //
-// Thread-safety: a pure function; thread-safe.
+// Thread-safety: thread-safe (each thread reuses its own scratch buffers).
 #pragma once
 
 #include <string_view>

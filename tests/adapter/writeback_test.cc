@@ -10,6 +10,7 @@
 #include "writeback_flag.h"
 #include "writeback_identity.h"
 #include "writeback_provenance.h"
+#include "writeback_render.h"
 #include "writeback_transaction.h"
 
 namespace bonewatch::adapter {
@@ -337,6 +338,53 @@ TEST(WritebackTransaction, DeterministicAndStreamedBytesEqualTheDom) {
   empty_writer.Finish();
   auto empty_dom = BuildWritebackTransaction({}, "2026-04-01T00:00:00Z", WritebackOptions());
   EXPECT_EQ(empty.str(), empty_dom->SerializePretty() + "\n");
+}
+
+// The direct renderer (writeback_render.h) writes what the builders give, on
+// evaluations the generated cohorts do not have: texts to escape, URN patient
+// ids, long reference lists with repeats out of order, references whose
+// "Type/id" text is the same from different parts.
+TEST(WritebackRender, DirectRenderingEqualsTheBuildersOnTrickyEvaluations) {
+  std::vector<rules::Evaluation> evaluations;
+  evaluations.push_back(ActiveEvaluation());
+
+  rules::Evaluation tricky = ActiveEvaluation();
+  tricky.patient_id = std::string("p\"q\\r/\x01\n\u00e9", 10);
+  tricky.findings[0].text = "quote \" backslash \\ tab \t nul " + std::string(1, '\0') + " \u2212";
+  tricky.findings[1].status = rules::FindingStatus::kActive;
+  tricky.findings[1].episode_end.reset();
+  for (int i = 40; i > 0; --i) {
+    const std::string id = "o" + std::to_string(i % 13);
+    tricky.findings[0].evidence.push_back(Ref("Observation", id, std::to_string(i % 3)));
+    tricky.course->medications.push_back(
+        Ref("MedicationRequest", "m" + std::to_string(i % 7), i % 2 == 0 ? "" : std::to_string(i)));
+    tricky.plan[0].outcome.push_back(
+        Ref("Observation", id, "", "component[" + std::to_string(i) + "]"));
+  }
+  // The same text "a/b/c" from two references: one flag-detail, one entity.
+  tricky.findings[1].evidence = {Ref("a/b", "c"), Ref("a", "b/c"), Ref("a", "b/c", "1")};
+  evaluations.push_back(tricky);
+
+  rules::Evaluation urn = ActiveEvaluation();
+  urn.patient_id = "urn:uuid:0f0e0d0c-0b0a-4908-8706-050403020100";
+  urn.disposition = rules::Disposition::kCompleted;
+  urn.course->end = D("2026-02-01");
+  urn.plan.clear();
+  urn.course->medications.clear();
+  evaluations.push_back(urn);
+
+  for (const std::string base : {"http://bonewatch.example/fhir", "https://x.test/r4"}) {
+    WritebackOptions options;
+    options.base = base;
+    for (const rules::Evaluation& evaluation : evaluations) {
+      const auto direct = RenderOfflineEntries(evaluation, "2026-04-01T00:00:00Z", options);
+      const auto built = RenderPatientEntries(
+          BuildPatientEntries(WritebackInput{&evaluation, {}}, "2026-04-01T00:00:00Z", options));
+      ASSERT_TRUE(direct.ok() && built.ok()) << evaluation.patient_id;
+      EXPECT_EQ(direct->count, built->count) << evaluation.patient_id;
+      EXPECT_EQ(direct->text, built->text) << evaluation.patient_id;
+    }
+  }
 }
 
 }  // namespace

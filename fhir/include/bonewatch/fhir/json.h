@@ -190,13 +190,52 @@ class Json {
 
 // JsonPrettyWriter: the bytes Json::AppendPretty would append for a value,
 // written straight from calls, without building the Json first (for large
-// generated output). Calls must form one well-formed value; the text is
-// appended to `out` by Finish().
+// generated output). Calls must form one well-formed value; Finish() ends it.
+//
+// The format is RapidJSON's PrettyWriter with a two-space indent: one member
+// or element per line, "key": value, empty containers as {} and [], strings
+// escaped as RapidJSON does (\" \\ \b \f \n \r \t, other control
+// characters as \u00XX; '/', DEL and non-ASCII UTF-8 as is). Json's pretty
+// output is written by this class; tests compare it with RapidJSON's.
+//
+// The text is written in place at the end of `out`, which grows as needed:
+// until Finish(), `out` holds unspecified bytes after its original end, and
+// a writer destroyed without Finish() removes everything it wrote.
 //
 // Thread-safety: thread-compatible (one writer per thread).
 class JsonPrettyWriter {
  public:
-  // As Json::AppendPretty(*out, depth). REQUIRES: `out` outlives the writer.
+  // A member name. A string literal is checked when compiling to need no
+  // escaping, and is then copied as is (most names are literals); other text
+  // is escaped as needed: Key(MemberName(text)).
+  class MemberName {
+   public:
+    template <std::size_t N>
+    consteval MemberName(const char (&literal)[N])  // NOLINT(google-explicit-constructor)
+        : data_(literal), size_(N - 1), plain_(true) {
+      for (std::size_t i = 0; i + 1 < N; ++i) {
+        const char c = literal[i];
+        // Not a constant expression: such a literal does not compile.
+        if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') {
+          throw "a literal member name needs no escaping";
+        }
+      }
+    }
+    // REQUIRES: text.size() < 4 GiB.
+    explicit MemberName(std::string_view text)
+        : data_(text.data()), size_(static_cast<std::uint32_t>(text.size())) {}
+
+   private:
+    friend class JsonPrettyWriter;
+    std::string_view text() const { return {data_, size_}; }
+    // 16 bytes, so that it is passed in registers.
+    const char* data_;
+    std::uint32_t size_;
+    bool plain_ = false;  // known to need no escaping
+  };
+
+  // As Json::AppendPretty(*out, depth). REQUIRES: `out` outlives the writer
+  // and nothing else changes it until Finish().
   JsonPrettyWriter(std::string* out, std::size_t depth);
   JsonPrettyWriter(const JsonPrettyWriter&) = delete;
   JsonPrettyWriter& operator=(const JsonPrettyWriter&) = delete;
@@ -206,22 +245,38 @@ class JsonPrettyWriter {
   void EndObject();
   void StartArray();
   void EndArray();
-  void Key(std::string_view key);
+  void Key(MemberName key);
   void String(std::string_view value);
   // Key(key) then String(value).
-  void Member(std::string_view key, std::string_view value) {
-    Key(key);
-    String(value);
-  }
-  // Appends the text written since construction. REQUIRES: called once, last.
+  void Member(MemberName key, std::string_view value);
+  void Null();
+  void Bool(bool value);
+  // Writes `text` as is. REQUIRES: a JSON number.
+  void Number(std::string_view text);
+  // Ends the text: `out` holds what it held before plus the value's text.
+  // REQUIRES: called once, last, with every container closed.
   void Finish();
 
-  struct Impl;  // json_write.cc
-
  private:
+  char* Room(char* at, std::size_t bytes);
+  char* Grow(char* at, std::size_t bytes);
+  std::size_t PrefixRoom() const;
+  char* Prefix(char* at);
+  char* LineBreak(char* at, std::size_t level) const;
+  char* Name(char* at, MemberName key);
+  char* Quoted(char* at, std::string_view text);
+  char* Escaped(char* at, std::string_view text);
+  void Literal(std::string_view text);
+
   std::string* out_;
-  Impl* impl_ = nullptr;
-  bool* reused_ = nullptr;  // the thread's cached Impl is in use, when impl_ is it
+  std::size_t start_;     // out_'s size when the writer was made
+  std::size_t depth_;     // the nesting level of the value itself
+  std::size_t level_;     // depth_ plus the containers open now
+  char* end_ = nullptr;   // the end of the room made in out_
+  char* next_ = nullptr;  // where the next byte goes
+  bool bare_ = true;      // the next token has no separator: the value, or a member's value
+  bool empty_ = true;     // the innermost open container has nothing in it yet
+  bool finished_ = false;
 };
 
 struct Json::Member {
