@@ -45,7 +45,13 @@ void Count(State& s, RiskFactorHit hit) {
   s.risk_factors.push_back(std::move(hit));
 }
 
+// Whether some risk factor fact is dated <= s.t (most records have none).
+bool AnyRiskFactorFact(const Timeline& tl, const State& s) {
+  return !tl.risk_factors.empty() && tl.risk_factors.front()->date <= s.t;
+}
+
 void AddHistoryRiskFactor(const Timeline& tl, State& s, RiskFactorKind kind, RiskFactor factor) {
+  if (!AnyRiskFactorFact(tl, s)) return;
   RiskFactorHit hit{factor, {}};
   for (const RiskFactorFact* rf : tl.risk_factors) {
     if (rf->date > s.t) break;
@@ -59,6 +65,7 @@ void AddHistoryRiskFactor(const Timeline& tl, State& s, RiskFactorKind kind, Ris
 }
 
 void AddSmoker(const Timeline& tl, State& s) {
+  if (!AnyRiskFactorFact(tl, s)) return;
   RiskFactorHit hit{RiskFactor::kSmoker, {}};
   const RiskFactorFact* latest_observation = nullptr;
   for (const RiskFactorFact* rf : tl.risk_factors) {
