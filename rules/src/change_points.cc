@@ -34,11 +34,15 @@ std::vector<Date> TimeDerivedPoints(const Timeline& tl) {
     out.push_back(d);
   }
   if (course.end) out.push_back(course.end->AddDays(1));
-  for (Date dxa : tl.dxa_session_dates) {  // every DXA fact's date, once
-    for (int months : {r.dxaIntervalMonths, r.dxaIntervalHighRiskMonths}) {
-      const Date due = dxa.AddMonths(months);
-      out.push_back(due);
-      out.push_back(due.AddMonths(r.dxaOverdueEscalationMonths).AddDays(1));
+  // Every DXA fact's date, once: the follow-up due dates (standard and high
+  // risk) after it and the days after their escalation dates, which the
+  // Timeline computed with the sessions as of that date (whose latest session
+  // is dated on it).
+  for (size_t k = 0; k < tl.dxa_session_dates.size(); ++k) {
+    const DxaSessions& known = tl.dxa_sessions[k + 1];
+    for (size_t risk = 0; risk < 2; ++risk) {
+      out.push_back(known.follow_up_due[risk]);
+      out.push_back(known.follow_up_escalation[risk].AddDays(1));
     }
   }
   for (const MedicationUse* use : tl.denosumab) {

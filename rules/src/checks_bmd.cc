@@ -39,8 +39,8 @@ Date RunStart(const State& s, const Meets& meets) {
 }
 
 std::string Where(const Fact& f) {
-  const std::string site = SiteText(f.site);
-  return "(" + (site.empty() ? "" : site + ", ") + f.effective.ToString() + ")";
+  const std::string_view site = SiteDisplay(f.site);
+  return Concat({"(", site, site.empty() ? "" : ", ", f.effective.ToString(), ")"});
 }
 
 SourceList OfConcept(const Session& session, Concept wanted) {
@@ -102,20 +102,20 @@ void CheckBmd(const State& s, RuleResults& out) {
 std::string BmdText(RuleIndex rule, const TextArgs& args) {
   switch (rule) {
     case kLowBmdForAge:
-      return "Lowest Z-score " + FormatNumber(*args.fact->value) + " " + Where(*args.fact) +
-             " in a premenopausal woman: below the expected range for age; consider "
-             "bone-directed therapy";
+      return Concat({"Lowest Z-score ", FormatNumber(*args.fact->value), " ", Where(*args.fact),
+                     " in a premenopausal woman: below the expected range for age; consider "
+                     "bone-directed therapy"});
     case kOsteoporosis:
-      return "Lowest T-score " + FormatNumber(*args.fact->value) + " " + Where(*args.fact) +
-             ": osteoporosis range; consider bone-directed therapy";
+      return Concat({"Lowest T-score ", FormatNumber(*args.fact->value), " ", Where(*args.fact),
+                     ": osteoporosis range; consider bone-directed therapy"});
     case kOsteopenia:
-      return "Lowest T-score " + FormatNumber(*args.fact->value) + " " + Where(*args.fact) +
-             ": osteopenia range; review risk factors, calcium and vitamin D";
+      return Concat({"Lowest T-score ", FormatNumber(*args.fact->value), " ", Where(*args.fact),
+                     ": osteopenia range; review risk factors, calcium and vitamin D"});
     default:  // kBmdSignificantLoss
-      return "BMD " + FormatNumber(*args.fact->value) + " g/cm2 " + Where(*args.fact) + " is " +
-             FormatPercent(args.percent) + "% below baseline " + FormatNumber(*args.other->value) +
-             " g/cm2 " + Where(*args.other) +
-             ": significant bone loss; review bone-directed therapy";
+      return Concat({"BMD ", FormatNumber(*args.fact->value), " g/cm2 ", Where(*args.fact), " is ",
+                     FormatPercent(args.percent), "% below baseline ",
+                     FormatNumber(*args.other->value), " g/cm2 ", Where(*args.other),
+                     ": significant bone loss; review bone-directed therapy"});
   }
 }
 

@@ -8,8 +8,8 @@ namespace {
 
 std::string MarkerText(const Fact& f) {
   const bool ctx = f.kind == Concept::kCtx;
-  return FormatNumber(*f.value) + (ctx ? " ng/L" : " nmol BCE/mmol creatinine") + " (" +
-         f.effective.ToString() + ")";
+  return Concat({FormatNumber(*f.value), ctx ? " ng/L" : " nmol BCE/mmol creatinine", " (",
+                 f.effective.ToString(), ")"});
 }
 
 }  // namespace
@@ -43,14 +43,15 @@ void CheckBtm(const State& s, RuleResults& out) {
 std::string BtmText(RuleIndex rule, const TextArgs& args, const Timeline& tl) {
   if (rule == kBtm3MonthDue) {
     const CourseDates& dates = tl.course_dates;
-    return "3-month bone turnover marker (CTX or NTX) due since " +
-           dates.btm_follow_up_due.ToString() + " for the aromatase inhibitor course started " +
-           tl.course->start.ToString() + ": take a sample by " + dates.btm_follow_up.end.ToString();
+    return Concat({"3-month bone turnover marker (CTX or NTX) due since ",
+                   dates.btm_follow_up_due.ToString(),
+                   " for the aromatase inhibitor course started ", tl.course->start.ToString(),
+                   ": take a sample by ", dates.btm_follow_up.end.ToString()});
   }
   const char* name = args.fact->kind == Concept::kCtx ? "CTX" : "NTX";
-  return std::string(name) + " rose " + FormatPercent(args.percent) + "% from " +
-         MarkerText(*args.fact) + " to " + MarkerText(*args.other) +
-         ": increased bone resorption; review bone-directed therapy";
+  return Concat({name, " rose ", FormatPercent(args.percent), "% from ", MarkerText(*args.fact),
+                 " to ", MarkerText(*args.other),
+                 ": increased bone resorption; review bone-directed therapy"});
 }
 
 }  // namespace bonewatch::rules::internal

@@ -1,6 +1,7 @@
 // baseline-dxa-missing and dxa-follow-up-due (spec §3): the scheduling rules,
 // which count every DXA session, with or without values.
 #include "checks.h"
+#include "text.h"
 
 namespace bonewatch::rules::internal {
 
@@ -27,14 +28,15 @@ void CheckDxaScheduling(const State& s, RuleResults& out) {
 std::string DxaSchedulingText(RuleIndex rule, const TextArgs& args, const Timeline& tl) {
   if (rule == kBaselineDxaMissing) {
     const Date start = tl.course->start;
-    return "No DXA since " + tl.course_dates.baseline_lookback.ToString() +
-           " for the aromatase inhibitor course started " + start.ToString() +
-           ": arrange a baseline DXA (due by " + tl.course_dates.baseline_dxa_due.ToString() + ")";
+    return Concat({"No DXA since ", tl.course_dates.baseline_lookback.ToString(),
+                   " for the aromatase inhibitor course started ", start.ToString(),
+                   ": arrange a baseline DXA (due by ", tl.course_dates.baseline_dxa_due.ToString(),
+                   ")"});
   }
   const Date due = args.date.AddMonths(args.months);
-  return "DXA follow-up due " + due.ToString() + " (last DXA " + args.date.ToString() + ", " +
-         std::to_string(args.months) + "-month interval" +
-         (args.high_risk ? " for high risk" : "") + "): arrange a DXA scan";
+  return Concat({"DXA follow-up due ", due.ToString(), " (last DXA ", args.date.ToString(), ", ",
+                 std::to_string(args.months), "-month interval",
+                 args.high_risk ? " for high risk" : "", "): arrange a DXA scan"});
 }
 
 }  // namespace bonewatch::rules::internal

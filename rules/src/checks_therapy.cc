@@ -55,23 +55,29 @@ void CheckDenosumab(const State& s, RuleResults& out) {
 }
 
 std::string IndicatedText(const TextArgs& args) {
-  std::vector<std::string> reasons;
+  std::string out = "Bone-directed therapy indicated: ";
+  out.reserve(256);
+  // The reasons, separated by "; ".
+  std::string_view separator;
+  const auto reason = [&]() -> std::string& {
+    out += separator;
+    separator = "; ";
+    return out;
+  };
   if (args.fact) {
-    reasons.push_back("lowest T-score " + FormatNumber(*args.fact->value) + " (" +
-                      args.fact->effective.ToString() + ")");
+    reason() += Concat({"lowest T-score ", FormatNumber(*args.fact->value), " (",
+                        args.fact->effective.ToString(), ")"});
   }
   if (args.names_loss) {
-    reasons.push_back("BMD loss of " + FormatPercent(args.percent) + "% since baseline");
+    reason() += Concat({"BMD loss of ", FormatPercent(args.percent), "% since baseline"});
   }
   if (args.risk_factors.counted != 0) {
     const std::vector<std::string> labels = args.risk_factors.Texts();
-    reasons.push_back(std::string(labels.size() == 1 ? "risk factor: " : "risk factors: ") +
-                      JoinList(labels));
+    reason() += labels.size() == 1 ? "risk factor: " : "risk factors: ";
+    out += JoinList(labels);
   }
-  std::string joined;
-  for (const std::string& reason : reasons) joined += (joined.empty() ? "" : "; ") + reason;
-  return "Bone-directed therapy indicated: " + joined +
-         ". No current antiresorptive therapy: consider a bisphosphonate or denosumab";
+  out += ". No current antiresorptive therapy: consider a bisphosphonate or denosumab";
+  return out;
 }
 
 }  // namespace
@@ -85,9 +91,9 @@ std::string TherapyText(RuleIndex rule, const TextArgs& args, const Timeline& tl
   if (rule == kAntiresorptiveIndicated) return IndicatedText(args);
   const Date dose = args.date;
   const Date due = dose.AddMonths(tl.rules->denosumabIntervalMonths);
-  return "Denosumab overdue: last dose " + dose.ToString() + ", next dose was due " +
-         due.ToString() +
-         "; give it now or start a bisphosphonate (rebound vertebral fracture risk)";
+  return Concat({"Denosumab overdue: last dose ", dose.ToString(), ", next dose was due ",
+                 due.ToString(),
+                 "; give it now or start a bisphosphonate (rebound vertebral fracture risk)"});
 }
 
 }  // namespace bonewatch::rules::internal

@@ -40,14 +40,12 @@ void CheckVitaminD(const State& s, RuleResults& out) {
 std::string VitaminDText(RuleIndex rule, const TextArgs& args, const Timeline& tl) {
   const RuleSet& r = *tl.rules;
   const Fact& latest = *args.fact;
-  const std::string head = "25-hydroxyvitamin D " + FormatNumber(*latest.value) + " ng/mL (" +
-                           latest.effective.ToString() + ")";
-  if (rule == kVitaminDDeficient) {
-    return head + ": deficient (below " + FormatNumber(r.vitaminDDeficientBelow) +
-           "); replete vitamin D";
-  }
-  return head + ": insufficient (below " + FormatNumber(r.vitaminDInsufficientBelow) +
-         "); supplement vitamin D";
+  const bool deficient = rule == kVitaminDDeficient;
+  return Concat({"25-hydroxyvitamin D ", FormatNumber(*latest.value), " ng/mL (",
+                 latest.effective.ToString(), ")",
+                 deficient ? ": deficient (below " : ": insufficient (below ",
+                 FormatNumber(deficient ? r.vitaminDDeficientBelow : r.vitaminDInsufficientBelow),
+                 deficient ? "); replete vitamin D" : "); supplement vitamin D"});
 }
 
 }  // namespace bonewatch::rules::internal

@@ -21,7 +21,7 @@ struct Ymd {
   int day;
 };
 
-Ymd CivilFromDays(int64_t z) {
+Ymd CivilFromDaysReference(int64_t z) {
   z += 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(z - era * 146097);
@@ -32,6 +32,42 @@ Ymd CivilFromDays(int64_t z) {
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   return {static_cast<int>(y + (m <= 2)), static_cast<int>(m), static_cast<int>(d)};
+}
+
+// Cassio Neri and Lorenz Schneider's civil_from_days ("Euclidean affine
+// functions and their application to calendar algorithms", 2022): the same
+// result as the reference above with 32-bit arithmetic and no division but
+// by constants. Dates are converted at every change point (ages, due dates,
+// sentences), so this is a hot path. The shift moves day 0 to 1 March of year
+// -kShiftEras * 400, so that every day it is used for is non-negative.
+constexpr int64_t kShiftEras = 82;
+constexpr int64_t kShiftDays = 719468 + 146097 * kShiftEras;
+// Outside this range the reference is used (4 * n + 3 must fit 32 bits).
+constexpr int64_t kFastMinDays = -kShiftDays;
+constexpr int64_t kFastMaxDays = 1'000'000'000 - kShiftDays;
+
+Ymd CivilFromDays(int64_t z) {
+  if (z < kFastMinDays || z > kFastMaxDays) return CivilFromDaysReference(z);
+  const uint32_t n = static_cast<uint32_t>(z + kShiftDays);
+  // Century and day of the century.
+  const uint32_t n1 = 4 * n + 3;
+  const uint32_t century = n1 / 146097;
+  const uint32_t day_of_century = n1 % 146097 / 4;
+  // Year of the century and day of the year (from 1 March).
+  const uint32_t n2 = 4 * day_of_century + 3;
+  const uint64_t p2 = uint64_t{2939745} * n2;
+  const uint32_t year_of_century = static_cast<uint32_t>(p2 >> 32);
+  const uint32_t day_of_year = static_cast<uint32_t>(p2 & 0xffffffffu) / 2939745 / 4;
+  // Month (3..14) and day.
+  const uint32_t n3 = 2141 * day_of_year + 197913;
+  const uint32_t month = n3 >> 16;
+  const uint32_t day = (n3 & 0xffffu) / 2141 + 1;
+  // January and February belong to the next calendar year.
+  const bool next_year = day_of_year >= 306;
+  const int64_t year = static_cast<int64_t>(100 * century + year_of_century) - 400 * kShiftEras +
+                       (next_year ? 1 : 0);
+  return {static_cast<int>(year), static_cast<int>(next_year ? month - 12 : month),
+          static_cast<int>(day)};
 }
 
 bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }

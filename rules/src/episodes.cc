@@ -45,7 +45,7 @@ SweepResult SweepEpisodes(const Timeline& tl, const std::vector<Date>& points, b
       // earlier episode of the rule already had (the formula came back to it)
       // moves to the end of the latest one.
       const auto unique = [&closed, i, &formula]() -> std::optional<Date> {
-        if (!formula) return formula;
+        if (!formula || closed[i].empty()) return formula;
         const bool used = std::any_of(closed[i].begin(), closed[i].end(), [&](const Finding& f) {
           return f.episode_start == *formula;
         });

@@ -47,9 +47,10 @@ Evaluation Evaluate(const PatientRecord& record, Date now, const RuleSet& rules)
 
   internal::SweepResult sweep = internal::SweepEpisodes(tl, points, ended);
   ev.findings = std::move(sweep.findings);
-  ev.plan = internal::BuildPlan(sweep.last_state, sweep.last_results);
+  const internal::PlanDraft plan = internal::BuildPlanDraft(sweep.last_state, sweep.last_results);
+  ev.plan = internal::RenderPlan(plan, rules);
   if (!ended) {
-    ev.next_evaluation = internal::NextEvaluation(tl, time_derived, sweep.last_results, ev.plan);
+    ev.next_evaluation = internal::NextEvaluation(tl, time_derived, sweep.last_results, plan);
   }
   return ev;
 }

@@ -68,18 +68,20 @@ Verdict CompareFindings(const RuleResults& a, const RuleResults& b, const Timeli
   return Verdict::kSame;
 }
 
-Verdict ComparePlans(const std::vector<PlanActivity>& a, const std::vector<PlanActivity>& b) {
+// Compares drafts in the order RenderPlan's activities render (see
+// ActivityDraft): the key, status and dates; the outcome; then the scheduled
+// text and the description, which differ exactly when `text` or the activity
+// (already compared) do.
+Verdict ComparePlans(const PlanDraft& a, const PlanDraft& b) {
   for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
-    const PlanActivity& x = a[i];
-    const PlanActivity& y = b[i];
-    if (x.key != y.key || x.status != y.status || x.scheduled_start != y.scheduled_start ||
-        x.scheduled_end != y.scheduled_end) {
+    const ActivityDraft& x = a.begin()[i];
+    const ActivityDraft& y = b.begin()[i];
+    if (x.activity != y.activity || x.status != y.status ||
+        x.scheduled_start != y.scheduled_start || x.scheduled_end != y.scheduled_end) {
       return Verdict::kDifferent;
     }
-    if (x.outcome != y.outcome) return Verdict::kUndecided;
-    if (x.scheduled_text != y.scheduled_text || x.description != y.description) {
-      return Verdict::kDifferent;
-    }
+    if (!SameSources(x.outcome, y.outcome)) return Verdict::kUndecided;
+    if (x.text != y.text) return Verdict::kDifferent;
   }
   return a.size() == b.size() ? Verdict::kSame : Verdict::kDifferent;
 }
@@ -87,8 +89,7 @@ Verdict ComparePlans(const std::vector<PlanActivity>& a, const std::vector<PlanA
 }  // namespace
 
 std::optional<Date> NextEvaluation(const Timeline& tl, const std::vector<Date>& time_derived,
-                                   const RuleResults& now_results,
-                                   const std::vector<PlanActivity>& now_plan) {
+                                   const RuleResults& now_results, const PlanDraft& now_plan) {
   const Course& course = *tl.course;
   std::optional<std::string> now_signature;
   for (Date c : time_derived) {
@@ -98,12 +99,14 @@ std::optional<Date> NextEvaluation(const Timeline& tl, const std::vector<Date>& 
     const RuleResults results = EvaluateRulesAt(s);
     Verdict verdict = CompareFindings(results, now_results, tl);
     if (verdict == Verdict::kDifferent) return c;
-    std::vector<PlanActivity> plan = BuildPlan(s, results);
+    const PlanDraft plan = BuildPlanDraft(s, results);
     if (verdict == Verdict::kSame) verdict = ComparePlans(plan, now_plan);
     if (verdict == Verdict::kSame) continue;
     if (verdict == Verdict::kDifferent) return c;
-    if (!now_signature) now_signature = Signature(now_results, now_plan, tl);
-    if (Signature(results, std::move(plan), tl) != *now_signature) return c;
+    if (!now_signature) {
+      now_signature = Signature(now_results, RenderPlan(now_plan, *tl.rules), tl);
+    }
+    if (Signature(results, RenderPlan(plan, *tl.rules), tl) != *now_signature) return c;
   }
   if (course.end && *course.end >= tl.now) return course.end->AddDays(1);
   return std::nullopt;

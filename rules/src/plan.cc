@@ -1,33 +1,29 @@
 #include "plan.h"
 
 #include <algorithm>
+#include <string>
 
 namespace bonewatch::rules::internal {
 namespace {
 
-std::vector<SourceRef> SortedUnique(std::vector<SourceRef> refs) {
-  std::sort(refs.begin(), refs.end());
-  refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
-  return refs;
+// Sorts `refs` by value and drops repeated values (the outcome's order).
+void SortUniqueByValue(SourceList& refs) {
+  std::sort(refs.begin(), refs.end(),
+            [](const SourceRef* a, const SourceRef* b) { return *a < *b; });
+  const SourceRef** end = std::unique(
+      refs.begin(), refs.end(), [](const SourceRef* a, const SourceRef* b) { return *a == *b; });
+  refs.Truncate(static_cast<size_t>(end - refs.begin()));
 }
 
-PlanActivity Make(std::string_view key, std::string description) {
-  PlanActivity a;
-  a.key = std::string(key);
-  a.description = std::move(description);
-  return a;
-}
-
-PlanActivity BaselineDxa(const State& s) {
-  PlanActivity a = Make("baseline-dxa",
-                        "Baseline DXA (lumbar spine and hip) at the start of "
-                        "aromatase inhibitor therapy");
+ActivityDraft BaselineDxa(const State& s) {
+  ActivityDraft a;
+  a.activity = kBaselineDxaActivity;
   a.scheduled_start = s.tl->course_dates.baseline_lookback;
   a.scheduled_end = s.tl->course_dates.baseline_dxa_due;
   if (s.baseline) {
     a.status = ActivityStatus::kCompleted;
     for (const Fact* f : s.baseline->members) {
-      if (f->effective >= *a.scheduled_start) a.outcome.push_back(f->source);
+      if (f->effective >= *a.scheduled_start) a.outcome.push_back(&f->source);
     }
   }
   return a;
@@ -35,13 +31,14 @@ PlanActivity BaselineDxa(const State& s) {
 
 // A resorption-marker activity: completed by a ctx/ntx sample in `window`,
 // cancelled once `window` has closed unmet.
-PlanActivity MarkerActivity(const State& s, std::string_view key, std::string description,
-                            DateWindow scheduled, DateWindow window) {
-  PlanActivity a = Make(key, std::move(description));
+ActivityDraft MarkerActivity(const State& s, ActivityIndex activity, DateWindow scheduled,
+                             DateWindow window) {
+  ActivityDraft a;
+  a.activity = activity;
   a.scheduled_start = scheduled.start;
   a.scheduled_end = scheduled.end;
   for (const Fact* f : FactsUpTo(s.tl->resorption, s.t)) {
-    if (window.Contains(f->effective)) a.outcome.push_back(f->source);
+    if (window.Contains(f->effective)) a.outcome.push_back(&f->source);
   }
   if (!a.outcome.empty()) {
     a.status = ActivityStatus::kCompleted;
@@ -51,82 +48,133 @@ PlanActivity MarkerActivity(const State& s, std::string_view key, std::string de
   return a;
 }
 
-PlanActivity DxaFollowUp(const State& s) {
-  const RuleSet& r = *s.tl->rules;
-  PlanActivity a = Make("dxa-follow-up",
-                        "Follow-up DXA every " + std::to_string(r.dxaIntervalMonths) + " months (" +
-                            std::to_string(r.dxaIntervalHighRiskMonths) + " months at high risk)");
+ActivityDraft DxaFollowUp(const State& s) {
+  ActivityDraft a;
+  a.activity = kDxaFollowUpActivity;
   if (s.baseline) {
     a.status = ActivityStatus::kScheduled;
     a.scheduled_start = s.DxaFollowUpDue();
   } else {
-    a.scheduled_text = std::to_string(r.dxaIntervalHighRiskMonths) + "-" +
-                       std::to_string(r.dxaIntervalMonths) + " months after the baseline DXA";
+    a.text = ScheduledText::kAfterBaselineDxa;
   }
   return a;
 }
 
-PlanActivity CalciumVitaminD(const State& s) {
-  PlanActivity a = Make("calcium-vitamin-d",
-                        "Calcium 1000-1200 mg/day and vitamin D 800-1000 IU/day (diet and "
-                        "supplements)");
+ActivityDraft CalciumVitaminD(const State& s) {
+  ActivityDraft a;
+  a.activity = kCalciumVitaminDActivity;
   a.status = ActivityStatus::kInProgress;
   a.scheduled_start = s.course->start;
   a.scheduled_end = s.course->end;
   return a;
 }
 
-std::optional<PlanActivity> BoneDirectedTherapy(const State& s, const RuleResults& results) {
-  PlanActivity a = Make("bone-directed-therapy",
-                        "Bone-directed therapy (bisphosphonate or denosumab) to prevent aromatase "
-                        "inhibitor bone loss");
+std::optional<ActivityDraft> BoneDirectedTherapy(const State& s, const RuleResults& results) {
+  ActivityDraft a;
+  a.activity = kBoneDirectedTherapyActivity;
   if (results[kAntiresorptiveIndicated]) {
     a.status = ActivityStatus::kNotStarted;
-    a.scheduled_text = "As soon as possible (indicated)";
+    a.text = ScheduledText::kAsSoonAsPossible;
     return a;
   }
   if (!s.on_therapy) return std::nullopt;
   a.status = ActivityStatus::kInProgress;
-  for (const SourceRef* source : s.therapy_sources) a.outcome.push_back(*source);
-  a.scheduled_text = "Ongoing";
+  for (const SourceRef* source : s.therapy_sources) a.outcome.push_back(source);
+  a.text = ScheduledText::kOngoing;
   return a;
 }
 
-std::optional<PlanActivity> DenosumabNextDose(const State& s) {
+std::optional<ActivityDraft> DenosumabNextDose(const State& s) {
   if (s.bisphosphonate_after_denosumab) return std::nullopt;
   std::optional<Date> last = s.last_denosumab_dose;
   if (s.open_denosumab_use && (!last || s.open_denosumab_use->start > *last)) {
     last = s.open_denosumab_use->start;
   }
   if (!last) return std::nullopt;
-  PlanActivity a =
-      Make("denosumab-next-dose", "Denosumab 60 mg every " +
-                                      std::to_string(s.tl->rules->denosumabIntervalMonths) +
-                                      " months; do not stop without follow-on therapy");
+  ActivityDraft a;
+  a.activity = kDenosumabNextDoseActivity;
   a.status = ActivityStatus::kScheduled;
   a.scheduled_start = last->AddMonths(s.tl->rules->denosumabIntervalMonths);
   return a;
 }
 
+std::string Description(ActivityIndex activity, const RuleSet& r) {
+  switch (activity) {
+    case kBaselineDxaActivity:
+      return "Baseline DXA (lumbar spine and hip) at the start of aromatase inhibitor therapy";
+    case kBtmBaselineActivity:
+      return "Baseline bone turnover marker (serum CTX) before the course starts";
+    case kBtm3MonthActivity:
+      return "Bone turnover marker (serum CTX) 3 months after the course start";
+    case kDxaFollowUpActivity:
+      return "Follow-up DXA every " + std::to_string(r.dxaIntervalMonths) + " months (" +
+             std::to_string(r.dxaIntervalHighRiskMonths) + " months at high risk)";
+    case kCalciumVitaminDActivity:
+      return "Calcium 1000-1200 mg/day and vitamin D 800-1000 IU/day (diet and supplements)";
+    case kBoneDirectedTherapyActivity:
+      return "Bone-directed therapy (bisphosphonate or denosumab) to prevent aromatase "
+             "inhibitor bone loss";
+    case kDenosumabNextDoseActivity:
+      return "Denosumab 60 mg every " + std::to_string(r.denosumabIntervalMonths) +
+             " months; do not stop without follow-on therapy";
+    case kActivityCount:
+      break;
+  }
+  return {};
+}
+
+std::string Text(ScheduledText text, const RuleSet& r) {
+  switch (text) {
+    case ScheduledText::kNone:
+      return {};
+    case ScheduledText::kAfterBaselineDxa:
+      return std::to_string(r.dxaIntervalHighRiskMonths) + "-" +
+             std::to_string(r.dxaIntervalMonths) + " months after the baseline DXA";
+    case ScheduledText::kAsSoonAsPossible:
+      return "As soon as possible (indicated)";
+    case ScheduledText::kOngoing:
+      return "Ongoing";
+  }
+  return {};
+}
+
 }  // namespace
 
-std::vector<PlanActivity> BuildPlan(const State& s, const RuleResults& results) {
+PlanDraft BuildPlanDraft(const State& s, const RuleResults& results) {
   const CourseDates& dates = s.tl->course_dates;
-  std::vector<PlanActivity> plan;
-  plan.reserve(std::size(kActivityKeys));
+  PlanDraft plan;
   plan.push_back(BaselineDxa(s));
-  plan.push_back(MarkerActivity(
-      s, "btm-baseline", "Baseline bone turnover marker (serum CTX) before the course starts",
-      dates.btm_baseline, dates.btm_baseline));
-  plan.push_back(MarkerActivity(
-      s, "btm-3-month", "Bone turnover marker (serum CTX) 3 months after the course start",
-      {dates.btm_follow_up.start, dates.btm_follow_up_scheduled_end}, dates.btm_follow_up));
+  plan.push_back(MarkerActivity(s, kBtmBaselineActivity, dates.btm_baseline, dates.btm_baseline));
+  plan.push_back(MarkerActivity(s, kBtm3MonthActivity,
+                                {dates.btm_follow_up.start, dates.btm_follow_up_scheduled_end},
+                                dates.btm_follow_up));
   plan.push_back(DxaFollowUp(s));
   plan.push_back(CalciumVitaminD(s));
   if (auto a = BoneDirectedTherapy(s, results)) plan.push_back(std::move(*a));
   if (auto a = DenosumabNextDose(s)) plan.push_back(std::move(*a));
-  for (PlanActivity& a : plan) a.outcome = SortedUnique(std::move(a.outcome));
+  for (ActivityDraft& a : plan) SortUniqueByValue(a.outcome);
   return plan;
+}
+
+std::vector<PlanActivity> RenderPlan(const PlanDraft& draft, const RuleSet& rules) {
+  std::vector<PlanActivity> plan;
+  plan.reserve(draft.size());
+  for (const ActivityDraft& d : draft) {
+    PlanActivity& a = plan.emplace_back();
+    a.key = std::string(kActivityKeys[d.activity]);
+    a.status = d.status;
+    a.scheduled_start = d.scheduled_start;
+    a.scheduled_end = d.scheduled_end;
+    a.scheduled_text = Text(d.text, rules);
+    a.description = Description(d.activity, rules);
+    a.outcome.reserve(d.outcome.size());
+    for (const SourceRef* ref : d.outcome) a.outcome.push_back(*ref);
+  }
+  return plan;
+}
+
+std::vector<PlanActivity> BuildPlan(const State& s, const RuleResults& results) {
+  return RenderPlan(BuildPlanDraft(s, results), *s.tl->rules);
 }
 
 }  // namespace bonewatch::rules::internal

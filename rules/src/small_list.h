@@ -7,6 +7,7 @@
 // value type; T must be default-constructible and copyable.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <initializer_list>
@@ -36,6 +37,21 @@ class SmallList {
     for (const T& item : other) push_back(item);
   }
 
+  // Keeps the first n elements. REQUIRES: n <= size().
+  void Truncate(size_t n) {
+    if (spill_.empty()) {
+      inline_size_ = n;
+    } else if (n > N) {
+      spill_.resize(n);
+    } else {
+      std::copy(spill_.begin(), spill_.begin() + static_cast<std::ptrdiff_t>(n), inline_.begin());
+      inline_size_ = n;
+      spill_.clear();
+    }
+  }
+
+  T* begin() { return spill_.empty() ? inline_.data() : spill_.data(); }
+  T* end() { return begin() + size(); }
   const T* begin() const { return spill_.empty() ? inline_.data() : spill_.data(); }
   const T* end() const { return begin() + size(); }
   size_t size() const { return spill_.empty() ? inline_size_ : spill_.size(); }

@@ -45,7 +45,13 @@ void Count(State& s, RiskFactorHit hit) {
   s.risk_factors.push_back(std::move(hit));
 }
 
+// Whether some risk factor fact is dated <= s.t (most records have none).
+bool AnyRiskFactorFact(const Timeline& tl, const State& s) {
+  return !tl.risk_factors.empty() && tl.risk_factors.front()->date <= s.t;
+}
+
 void AddHistoryRiskFactor(const Timeline& tl, State& s, RiskFactorKind kind, RiskFactor factor) {
+  if (!AnyRiskFactorFact(tl, s)) return;
   RiskFactorHit hit{factor, {}};
   for (const RiskFactorFact* rf : tl.risk_factors) {
     if (rf->date > s.t) break;
@@ -59,6 +65,7 @@ void AddHistoryRiskFactor(const Timeline& tl, State& s, RiskFactorKind kind, Ris
 }
 
 void AddSmoker(const Timeline& tl, State& s) {
+  if (!AnyRiskFactorFact(tl, s)) return;
   RiskFactorHit hit{RiskFactor::kSmoker, {}};
   const RiskFactorFact* latest_observation = nullptr;
   for (const RiskFactorFact* rf : tl.risk_factors) {
@@ -76,22 +83,48 @@ void AddSmoker(const Timeline& tl, State& s) {
   if (!hit.evidence.empty()) Count(s, std::move(hit));
 }
 
+// The first course of the glucocorticoid uses started by s.t that has lasted
+// more than glucocorticoidCourseDays by s.t. The courses are those of
+// MergeCourses(started uses), merged here in place: this runs at every change
+// point, and tl.glucocorticoids is already in MergeCourses' order, so the
+// uses started by s.t are a prefix of it.
 void AddGlucocorticoid(const Timeline& tl, State& s) {
-  if (tl.glucocorticoids.empty() || tl.glucocorticoids.front()->start > s.t) return;
-  std::vector<const MedicationUse*> started;
-  for (const MedicationUse* use : tl.glucocorticoids) {
-    if (use->start <= s.t) started.push_back(use);
-  }
-  for (const Course& c : MergeCourses(std::move(started), tl.rules->courseGapDays)) {
-    const Date until = c.end ? std::min(*c.end, s.t) : s.t;
-    if (until.days() - c.start.days() > tl.rules->glucocorticoidCourseDays) {
-      RiskFactorHit hit{RiskFactor::kGlucocorticoidCourse, {}};
-      for (const MedicationUse* use : c.uses) hit.evidence.push_back(&use->source);
-      s.risk_factor_labels.glucocorticoid_since = c.start;
-      Count(s, std::move(hit));
-      return;  // counted once
+  const std::vector<const MedicationUse*>& uses = tl.glucocorticoids;
+  const size_t started =
+      static_cast<size_t>(std::find_if(uses.begin(), uses.end(),
+                                       [&](const MedicationUse* u) { return u->start > s.t; }) -
+                          uses.begin());
+  const int gap_days = tl.rules->courseGapDays;
+  size_t first = 0;   // the current course's first use
+  bool open = false;  // the current course has an unfinished use
+  Date running_end;   // the latest end so far (meaningless when open)
+  // Counts the course of uses [first, last) when it lasted long enough.
+  const auto counted = [&](size_t last) {
+    const Date start = uses[first]->start;
+    const Date until = open ? s.t : std::min(running_end, s.t);
+    if (until.days() - start.days() <= tl.rules->glucocorticoidCourseDays) return false;
+    RiskFactorHit hit{RiskFactor::kGlucocorticoidCourse, {}};
+    for (size_t i = first; i < last; ++i) hit.evidence.push_back(&uses[i]->source);
+    s.risk_factor_labels.glucocorticoid_since = start;
+    Count(s, std::move(hit));
+    return true;
+  };
+  for (size_t i = 0; i < started; ++i) {
+    const MedicationUse* use = uses[i];
+    const bool continues = i > 0 && (open || use->start <= running_end.AddDays(gap_days));
+    if (!continues) {
+      if (i > 0 && counted(i)) return;  // counted once
+      first = i;
+      open = false;
+      running_end = use->start;
+    }
+    if (use->IsFinished()) {
+      running_end = std::max(running_end, *use->end);
+    } else {
+      open = true;
     }
   }
+  if (started > 0) counted(started);
 }
 
 void AddRiskFactors(const Timeline& tl, const int* age, State& s) {
@@ -214,7 +247,7 @@ State BuildState(const Timeline& tl, Date t) {
   s.course = &*tl.course;
   SetSessions(tl, s);
   const auto& birth = tl.record->demographics.birth_date;
-  const int age = birth ? AgeInYears(*birth, t) : 0;
+  const int age = birth ? AgeInYears(*birth, tl.birth_civil, t) : 0;
   AddPremenopausal(tl, birth ? &age : nullptr, s);
   AddRiskFactors(tl, birth ? &age : nullptr, s);
   AddTherapy(tl, s);

@@ -92,7 +92,7 @@ struct State {
   bool high_risk = false;
 
   bool on_therapy = false;
-  std::vector<const SourceRef*> therapy_sources;  // point into the PatientRecord
+  SourceList therapy_sources;  // point into the PatientRecord
 
   // Denosumab: the last dose known at t, whether an open use exists, and
   // whether a bisphosphonate was started after the last dose.

@@ -2,7 +2,9 @@
 // values and dates; negative numbers use U+2212 as in the spec's example).
 #pragma once
 
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bonewatch/rules/model.h"
@@ -15,6 +17,8 @@ std::string FormatNumber(double value);
 std::string FormatPercent(double percent);
 // "total hip" for a site; "" for Site::kNone.
 std::string SiteText(Site site);
+// The parts joined, in one allocation (sentences are built for every finding).
+std::string Concat(std::initializer_list<std::string_view> parts);
 // "a, b and c".
 std::string JoinList(const std::vector<std::string>& items);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace bonewatch::rules::internal {
@@ -167,9 +168,10 @@ const DxaSessions& Timeline::DxaSessionsAt(Date t) const {
 
 Date Birthday(Date birth, int years) { return birth.AddMonths(12 * years); }
 
-int AgeInYears(Date birth, Date at) {
+int AgeInYears(Date birth, Date at) { return AgeInYears(birth, birth.ToCivil(), at); }
+
+int AgeInYears(Date birth, const Date::Civil& b, Date at) {
   if (at < birth) return -1;
-  const Date::Civil b = birth.ToCivil();
   const Date::Civil a = at.ToCivil();
   int years = a.year - b.year;
   // Birthday(birth, years) falls in at's year, in birth's month, on birth's
@@ -186,15 +188,23 @@ std::optional<Date> DoseDateAt(const MedicationUse& use, Date t) {
 }
 
 bool IsZoledronicAcid(const MedicationUse& use) {
-  std::string name;
-  for (char c : use.ingredient) {
-    if (std::isalpha(static_cast<unsigned char>(c))) {
-      name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // Whether the ingredient's letters, lowercased, spell `name` (compared in
+  // place: this is read at every change point).
+  const auto letters_are = [&use](std::string_view name) {
+    size_t matched = 0;
+    for (char c : use.ingredient) {
+      if (!std::isalpha(static_cast<unsigned char>(c))) continue;
+      if (matched == name.size() ||
+          static_cast<char>(std::tolower(static_cast<unsigned char>(c))) != name[matched]) {
+        return false;
+      }
+      ++matched;
     }
-  }
+    return matched == name.size();
+  };
   // Local mappings may carry the RxNorm ingredient code or the ATC code as the
   // ingredient: those are compared as written (the letters-only name drops digits).
-  return name == "zoledronicacid" || name == "zoledronate" || use.ingredient == "77655" ||
+  return letters_are("zoledronicacid") || letters_are("zoledronate") || use.ingredient == "77655" ||
          use.ingredient == "M05BA08";
 }
 
@@ -203,6 +213,7 @@ Timeline BuildTimeline(const PatientRecord& record, Date now, const RuleSet& rul
   tl.record = &record;
   tl.rules = &rules;
   tl.now = now;
+  if (record.demographics.birth_date) tl.birth_civil = record.demographics.birth_date->ToCivil();
   // Counted first, so that each list is allocated once.
   const std::array<std::vector<const Fact*>*, 4> lists = {&tl.dxa, &tl.resorption, &tl.vitamin_d,
                                                           &tl.bmi};

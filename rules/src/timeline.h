@@ -99,6 +99,9 @@ struct CourseDates {
 // Whole years of age at `at`. A birthday is birth.AddMonths(12 * years), so a
 // 29 February birthday falls on 28 February in non-leap years.
 int AgeInYears(Date birth, Date at);
+// The same with birth_civil = birth.ToCivil(), which the Timeline keeps
+// (ages are read at every change point).
+int AgeInYears(Date birth, const Date::Civil& birth_civil, Date at);
 Date Birthday(Date birth, int years);
 
 // Strict weak order used for every fact list: date, then source, then value.
@@ -120,6 +123,7 @@ struct Timeline {
   Date now;
   std::optional<Course> course;  // the monitored AI course (start <= now)
   CourseDates course_dates;      // set with `course`
+  Date::Civil birth_civil{};     // the birth date's, when the record has one
 
   std::vector<const Fact*> dxa;         // T, Z, BMD and procedures
   std::vector<const Fact*> resorption;  // ctx and ntx

@@ -84,6 +84,39 @@ TEST(DateTest, ToStringPadsEveryFieldAtTheEdgesOfTheRange) {
   EXPECT_EQ(Date::FromYmd(1, 1, 1).AddDays(-367).ToString(), "-001-12-31");
 }
 
+// The conversion from a day count to year, month and day takes a fast path
+// for the usual range and the straightforward algorithm outside it: both
+// must agree with counting days from 0001-01-01, day by day, far beyond the
+// dates a record can hold, and across the edges of the fast path.
+TEST(DateTest, CivilConversionCountsEveryDay) {
+  const auto check_run = [](Date first, int64_t count) {
+    Date::Civil expected = first.ToCivil();
+    for (int64_t k = 0; k < count; ++k) {
+      const Date d = first.AddDays(k);
+      const Date::Civil got = d.ToCivil();
+      ASSERT_TRUE(got.year == expected.year && got.month == expected.month &&
+                  got.day == expected.day)
+          << "days " << d.days() << ": " << got.year << "-" << got.month << "-" << got.day;
+      ASSERT_EQ(Date::FromYmd(got.year, got.month, got.day), d) << d.days();
+      // The next day.
+      if (++expected.day > DaysInMonth(expected.year, expected.month)) {
+        expected.day = 1;
+        if (++expected.month > 12) {
+          expected.month = 1;
+          ++expected.year;
+        }
+      }
+    }
+  };
+  check_run(Date::FromYmd(1, 1, 1),
+            Date::FromYmd(10000, 1, 1).days() - Date::FromYmd(1, 1, 1).days());
+  // Years -32800 (the fast path's first day is 1 March -32800) and about 2,700,000.
+  const Date fast_first = Date::FromYmd(2000, 3, 1).AddDays(-146097LL * 87);
+  EXPECT_EQ(fast_first.days(), -12699422);
+  check_run(fast_first.AddDays(-800), 1600);
+  check_run(Date::FromDays(1'000'000'000 - 12699422 - 800), 1600);
+}
+
 TEST(DateTest, DaysInMonth) {
   EXPECT_EQ(DaysInMonth(2024, 2), 29);
   EXPECT_EQ(DaysInMonth(2025, 2), 28);
