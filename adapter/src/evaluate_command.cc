@@ -91,7 +91,7 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
     return 1;
   }
 
-  const std::vector<std::string_view> patients = store.SortedPatientIds();
+  const std::vector<CohortStore::PatientEntry> patients = store.SortedPatients();
   const std::string recorded = options.as_of.ToString() + "T00:00:00Z";
   EvaluateStats local;
   local.resources = counts.resources;
@@ -104,7 +104,9 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
     bundle.emplace(out, options.writeback);
   } else {
     size_t width = 0;
-    for (std::string_view id : patients) width = std::max(width, id.size());
+    for (const CohortStore::PatientEntry& patient : patients) {
+      width = std::max(width, patient.id().size());
+    }
     summary.emplace(out, width);
   }
   // Patients are evaluated and rendered in parallel a batch at a time, then
@@ -128,23 +130,19 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
   // not on the writing thread.
   auto evaluate = [&](std::vector<Outcome>& slot, size_t first, size_t i) {
     Outcome& outcome = slot[i];
-    const std::string_view patient_id = patients[first + i];
     rules::Evaluation evaluation =
-        rules::Evaluate(store.TakeRecord(patient_id), options.as_of, *rule_set);
+        rules::Evaluate(store.TakeRecord(patients[first + i]), options.as_of, *rule_set);
     outcome.in_scope = evaluation.disposition != rules::Disposition::kOutOfScope;
     outcome.active_findings = static_cast<size_t>(std::count_if(
         evaluation.findings.begin(), evaluation.findings.end(),
         [](const rules::Finding& f) { return f.status == rules::FindingStatus::kActive; }));
     outcome.status = Status::Ok();
     if (bundle) {
-      StatusOr<RenderedEntries> rendered =
-          RenderOfflineEntries(evaluation, recorded, options.writeback);
-      if (rendered.ok()) {
-        outcome.rendered = std::move(*rendered);
-      } else {
-        outcome.status = rendered.status();
-        outcome.rendered = RenderedEntries();
-      }
+      // Into the text of the patient this slot held before: its capacity is
+      // reused, instead of allocating (and freeing on another thread) some
+      // ten KB per patient.
+      outcome.status =
+          RenderOfflineEntries(evaluation, recorded, options.writeback, outcome.rendered);
     } else {
       outcome.kept = std::move(evaluation);
     }
@@ -172,7 +170,7 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
       if (outcome.in_scope) ++local.in_scope;
       local.active_findings += outcome.active_findings;
       if (!outcome.status.ok()) {
-        err << "bonewatch evaluate: patient " << patients[first + i] << ": "
+        err << "bonewatch evaluate: patient " << patients[first + i].id() << ": "
             << outcome.status.message() << "\n";
         return 1;
       }

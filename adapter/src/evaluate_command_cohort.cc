@@ -198,9 +198,29 @@ rules::PatientRecord CohortStore::Record(std::string_view patient_id) const {
   return RecordOf(patient_id, *patients_.at(patient_id));
 }
 
+std::vector<CohortStore::PatientEntry> CohortStore::SortedPatients() {
+  std::vector<PatientEntry> entries;
+  entries.reserve(patients_.size());
+  for (const auto& [id, patient] : patients_) {
+    PatientEntry& entry = entries.emplace_back();
+    entry.id_ = id;
+    entry.patient_ = patient.get();
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const PatientEntry& a, const PatientEntry& b) { return a.id_ < b.id_; });
+  return entries;
+}
+
 rules::PatientRecord CohortStore::TakeRecord(std::string_view patient_id) {
-  Patient& patient = *patients_.at(patient_id);
-  rules::PatientRecord record = RecordOf(patient_id, patient);
+  PatientEntry entry;
+  entry.id_ = patient_id;
+  entry.patient_ = patients_.at(patient_id).get();
+  return TakeRecord(entry);
+}
+
+rules::PatientRecord CohortStore::TakeRecord(const PatientEntry& entry) {
+  Patient& patient = *entry.patient_;
+  rules::PatientRecord record = RecordOf(entry.id_, patient);
   std::vector<PackedFact>().swap(patient.facts);
   std::vector<PackedMedication>().swap(patient.medications);
   std::vector<PackedRiskFactor>().swap(patient.risk_factors);

@@ -39,6 +39,8 @@
 namespace bonewatch::adapter {
 
 class CohortStore {
+  struct Patient;  // the packed facts of one patient, below
+
  public:
   CohortStore();
   CohortStore(const CohortStore&) = delete;
@@ -54,11 +56,29 @@ class CohortStore {
   size_t patient_count() const { return patients_.size(); }
   // Patient ids in ascending order.
   std::vector<std::string_view> SortedPatientIds() const;
+
+  // A patient of SortedPatients(): its id, and where its facts are held, so
+  // that taking its record needs no lookup by id (in a large cohort, one
+  // that misses the caches).
+  class PatientEntry {
+   public:
+    std::string_view id() const { return id_; }
+
+   private:
+    friend class CohortStore;
+    std::string_view id_;
+    Patient* patient_ = nullptr;
+  };
+  // Every patient, in ascending id order. The entries stay valid as long as
+  // the store, once nothing is applied or deleted any more.
+  std::vector<PatientEntry> SortedPatients();
   // The record of `patient_id`. REQUIRES: the id is one of SortedPatientIds().
   rules::PatientRecord Record(std::string_view patient_id) const;
   // The record of `patient_id`, freeing its packed data (evaluate needs each
   // patient once). REQUIRES: as Record().
   rules::PatientRecord TakeRecord(std::string_view patient_id);
+  // The same for an entry of SortedPatients(), without looking it up.
+  rules::PatientRecord TakeRecord(const PatientEntry& entry);
 
  private:
   struct PackedSource {

@@ -16,8 +16,8 @@
 namespace bonewatch::adapter {
 namespace {
 
-// NDJSON lines per worker thread in one batch (a batch's parsed resources are
-// held at once: a few MB).
+// NDJSON lines per worker thread in one batch, at least (plus the rest of
+// the last block read; a batch's parsed resources are held at once: a few MB).
 constexpr size_t kNdjsonLinesPerThreadBatch = 1024;
 // Batches parsed ahead of the one applied: enough that the workers keep busy
 // while the applying thread is slow for a while.

@@ -7,69 +7,83 @@
 namespace bonewatch::adapter {
 namespace {
 
-constexpr size_t kBlockBytes = 1u << 20;
-
 bool IsBlank(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
 }
 
 }  // namespace
 
-NdjsonLineReader::NdjsonLineReader(std::istream& in, size_t max_line_bytes)
-    : in_(in), max_line_bytes_(max_line_bytes), buffer_(kBlockBytes) {}
-
-bool NdjsonLineReader::Refill() {
-  if (!in_.good()) return false;
-  in_.read(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
-  position_ = 0;
-  end_ = static_cast<size_t>(in_.gcount());
-  return end_ > 0;
+void NdjsonBatch::Reserve(size_t capacity) {
+  if (capacity <= capacity_) return;
+  capacity = std::max(capacity, capacity_ * 2);
+  auto bytes = std::make_unique_for_overwrite<char[]>(capacity);
+  if (size_ > 0) std::memcpy(bytes.get(), bytes_.get(), size_);
+  bytes_ = std::move(bytes);
+  capacity_ = capacity;
 }
 
-bool NdjsonLineReader::ReadLine(NdjsonBatch& batch) {
+NdjsonLineReader::NdjsonLineReader(std::istream& in, size_t max_line_bytes, size_t block_bytes)
+    : in_(in), max_line_bytes_(max_line_bytes), block_bytes_(std::max<size_t>(block_bytes, 1)) {}
+
+bool NdjsonLineReader::ReadBlock(NdjsonBatch& batch) {
+  if (!in_.good()) return false;
+  batch.Reserve(batch.size_ + block_bytes_);
+  in_.read(batch.bytes_.get() + batch.size_, static_cast<std::streamsize>(block_bytes_));
+  const auto read = static_cast<size_t>(in_.gcount());
+  batch.size_ += read;
+  return read > 0;
+}
+
+void NdjsonLineReader::EndLine(NdjsonBatch& batch, size_t offset, size_t length) {
   NdjsonBatch::Line line;
-  line.offset = batch.bytes.size();
-  bool read_any = false;
+  line.offset = offset;
+  line.line_number = ++line_number_;
+  // As counted by fhir::NdjsonReader: the "\r" of a "\r\n" too.
+  line.too_long = skipping_ || length > max_line_bytes_;
+  skipping_ = false;
+  if (!line.too_long) {
+    line.size = length;
+    if (line.size > 0 && batch.bytes_[offset + line.size - 1] == '\r') --line.size;
+    if (IsBlank(batch.text(line))) return;
+  }
+  batch.lines.push_back(line);
+}
+
+bool NdjsonLineReader::ReadBatch(size_t min_lines, NdjsonBatch& batch) {
+  batch.lines.clear();
+  batch.size_ = 0;
+  if (at_end_) return false;
+  batch.Reserve(carry_.size() + block_bytes_);
+  std::memcpy(batch.bytes_.get(), carry_.data(), carry_.size());
+  batch.size_ = carry_.size();
+  size_t line_start = 0;  // of the line not ended yet
+  size_t scanned = 0;     // bytes searched for "\n" (a memchr finds only the next one)
   while (true) {
-    if (position_ == end_ && !Refill()) break;
-    read_any = true;
-    const char* start = buffer_.data() + position_;
-    const size_t available = end_ - position_;
-    const void* newline = std::memchr(start, '\n', available);
-    const size_t length = newline != nullptr
-                              ? static_cast<size_t>(static_cast<const char*>(newline) - start)
-                              : available;
-    const size_t room = max_line_bytes_ - line.size;
-    if (length > room) line.too_long = true;
-    const size_t kept = std::min(length, room);
-    batch.bytes.append(start, kept);
-    line.size += kept;
-    position_ += length;
-    if (newline != nullptr) {
-      ++position_;
+    while (scanned < batch.size_) {
+      const char* begin = batch.bytes_.get();
+      const void* newline = std::memchr(begin + scanned, '\n', batch.size_ - scanned);
+      if (newline == nullptr) break;
+      const auto end = static_cast<size_t>(static_cast<const char*>(newline) - begin);
+      EndLine(batch, line_start, end - line_start);
+      line_start = scanned = end + 1;
+    }
+    // A line longer than the limit is skipped to its end without holding it:
+    // what was read of it is dropped.
+    if (batch.size_ - line_start > max_line_bytes_) skipping_ = true;
+    if (skipping_) batch.size_ = line_start;
+    scanned = batch.size_;
+    if (batch.lines.size() >= std::max<size_t>(min_lines, 1)) break;
+    if (!ReadBlock(batch)) {
+      at_end_ = true;
+      // The last line, not ended by a "\n".
+      if (line_start < batch.size_ || skipping_)
+        EndLine(batch, line_start, batch.size_ - line_start);
+      line_start = batch.size_;
       break;
     }
   }
-  if (!read_any) return false;
-  line.line_number = ++line_number_;
-  if (line.size > 0 && batch.bytes[line.offset + line.size - 1] == '\r') {
-    --line.size;
-    batch.bytes.pop_back();
-  }
-  batch.lines.push_back(line);
-  return true;
-}
-
-bool NdjsonLineReader::ReadBatch(size_t max_lines, NdjsonBatch& batch) {
-  batch.bytes.clear();
-  batch.lines.clear();
-  while (batch.lines.size() < max_lines && ReadLine(batch)) {
-    const NdjsonBatch::Line& line = batch.lines.back();
-    if (!line.too_long && IsBlank(std::string_view(batch.bytes).substr(line.offset, line.size))) {
-      batch.bytes.resize(line.offset);
-      batch.lines.pop_back();
-    }
-  }
+  carry_.assign(batch.bytes_.get() + line_start, batch.size_ - line_start);
+  batch.size_ = line_start;
   return !batch.lines.empty();
 }
 
@@ -84,8 +98,7 @@ void ParseNdjsonLine(const NdjsonBatch& batch, size_t index,
                              std::to_string(options.max_line_bytes) + " bytes");
     return;
   }
-  auto parsed = fhir::Json::Parse(std::string_view(batch.bytes).substr(line.offset, line.size),
-                                  options.parse);
+  auto parsed = fhir::Json::Parse(batch.text(line), options.parse);
   if (parsed.ok()) {
     record.status = Status::Ok();
     record.value = std::move(parsed).value();

@@ -418,16 +418,8 @@ Status CheckNewFullUrl(const std::vector<std::string>& targets, std::string_view
   return Status::Ok();
 }
 
-}  // namespace
-
-StatusOr<RenderedEntries> RenderOfflineEntries(const rules::Evaluation& evaluation,
-                                               std::string_view recorded,
-                                               const WritebackOptions& options) {
-  RenderedEntries rendered;
-  if (!evaluation.course || (evaluation.disposition != rules::Disposition::kActive &&
-                             evaluation.disposition != rules::Disposition::kCompleted)) {
-    return rendered;  // out of scope, or retracted with nothing written before
-  }
+Status RenderInto(const rules::Evaluation& evaluation, std::string_view recorded,
+                  const WritebackOptions& options, RenderedEntries& rendered) {
   RenderState& state = StateFor(options);
   // Patients of a cohort tend to write alike: room for about the most that
   // recent ones wrote saves growing the text step by step.
@@ -489,7 +481,33 @@ StatusOr<RenderedEntries> RenderOfflineEntries(const rules::Evaluation& evaluati
   // Follows the largest sizes, forgetting an outlier slowly.
   state.typical_size = std::max(rendered.text.size() + rendered.text.size() / 8,
                                 state.typical_size - state.typical_size / 32);
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<RenderedEntries> RenderOfflineEntries(const rules::Evaluation& evaluation,
+                                               std::string_view recorded,
+                                               const WritebackOptions& options) {
+  RenderedEntries rendered;
+  RETURN_IF_ERROR(RenderOfflineEntries(evaluation, recorded, options, rendered));
   return rendered;
+}
+
+Status RenderOfflineEntries(const rules::Evaluation& evaluation, std::string_view recorded,
+                            const WritebackOptions& options, RenderedEntries& rendered) {
+  rendered.text.clear();
+  rendered.count = 0;
+  if (!evaluation.course || (evaluation.disposition != rules::Disposition::kActive &&
+                             evaluation.disposition != rules::Disposition::kCompleted)) {
+    return Status::Ok();  // out of scope, or retracted with nothing written before
+  }
+  const Status status = RenderInto(evaluation, recorded, options, rendered);
+  if (!status.ok()) {
+    rendered.text.clear();
+    rendered.count = 0;
+  }
+  return status;
 }
 
 }  // namespace bonewatch::adapter

@@ -26,4 +26,10 @@ StatusOr<RenderedEntries> RenderOfflineEntries(const rules::Evaluation& evaluati
                                                std::string_view recorded,
                                                const WritebackOptions& options);
 
+// The same, into `rendered`, whose text keeps its capacity: a caller that
+// renders many patients into the same few RenderedEntries allocates no text
+// after the first ones. On an error `rendered` holds no entries.
+Status RenderOfflineEntries(const rules::Evaluation& evaluation, std::string_view recorded,
+                            const WritebackOptions& options, RenderedEntries& rendered);
+
 }  // namespace bonewatch::adapter

@@ -24,6 +24,7 @@
 #include "bonewatch/rules/evaluator.h"
 #include "evaluate_command_cohort.h"
 #include "evaluate_command_input.h"
+#include "evaluate_command_ndjson.h"
 #include "evaluate_command_parallel.h"
 #include "ruleset_file.h"
 #include "writeback_render.h"
@@ -436,6 +437,7 @@ TEST(EvaluateCommand, DirectRenderingEqualsTheBuilders) {
       ASSERT_GT(evaluations.size(), 1000u);
       const std::string recorded = std::string(as_of) + "T00:00:00Z";
       std::set<rules::Disposition> seen;
+      RenderedEntries reused;  // what evaluate does: one text rendered into again and again
       for (const rules::Evaluation& evaluation : evaluations) {
         seen.insert(evaluation.disposition);
         const auto direct = RenderOfflineEntries(evaluation, recorded, writeback);
@@ -444,12 +446,68 @@ TEST(EvaluateCommand, DirectRenderingEqualsTheBuilders) {
         ASSERT_TRUE(direct.ok() && built.ok()) << evaluation.patient_id;
         ASSERT_EQ(direct->count, built->count) << evaluation.patient_id;
         ASSERT_EQ(direct->text, built->text) << evaluation.patient_id;
+        ASSERT_TRUE(RenderOfflineEntries(evaluation, recorded, writeback, reused).ok());
+        ASSERT_EQ(reused.count, built->count) << evaluation.patient_id;
+        ASSERT_EQ(reused.text, built->text) << evaluation.patient_id;
       }
       EXPECT_EQ(seen.size(), 4u)
           << "every disposition is covered, as of " << as_of << ": "
           << (seen.count(rules::Disposition::kCompleted) ? "" : "no completed ")
           << (seen.count(rules::Disposition::kRetracted) ? "" : "no retracted ")
           << (seen.count(rules::Disposition::kOutOfScope) ? "" : "no out-of-scope");
+    }
+  }
+}
+
+// The batch reader gives fhir::NdjsonReader's records (line numbers, blank
+// lines, "\r\n", a missing last "\n", too long lines and their messages)
+// whatever the block size, the line limit and the batch size.
+TEST(NdjsonLineReader, SameRecordsAsTheFhirReader) {
+  const std::string long_line =
+      "{\"resourceType\":\"Patient\",\"id\":\"" + std::string(40, 'x') + "\"}";
+  const std::vector<std::string> inputs = {
+      "",
+      "\n\n  \n",
+      "{\"a\":1}",
+      "{\"a\":1}\n",
+      "{\"a\":1}\r\n\r\n{\"b\":2}\r\n",
+      "{\"a\":1}\n\n \t\r\n{bad\n" + long_line + "\n{\"c\":[1,2]}",
+      long_line + "\r\n" + long_line,
+      long_line + "\n\n" + long_line + "\n" + long_line + "\r\n{}\n",
+      "{\"x\":\"" + std::string(30, ' ') + "\"}\r",
+  };
+  for (const std::string& input : inputs) {
+    for (const size_t max_line_bytes :
+         {size_t{10}, size_t{12}, size_t{73}, size_t{74}, size_t{1000}}) {
+      fhir::NdjsonReader::Options options;
+      options.max_line_bytes = max_line_bytes;
+      std::istringstream expected_in(input);
+      fhir::NdjsonReader expected_reader(expected_in, options);
+      std::vector<std::string> expected;
+      fhir::NdjsonRecord record;
+      while (expected_reader.Next(&record)) {
+        expected.push_back(std::to_string(record.line_number) + " " + record.status.message() +
+                           " " + (record.ok() ? record.value.Serialize() : ""));
+      }
+      for (const size_t block : {size_t{1}, size_t{3}, size_t{16}, size_t{4096}}) {
+        for (const size_t min_lines : {size_t{1}, size_t{2}, size_t{100}}) {
+          std::istringstream in(input);
+          NdjsonLineReader reader(in, max_line_bytes, block);
+          NdjsonBatch batch;
+          std::vector<std::string> actual;
+          while (reader.ReadBatch(min_lines, batch)) {
+            ASSERT_GE(batch.lines.size(), 1u);
+            for (size_t i = 0; i < batch.lines.size(); ++i) {
+              ParseNdjsonLine(batch, i, options, record);
+              actual.push_back(std::to_string(record.line_number) + " " + record.status.message() +
+                               " " + (record.ok() ? record.value.Serialize() : ""));
+            }
+          }
+          EXPECT_EQ(actual, expected) << "input '" << input << "' max " << max_line_bytes
+                                      << " block " << block << " min_lines " << min_lines;
+          EXPECT_EQ(reader.lines_read(), expected_reader.lines_read()) << input;
+        }
+      }
     }
   }
 }
