@@ -74,7 +74,6 @@ std::size_t ThreadShard(std::size_t shards) {
 
 }  // namespace
 
-
 Mapper::Mapper(MappingSet mappings, MapperOptions options)
     : mappings_(std::move(mappings)), options_(options) {}
 

@@ -32,7 +32,7 @@ const SmokingStatusMapping* MappingSet::FindSmokingStatus(std::string_view syste
 }
 
 MappingSet::ObservationCodeMappings MappingSet::FindObservationCode(std::string_view system,
-                                                                   std::string_view code) const {
+                                                                    std::string_view code) const {
   const internal::ObservationCode* entry = tables_->observation.Find(system, code);
   if (entry == nullptr) return {};
   return {entry->mapping ? &*entry->mapping : nullptr, entry->smoking ? &*entry->smoking : nullptr};

@@ -47,7 +47,8 @@ class ObservationMapper {
     const ObservationMapping* own = nullptr;
     for (const CodingRef& c : codings) {
       if (smoking != nullptr && own != nullptr) break;
-      const MappingSet::ObservationCodeMappings found = mappings_.FindObservationCode(c.system, c.code);
+      const MappingSet::ObservationCodeMappings found =
+          mappings_.FindObservationCode(c.system, c.code);
       if (smoking == nullptr && found.smoking_status != nullptr) {
         smoking = found.smoking_status;
         smoking_code = &c;

@@ -14,8 +14,8 @@ namespace {
 
 const MappingSet& Mappings() {
   static const MappingSet* set = [] {
-    auto loaded = LoadMappings(
-        LoadOptions{std::string(kDefaultBase), testing::DefaultMappingsDir(), ""});
+    auto loaded =
+        LoadMappings(LoadOptions{std::string(kDefaultBase), testing::DefaultMappingsDir(), ""});
     if (!loaded.ok()) {
       ADD_FAILURE() << loaded.status().message();
       std::abort();

@@ -26,8 +26,9 @@
 // dates take the first day of their period.
 //
 // Ownership/thread-safety: Map() is const and thread-safe; the counters are
-// guarded by internal mutexes (one per shard, see Mapper). The resolver is called only during Map() and
-// returned pointers must stay valid for that call.
+// guarded by internal mutexes (one per shard, see Mapper). The resolver is
+// called only during Map() and returned pointers must stay valid for that
+// call.
 #pragma once
 
 #include <array>

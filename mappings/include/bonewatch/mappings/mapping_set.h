@@ -126,8 +126,7 @@ class MappingSet {
     const ObservationMapping* observation = nullptr;
     const SmokingStatusMapping* smoking_status = nullptr;
   };
-  ObservationCodeMappings FindObservationCode(std::string_view system,
-                                              std::string_view code) const;
+  ObservationCodeMappings FindObservationCode(std::string_view system, std::string_view code) const;
   // True if (system, code) is a current-smoker answer of smoking-status code
   // (obs_system, obs_code).
   bool IsCurrentSmokerAnswer(std::string_view obs_system, std::string_view obs_code,
