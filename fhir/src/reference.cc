@@ -1,6 +1,6 @@
 #include "bonewatch/fhir/reference.h"
 
-#include <vector>
+#include <algorithm>
 
 #include "internal/json_fields.h"
 
@@ -10,20 +10,6 @@ namespace {
 Status Invalid(std::string_view text, std::string_view why) {
   return InvalidArgumentError("invalid reference \"" + std::string(text.substr(0, 128)) +
                               "\": " + std::string(why));
-}
-
-std::vector<std::string_view> SplitSlash(std::string_view text) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t slash = text.find('/', start);
-    if (slash == std::string_view::npos) {
-      parts.push_back(text.substr(start));
-      return parts;
-    }
-    parts.push_back(text.substr(start, slash - start));
-    start = slash + 1;
-  }
 }
 
 }  // namespace
@@ -75,21 +61,29 @@ StatusOr<Reference> ParseReference(std::string_view text) {
     ref.is_conditional = true;
     return ref;
   }
-  std::vector<std::string_view> parts = SplitSlash(text);
-  if (parts.size() >= 4 && parts[parts.size() - 2] == "_history") {
-    ref.version = std::string(parts.back());
-    if (!IsValidId(ref.version)) return Invalid(text, "bad version id");
-    parts.resize(parts.size() - 2);
+  // [base/]Type/id[/_history/version], read from the right without
+  // splitting (this runs for every subject of every resource mapped).
+  std::string_view path = text;
+  std::size_t slashes = static_cast<std::size_t>(std::count(text.begin(), text.end(), '/'));
+  if (slashes >= 3) {
+    const std::size_t last = path.rfind('/');
+    const std::size_t before = path.rfind('/', last - 1);
+    if (path.substr(before + 1, last - before - 1) == "_history") {
+      ref.version = std::string(path.substr(last + 1));
+      if (!IsValidId(ref.version)) return Invalid(text, "bad version id");
+      path = path.substr(0, before);
+      slashes -= 2;
+    }
   }
-  if (parts.size() < 2) return Invalid(text, "expected Type/id");
-  ref.type = std::string(parts[parts.size() - 2]);
-  ref.id = std::string(parts.back());
+  if (slashes < 1) return Invalid(text, "expected Type/id");
+  const std::size_t id_slash = path.rfind('/');
+  const std::size_t type_start = slashes >= 2 ? path.rfind('/', id_slash - 1) + 1 : 0;
+  ref.type = std::string(path.substr(type_start, id_slash - type_start));
+  ref.id = std::string(path.substr(id_slash + 1));
   if (!IsResourceTypeName(ref.type)) return Invalid(text, "bad resource type");
   if (!IsValidId(ref.id)) return Invalid(text, "bad id");
-  if (parts.size() > 2) {
-    const std::size_t base_len =
-        static_cast<std::size_t>(parts[parts.size() - 2].data() - text.data()) - 1;
-    ref.base_url = std::string(text.substr(0, base_len));
+  if (slashes >= 2) {
+    ref.base_url = std::string(text.substr(0, type_start - 1));
     const std::size_t scheme = ref.base_url.find("://");
     if (scheme == std::string::npos || scheme == 0) {
       return Invalid(text, "a reference with a base must be an absolute URL");

@@ -1,5 +1,8 @@
 #include "bonewatch/mappings/mapper.h"
 
+#include <array>
+#include <cstdint>
+
 #include "map_context.h"
 #include "resource_mappers.h"
 
@@ -19,57 +22,25 @@ std::string_view MapOutcomeCode(MapOutcome outcome) {
   return "";
 }
 
-Mapper::Mapper(MappingSet mappings, MapperOptions options)
-    : mappings_(std::move(mappings)), options_(options) {}
+namespace {
 
-MapResult Mapper::Map(const fhir::Json& resource, const ReferenceResolver& resolver) const {
-  MapResult result;
-  result.resource_type = resource.GetString("resourceType").value_or("");
-  result.source.resource_type = result.resource_type;
-  result.source.id = resource.GetString("id").value_or("");
-  if (const fhir::Json* version = resource.At({"meta", "versionId"});
-      version != nullptr && version->is_string()) {
-    result.source.version = version->AsString();
-  }
-  internal::MapContext ctx(mappings_, options_, resolver, resource, result);
-  const std::string& type = result.resource_type;
-  void (*map)(internal::MapContext&) = nullptr;
-  bool enabled = true;
-  if (type == "Observation") {
-    map = internal::MapObservation;
-  } else if (type == "MedicationStatement") {
-    map = internal::MapMedication;
-  } else if (type == "MedicationRequest") {
-    map = internal::MapMedication;
-    enabled = options_.medication_request_enabled;
-  } else if (type == "Condition") {
-    map = internal::MapCondition;
-    enabled = options_.condition_enabled;
-  } else if (type == "Procedure") {
-    map = internal::MapProcedure;
-    enabled = options_.procedure_enabled;
-  } else if (type == "Patient") {
-    map = internal::MapPatient;
-  }
-  if (!resource.is_object() || type.empty()) {
-    if (result.resource_type.empty()) result.resource_type = "(unknown)";
-    ctx.Reject("not-a-resource", "resourceType", "missing: not a FHIR resource");
-  } else if (map == nullptr) {
-    ctx.Ignore("type-not-used", "resource type " + type + " is not used");
-  } else if (!enabled) {
-    ctx.Ignore("type-disabled", type + " input is turned off");
-  } else if (result.source.id.empty()) {
-    ctx.Reject("missing-id", "id", "missing: the resource needs an id");
-  } else {
-    map(ctx);
-  }
-  Count(result);
-  return result;
-}
+// The resource types Map() maps, in the order of Mapper's per-type counters.
+struct MappedType {
+  std::string_view name;
+  void (*map)(internal::MapContext&);
+  // The input switch of the type; nullptr when it is always on.
+  bool MapperOptions::*enabled;
+};
+constexpr std::array<MappedType, 6> kMappedTypes = {{
+    {"Observation", internal::MapObservation, nullptr},
+    {"MedicationStatement", internal::MapMedication, nullptr},
+    {"MedicationRequest", internal::MapMedication, &MapperOptions::medication_request_enabled},
+    {"Condition", internal::MapCondition, &MapperOptions::condition_enabled},
+    {"Procedure", internal::MapProcedure, &MapperOptions::procedure_enabled},
+    {"Patient", internal::MapPatient, nullptr},
+}};
 
-void Mapper::Count(const MapResult& result) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  MapCounters::PerType& counts = counters_.by_type[result.resource_type];
+void CountOutcome(const MapResult& result, MapCounters::PerType& counts) {
   switch (result.outcome) {
     case MapOutcome::kMapped:
       ++counts.mapped;
@@ -86,9 +57,89 @@ void Mapper::Count(const MapResult& result) const {
   }
 }
 
+void AddCounts(const MapCounters::PerType& from, MapCounters::PerType& to) {
+  to.mapped += from.mapped;
+  to.retracted += from.retracted;
+  for (const auto& [code, n] : from.ignored) to.ignored[code] += n;
+  for (const auto& [code, n] : from.rejected) to.rejected[code] += n;
+}
+
+// The shard of the calling thread, from the address of a thread-local
+// object (unique per live thread, and cheaper than hashing the thread id).
+// Such addresses are aligned alike in every thread: mix the bits first.
+std::size_t ThreadShard(std::size_t shards) {
+  thread_local const char tag = 0;
+  const auto address = static_cast<uint64_t>(reinterpret_cast<std::uintptr_t>(&tag));
+  return static_cast<std::size_t>((address * 0x9E3779B97F4A7C15ull) >> 32) % shards;
+}
+
+}  // namespace
+
+Mapper::Mapper(MappingSet mappings, MapperOptions options)
+    : mappings_(std::move(mappings)), options_(options) {}
+
+MapResult Mapper::Map(const fhir::Json& resource, const ReferenceResolver& resolver) const {
+  MapResult result;
+  result.resource_type = resource.GetString("resourceType").value_or("");
+  result.source.resource_type = result.resource_type;
+  result.source.id = resource.GetString("id").value_or("");
+  if (const fhir::Json* version = resource.At({"meta", "versionId"});
+      version != nullptr && version->is_string()) {
+    result.source.version = version->AsString();
+  }
+  internal::MapContext ctx(mappings_, options_, resolver, resource, result);
+  const std::string& type = result.resource_type;
+  std::size_t type_index = 0;
+  while (type_index < kMappedTypes.size() && kMappedTypes[type_index].name != type) ++type_index;
+  void (*map)(internal::MapContext&) = nullptr;
+  bool enabled = true;
+  if (type_index < kMappedTypes.size()) {
+    const MappedType& mapped = kMappedTypes[type_index];
+    map = mapped.map;
+    enabled = mapped.enabled == nullptr || options_.*mapped.enabled;
+  }
+  if (!resource.is_object() || type.empty()) {
+    if (result.resource_type.empty()) result.resource_type = "(unknown)";
+    ctx.Reject("not-a-resource", "resourceType", "missing: not a FHIR resource");
+  } else if (map == nullptr) {
+    ctx.Ignore("type-not-used", "resource type " + type + " is not used");
+  } else if (!enabled) {
+    ctx.Ignore("type-disabled", type + " input is turned off");
+  } else if (result.source.id.empty()) {
+    ctx.Reject("missing-id", "id", "missing: the resource needs an id");
+  } else {
+    map(ctx);
+  }
+  Count(result, type_index);
+  return result;
+}
+
+void Mapper::Count(const MapResult& result, std::size_t type_index) const {
+  static_assert(kMappedTypes.size() == kMappedTypeCount);
+  CounterShard& shard = shards_[ThreadShard(shards_.size())];
+  std::lock_guard<std::mutex> lock(shard.mutex);
+  if (type_index < kMappedTypeCount) {
+    shard.mapped_type_seen[type_index] = true;
+    CountOutcome(result, shard.mapped_types[type_index]);
+  } else {
+    CountOutcome(result, shard.other_types.by_type[result.resource_type]);
+  }
+}
+
 MapCounters Mapper::Counters() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return counters_;
+  MapCounters counters;
+  for (CounterShard& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    for (std::size_t i = 0; i < kMappedTypeCount; ++i) {
+      if (shard.mapped_type_seen[i]) {
+        AddCounts(shard.mapped_types[i], counters.by_type[std::string(kMappedTypes[i].name)]);
+      }
+    }
+    for (const auto& [type, counts] : shard.other_types.by_type) {
+      AddCounts(counts, counters.by_type[type]);
+    }
+  }
+  return counters;
 }
 
 }  // namespace bonewatch::mappings

@@ -31,6 +31,13 @@ const SmokingStatusMapping* MappingSet::FindSmokingStatus(std::string_view syste
   return entry != nullptr && entry->smoking ? &*entry->smoking : nullptr;
 }
 
+MappingSet::ObservationCodeMappings MappingSet::FindObservationCode(std::string_view system,
+                                                                    std::string_view code) const {
+  const internal::ObservationCode* entry = tables_->observation.Find(system, code);
+  if (entry == nullptr) return {};
+  return {entry->mapping ? &*entry->mapping : nullptr, entry->smoking ? &*entry->smoking : nullptr};
+}
+
 bool MappingSet::IsCurrentSmokerAnswer(std::string_view obs_system, std::string_view obs_code,
                                        std::string_view system, std::string_view code) const {
   const internal::ObservationCode* entry = tables_->observation.Find(obs_system, obs_code);

@@ -40,15 +40,21 @@ class ObservationMapper {
   void Map() {
     const Json& obs = ctx_.resource();
     const std::vector<CodingRef> codings = Codings(obs.Find("code"));
+    // The first coding that is a smoking-status code, and the first that
+    // maps to a concept: one table lookup per coding.
     const SmokingStatusMapping* smoking = nullptr;
     const CodingRef* smoking_code = nullptr;
+    const ObservationMapping* own = nullptr;
     for (const CodingRef& c : codings) {
-      if ((smoking = mappings_.FindSmokingStatus(c.system, c.code)) != nullptr) {
+      if (smoking != nullptr && own != nullptr) break;
+      const MappingSet::ObservationCodeMappings found =
+          mappings_.FindObservationCode(c.system, c.code);
+      if (smoking == nullptr && found.smoking_status != nullptr) {
+        smoking = found.smoking_status;
         smoking_code = &c;
-        break;
       }
+      if (own == nullptr) own = found.observation;
     }
-    const ObservationMapping* own = FindConcept(mappings_, codings);
     const Json* components = obs.Find("component");
     std::vector<std::pair<size_t, const ObservationMapping*>> mapped_components;
     if (components != nullptr) {
@@ -173,7 +179,8 @@ class ObservationMapper {
                   "missing: a " + std::string(rules::ConceptCode(m.kind)) + " value is required");
       return false;
     }
-    auto quantity = fhir::QuantityFromJson(*quantity_json);
+    // Read without copying its texts: only the value and the unit are used.
+    auto quantity = fhir::QuantityViewFromJson(*quantity_json);
     if (!quantity.ok() || !quantity->has_value()) {
       ctx_.Reject("non-numeric-value", prefix + "valueQuantity.value",
                   quantity.ok() ? "missing" : quantity.status().message());
@@ -193,7 +200,7 @@ class ObservationMapper {
     return true;
   }
 
-  std::optional<UnitConversion> FindConversion(const fhir::Quantity& q, rules::Concept kind,
+  std::optional<UnitConversion> FindConversion(const fhir::QuantityView& q, rules::Concept kind,
                                                const std::string& prefix) {
     if (!q.code.empty()) {
       if (auto f = mappings_.Conversion(kind, q.code)) return f;
@@ -201,7 +208,7 @@ class ObservationMapper {
     if (!q.unit.empty() || q.code.empty()) {
       if (auto f = mappings_.Conversion(kind, q.unit)) return f;
     }
-    const std::string unit = q.code.empty() ? q.unit : q.code;
+    const std::string unit(q.code.empty() ? q.unit : q.code);
     const std::string field =
         prefix + (q.code.empty() ? "valueQuantity.unit" : "valueQuantity.code");
     const std::string concept_code(rules::ConceptCode(kind));

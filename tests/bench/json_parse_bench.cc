@@ -1,6 +1,7 @@
 // fhir::Json::Parse over the lines of the evaluate bench cohort, against a plain RapidJSON
-// DOM parse of the same lines (the floor), in resources/s (items_per_second); and
-// mappings::Mapper::Map alone over the same lines, parsed beforehand.
+// DOM parse of the same lines (the floor), in resources/s (items_per_second);
+// destroying the parsed trees alone; and mappings::Mapper::Map alone over the
+// same lines, parsed beforehand.
 //
 // Reads the first BONEWATCH_BENCH_LINES lines (default 100000) of
 // $TMPDIR/bonewatch-bench/cohort-<BONEWATCH_BENCH_PATIENTS, default 100000>.ndjson, which
@@ -53,6 +54,22 @@ void BM_JsonParse(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(lines.size()));
 }
 BENCHMARK(BM_JsonParse)->Unit(benchmark::kMillisecond);
+
+// Destroying the parsed trees alone (parsing them is not timed).
+void BM_JsonDestroy(benchmark::State& state) {
+  const auto& lines = Lines();
+  std::vector<bonewatch::fhir::Json> trees;
+  trees.reserve(lines.size());
+  for (auto _ : state) {
+    state.PauseTiming();
+    for (const std::string& line : lines) trees.push_back(*bonewatch::fhir::Json::Parse(line));
+    state.ResumeTiming();
+    trees.clear();
+    benchmark::DoNotOptimize(trees.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(lines.size()));
+}
+BENCHMARK(BM_JsonDestroy)->Unit(benchmark::kMillisecond);
 
 void BM_RapidJsonDocument(benchmark::State& state) {
   const auto& lines = Lines();

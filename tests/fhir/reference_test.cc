@@ -89,7 +89,14 @@ INSTANTIATE_TEST_SUITE_P(
                       InvalidCase{"RelativeWithPrefix", "foo/Patient/1", "absolute URL"},
                       InvalidCase{"EmptyUrn", "urn:uuid:", "empty URN"},
                       InvalidCase{"EmptyQuery", "Patient?", "empty conditional query"},
-                      InvalidCase{"BadVersion", "Patient/1/_history/a b", "bad version"}),
+                      InvalidCase{"BadVersion", "Patient/1/_history/a b", "bad version"},
+                      InvalidCase{"EmptyVersion", "Patient/1/_history/", "bad version id"},
+                      InvalidCase{"HistoryAsType", "x/_history/1", "bad resource type"},
+                      InvalidCase{"EmptyTypeBeforeHistory", "a//1/_history/2", "bad resource type"},
+                      InvalidCase{"EmptyId", "Patient/", "bad id"},
+                      InvalidCase{"EmptyType", "/1", "bad resource type"},
+                      InvalidCase{"OnlySlashes", "///", "bad resource type"},
+                      InvalidCase{"SchemeOnlyBase", "://Patient/1", "absolute URL"}),
     [](const auto& p) { return p.param.name; });
 
 TEST(ReferenceJsonTest, ReadsElementFields) {

@@ -26,6 +26,14 @@ StatusOr<std::string> StringField(const Json& object, std::string_view key, std:
 StatusOr<std::optional<std::string>> OptionalStringField(const Json& object, std::string_view key,
                                                          std::string_view where);
 
+// As OptionalStringField / StringField, viewing the text in `object`
+// (valid while it is unchanged) instead of copying it.
+StatusOr<std::optional<std::string_view>> OptionalStringViewField(const Json& object,
+                                                                  std::string_view key,
+                                                                  std::string_view where);
+StatusOr<std::string_view> StringViewField(const Json& object, std::string_view key,
+                                           std::string_view where);
+
 // The elements of the array member `key`; empty when missing or not an array.
 const std::vector<Json>& ArrayField(const Json& object, std::string_view key);
 

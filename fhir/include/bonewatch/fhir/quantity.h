@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "bonewatch/fhir/json.h"
 #include "bonewatch/fhir/status.h"
@@ -29,6 +30,22 @@ struct Quantity {
 };
 
 StatusOr<Quantity> QuantityFromJson(const Json& json);
+
+// A Quantity read without copying its texts: the views point into the Json it
+// was read from and are valid as long as that value is unchanged (for the
+// mappers, which read a quantity from every Observation).
+struct QuantityView {
+  std::string_view value_text;  // exact decimal text; empty when there is no value
+  double value = 0.0;           // lossy, for computation; 0 when there is no value
+  QuantityComparator comparator = QuantityComparator::kNone;
+  std::string_view unit;
+  std::string_view system;
+  std::string_view code;
+
+  bool has_value() const { return !value_text.empty(); }
+};
+// As QuantityFromJson: the same checks and errors.
+StatusOr<QuantityView> QuantityViewFromJson(const Json& json);
 // REQUIRES: value_text is empty or a JSON number (as produced by
 // QuantityFromJson or MakeQuantityValue); an invalid value_text is omitted.
 Json QuantityToJson(const Quantity& quantity);

@@ -26,10 +26,13 @@
 // dates take the first day of their period.
 //
 // Ownership/thread-safety: Map() is const and thread-safe; the counters are
-// guarded by an internal mutex. The resolver is called only during Map() and
-// returned pointers must stay valid for that call.
+// guarded by internal mutexes (one per shard, see Mapper). The resolver is
+// called only during Map() and returned pointers must stay valid for that
+// call.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -102,12 +105,27 @@ class Mapper {
   const MapperOptions& options() const { return options_; }
 
  private:
-  void Count(const MapResult& result) const;
+  // The resource types Map() dispatches on (see kMappedTypes in mapper.cc).
+  static constexpr std::size_t kMappedTypeCount = 6;
+  // Counting runs once per resource on every mapping thread: the counts are
+  // kept in shards chosen by thread, so that threads do not contend for one
+  // lock and cache line, and the mapped types are counted by index instead
+  // of looking their names up. Counters() adds the shards up.
+  struct alignas(64) CounterShard {
+    std::mutex mutex;
+    std::array<MapCounters::PerType, kMappedTypeCount> mapped_types;  // GUARDED_BY(mutex)
+    std::array<bool, kMappedTypeCount> mapped_type_seen{};            // GUARDED_BY(mutex)
+    MapCounters other_types;  // GUARDED_BY(mutex): by name, the other types
+  };
+  static constexpr std::size_t kCounterShards = 8;
+
+  // `type_index` is the index of result.resource_type among the mapped types,
+  // or kMappedTypeCount for any other type.
+  void Count(const MapResult& result, std::size_t type_index) const;
 
   MappingSet mappings_;
   MapperOptions options_;
-  mutable std::mutex mutex_;
-  mutable MapCounters counters_;  // GUARDED_BY(mutex_)
+  mutable std::array<CounterShard, kCounterShards> shards_;
 };
 
 // A stable JSON rendering of a MapResult (golden files, debugging): members

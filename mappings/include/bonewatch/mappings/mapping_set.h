@@ -120,6 +120,13 @@ class MappingSet {
   const ObservationMapping* FindObservation(std::string_view system, std::string_view code) const;
   const SmokingStatusMapping* FindSmokingStatus(std::string_view system,
                                                 std::string_view code) const;
+  // Both of the above with one lookup (the Observation mapper asks both of
+  // every coding).
+  struct ObservationCodeMappings {
+    const ObservationMapping* observation = nullptr;
+    const SmokingStatusMapping* smoking_status = nullptr;
+  };
+  ObservationCodeMappings FindObservationCode(std::string_view system, std::string_view code) const;
   // True if (system, code) is a current-smoker answer of smoking-status code
   // (obs_system, obs_code).
   bool IsCurrentSmokerAnswer(std::string_view obs_system, std::string_view obs_code,
