@@ -341,41 +341,28 @@ char* JsonPrettyWriter::Escaped(char* at, std::string_view text) {
   return at;
 }
 
-void JsonPrettyWriter::StartObject() {
+void JsonPrettyWriter::Open(char bracket) {
   char* at = Prefix(Room(next_, PrefixRoom() + 1));
-  *at++ = '{';
+  *at++ = bracket;
   next_ = at;
   ++level_;
   empty_ = true;
 }
 
-void JsonPrettyWriter::EndObject() {
+void JsonPrettyWriter::Close(char bracket) {
   assert(level_ > depth_);
   --level_;
   char* at = Room(next_, PrefixRoom() + 1);
   if (!empty_) at = LineBreak(at, level_);
-  *at++ = '}';
+  *at++ = bracket;
   next_ = at;
-  empty_ = false;  // the enclosing container holds at least this object
+  empty_ = false;  // the enclosing container holds at least this one
 }
 
-void JsonPrettyWriter::StartArray() {
-  char* at = Prefix(Room(next_, PrefixRoom() + 1));
-  *at++ = '[';
-  next_ = at;
-  ++level_;
-  empty_ = true;
-}
-
-void JsonPrettyWriter::EndArray() {
-  assert(level_ > depth_);
-  --level_;
-  char* at = Room(next_, PrefixRoom() + 1);
-  if (!empty_) at = LineBreak(at, level_);
-  *at++ = ']';
-  next_ = at;
-  empty_ = false;
-}
+void JsonPrettyWriter::StartObject() { Open('{'); }
+void JsonPrettyWriter::EndObject() { Close('}'); }
+void JsonPrettyWriter::StartArray() { Open('['); }
+void JsonPrettyWriter::EndArray() { Close(']'); }
 
 void JsonPrettyWriter::Key(MemberName key) { next_ = Name(Prefix(Room(next_, PrefixRoom())), key); }
 

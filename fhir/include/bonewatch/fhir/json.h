@@ -276,6 +276,8 @@ class JsonPrettyWriter {
   char* Quoted(char* at, std::string_view text);
   char* Escaped(char* at, std::string_view text);
   void Literal(std::string_view text);
+  void Open(char bracket);   // '{' or '['
+  void Close(char bracket);  // '}' or ']'
 
   std::string* out_;
   std::size_t start_;     // out_'s size when the writer was made
