@@ -22,7 +22,26 @@
 namespace bonewatch::fhir {
 namespace {
 
-void Write(const Json& v, rapidjson::Writer<rapidjson::StringBuffer>& w) {
+// What differs between the two writers Json is written with: RapidJSON's
+// compact Writer (Serialize) and JsonPrettyWriter (SerializePretty, AppendPretty).
+using CompactWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+void PutNumber(CompactWriter& w, const std::string& text) {
+  w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
+}
+void PutNumber(JsonPrettyWriter& w, const std::string& text) { w.Number(text); }
+void PutString(CompactWriter& w, const std::string& text) {
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+void PutString(JsonPrettyWriter& w, const std::string& text) { w.String(text); }
+void PutKey(CompactWriter& w, const std::string& key) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+}
+void PutKey(JsonPrettyWriter& w, const std::string& key) {
+  w.Key(JsonPrettyWriter::MemberName(key));
+}
+
+template <typename Writer>
+void Write(const Json& v, Writer& w) {
   switch (v.type()) {
     case Json::Type::kNull:
       w.Null();
@@ -31,10 +50,10 @@ void Write(const Json& v, rapidjson::Writer<rapidjson::StringBuffer>& w) {
       w.Bool(v.AsBool());
       return;
     case Json::Type::kNumber:
-      w.RawValue(v.NumberText().data(), v.NumberText().size(), rapidjson::kNumberType);
+      PutNumber(w, v.NumberText());
       return;
     case Json::Type::kString:
-      w.String(v.AsString().data(), static_cast<rapidjson::SizeType>(v.AsString().size()));
+      PutString(w, v.AsString());
       return;
     case Json::Type::kArray:
       w.StartArray();
@@ -44,38 +63,8 @@ void Write(const Json& v, rapidjson::Writer<rapidjson::StringBuffer>& w) {
     case Json::Type::kObject:
       w.StartObject();
       for (const Json::Member& m : v.members()) {
-        w.Key(m.key.data(), static_cast<rapidjson::SizeType>(m.key.size()));
+        PutKey(w, m.key);
         Write(m.value, w);
-      }
-      w.EndObject();
-      return;
-  }
-}
-
-void WritePretty(const Json& v, JsonPrettyWriter& w) {
-  switch (v.type()) {
-    case Json::Type::kNull:
-      w.Null();
-      return;
-    case Json::Type::kBool:
-      w.Bool(v.AsBool());
-      return;
-    case Json::Type::kNumber:
-      w.Number(v.NumberText());
-      return;
-    case Json::Type::kString:
-      w.String(v.AsString());
-      return;
-    case Json::Type::kArray:
-      w.StartArray();
-      for (const Json& e : v.elements()) WritePretty(e, w);
-      w.EndArray();
-      return;
-    case Json::Type::kObject:
-      w.StartObject();
-      for (const Json::Member& m : v.members()) {
-        w.Key(JsonPrettyWriter::MemberName(m.key));
-        WritePretty(m.value, w);
       }
       w.EndObject();
       return;
@@ -206,7 +195,7 @@ constexpr std::size_t kGrowth = 2048;
 
 std::string Json::Serialize() const {
   rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  CompactWriter writer(buffer);
   Write(*this, writer);
   return std::string(buffer.GetString(), buffer.GetSize());
 }
@@ -219,7 +208,7 @@ std::string Json::SerializePretty() const {
 
 void Json::AppendPretty(std::string& out, std::size_t depth) const {
   JsonPrettyWriter writer(&out, depth);
-  WritePretty(*this, writer);
+  Write(*this, writer);
   writer.Finish();
 }
 
