@@ -94,6 +94,8 @@ void Json::InitAs(Type type) {
   }
 }
 
+Json::~Json() { Reset(); }
+
 void Json::Reset() {
   switch (type_) {
     case Type::kNull:

@@ -64,16 +64,7 @@ class Json {
   Json(Json&&) noexcept;
   Json& operator=(const Json&);
   Json& operator=(Json&&) noexcept;
-  // Inline, so that destroying a tree costs no call per node: most nodes of
-  // a parsed resource are strings and numbers, destroyed right here;
-  // containers go through Reset() (their elements come back here).
-  ~Json() {
-    if (type_ == Type::kString || type_ == Type::kNumber) {
-      text_.~basic_string();
-    } else if (type_ == Type::kArray || type_ == Type::kObject) {
-      Reset();
-    }
-  }
+  ~Json();
 
   static Json Object();
   static Json Array();
