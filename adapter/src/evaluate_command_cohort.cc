@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <stdexcept>
 
 namespace bonewatch::adapter {
 namespace {
@@ -62,14 +63,59 @@ rules::SourceRef CohortStore::Unpack(const PackedSource& source) const {
 }
 
 CohortStore::Patient& CohortStore::PatientFor(std::string_view patient_id) {
-  if (last_patient_ != nullptr && last_patient_id_ == patient_id) return *last_patient_;
-  auto it = patients_.find(patient_id);
-  if (it == patients_.end()) {
-    it = patients_.emplace(Store(patient_id), std::make_unique<Patient>()).first;
+  if (last_patient_ != nullptr && last_patient_->id == patient_id) return *last_patient_;
+  const auto tag = static_cast<uint32_t>(std::hash<std::string_view>()(patient_id) >> 32);
+  if (const std::optional<size_t> index = FindPatient(patient_id, tag)) {
+    last_patient_ = &PatientAt(*index);
+    return *last_patient_;
   }
-  last_patient_id_ = it->first;
-  last_patient_ = it->second.get();
+  // Keep the load at most 1/2, so that probe runs stay short.
+  if ((patient_count_ + 1) * 2 > patient_slots_.size()) {
+    std::vector<uint64_t> slots(std::max<size_t>(64, patient_slots_.size() * 2), 0);
+    slots.swap(patient_slots_);
+    for (const uint64_t slot : slots) {
+      if (slot != 0) InsertSlot(static_cast<uint32_t>(slot >> 32), (slot & 0xFFFFFFFFu) - 1);
+    }
+  }
+  InsertSlot(tag, patient_count_);
+  last_patient_ = &AddPatient(patient_id);
   return *last_patient_;
+}
+
+std::optional<size_t> CohortStore::FindPatient(std::string_view patient_id, uint32_t tag) const {
+  if (patient_slots_.empty()) return std::nullopt;
+  const size_t mask = patient_slots_.size() - 1;
+  for (size_t i = tag & mask;; i = (i + 1) & mask) {
+    const uint64_t slot = patient_slots_[i];
+    if (slot == 0) return std::nullopt;
+    if ((slot >> 32) == tag) {
+      const size_t index = (slot & 0xFFFFFFFFu) - 1;
+      if (PatientAt(index).id == patient_id) return index;
+    }
+  }
+}
+
+void CohortStore::InsertSlot(uint32_t tag, size_t index) {
+  const size_t mask = patient_slots_.size() - 1;
+  size_t i = tag & mask;
+  while (patient_slots_[i] != 0) i = (i + 1) & mask;
+  patient_slots_[i] = (uint64_t{tag} << 32) | (index + 1);
+}
+
+CohortStore::Patient& CohortStore::PatientNamed(std::string_view patient_id) const {
+  const auto tag = static_cast<uint32_t>(std::hash<std::string_view>()(patient_id) >> 32);
+  const std::optional<size_t> index = FindPatient(patient_id, tag);
+  if (!index) throw std::out_of_range("CohortStore: no patient " + std::string(patient_id));
+  return PatientAt(*index);
+}
+
+CohortStore::Patient& CohortStore::AddPatient(std::string_view patient_id) {
+  if (patient_count_ % kPatientsPerChunk == 0) {
+    patient_chunks_.push_back(std::make_unique<Patient[]>(kPatientsPerChunk));
+  }
+  Patient& patient = PatientAt(patient_count_++);
+  patient.id = Store(patient_id);
+  return patient;
 }
 
 bool CohortStore::SameResource(const PackedSource& a, uint32_t type, std::string_view id) {
@@ -169,52 +215,56 @@ void CohortStore::Apply(const mappings::MapResult& result, bool ai_source) {
 
 void CohortStore::Delete(std::string_view resource_type, std::string_view id) {
   const uint32_t type = Intern(resource_type);
-  for (auto& [patient_id, patient] : patients_) {
+  for (size_t i = 0; i < patient_count_; ++i) {
+    Patient& patient = PatientAt(i);
     auto same = [&](const auto& item) { return SameResource(item.source, type, id); };
-    for (const PackedMedication& m : patient->medications) {
+    for (const PackedMedication& m : patient.medications) {
       if (same(m) &&
           m.medication_class == static_cast<uint8_t>(rules::MedicationClass::kAromataseInhibitor)) {
-        patient->ai_medication_retracted = true;
+        patient.ai_medication_retracted = true;
       }
     }
-    EraseIf(patient->facts, same);
-    EraseIf(patient->medications, same);
-    EraseIf(patient->risk_factors, same);
-    if (patient->has_demographics && SameResource(patient->demographics_source, type, id)) {
-      patient->has_demographics = false;
+    EraseIf(patient.facts, same);
+    EraseIf(patient.medications, same);
+    EraseIf(patient.risk_factors, same);
+    if (patient.has_demographics && SameResource(patient.demographics_source, type, id)) {
+      patient.has_demographics = false;
     }
   }
 }
 
 std::vector<std::string_view> CohortStore::SortedPatientIds() const {
   std::vector<std::string_view> ids;
-  ids.reserve(patients_.size());
-  for (const auto& [id, patient] : patients_) ids.push_back(id);
+  ids.reserve(patient_count_);
+  for (size_t i = 0; i < patient_count_; ++i) ids.push_back(PatientAt(i).id);
   std::sort(ids.begin(), ids.end());
   return ids;
 }
 
 rules::PatientRecord CohortStore::Record(std::string_view patient_id) const {
-  return RecordOf(patient_id, *patients_.at(patient_id));
+  return RecordOf(patient_id, PatientNamed(patient_id));
 }
 
 std::vector<CohortStore::PatientEntry> CohortStore::SortedPatients() {
   std::vector<PatientEntry> entries;
-  entries.reserve(patients_.size());
-  for (const auto& [id, patient] : patients_) {
+  entries.reserve(patient_count_);
+  for (size_t i = 0; i < patient_count_; ++i) {
     PatientEntry& entry = entries.emplace_back();
-    entry.id_ = id;
-    entry.patient_ = patient.get();
+    entry.patient_ = &PatientAt(i);
+    entry.id_ = entry.patient_->id;
   }
-  std::sort(entries.begin(), entries.end(),
-            [](const PatientEntry& a, const PatientEntry& b) { return a.id_ < b.id_; });
+  // Checking first makes an export already in id order cost one pass.
+  const auto by_id = [](const PatientEntry& a, const PatientEntry& b) { return a.id_ < b.id_; };
+  if (!std::is_sorted(entries.begin(), entries.end(), by_id)) {
+    std::sort(entries.begin(), entries.end(), by_id);
+  }
   return entries;
 }
 
 rules::PatientRecord CohortStore::TakeRecord(std::string_view patient_id) {
   PatientEntry entry;
   entry.id_ = patient_id;
-  entry.patient_ = patients_.at(patient_id).get();
+  entry.patient_ = &PatientNamed(patient_id);
   return TakeRecord(entry);
 }
 
