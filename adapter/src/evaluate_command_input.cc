@@ -161,8 +161,6 @@ void InputReader::ReadNdjson(const std::string& path) {
 
 void InputReader::ParseLine(const NdjsonBatch& batch, size_t index, ParsedLine& line) const {
   ParseNdjsonLine(batch, index, fhir::NdjsonReader::Options(), line.record);
-  line.mapped = mappings::MapResult();
-  line.ai_source = false;
   if (!line.record.ok()) {
     line.kind = ParsedLine::Kind::kUnusable;
     return;

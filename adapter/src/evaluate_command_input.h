@@ -88,7 +88,7 @@ class InputReader {
     enum class Kind {
       kUnusable,  // record.status says why
       kSkipped,   // a type BoneWatch does not read, or its own resource
-      kMapped,    // `mapped` (and `ai_source`) are final
+      kMapped,    // `mapped` (and `ai_source`) are final; only then are they set
       kProcess,   // record.value goes through Process() in file order
     };
     Kind kind = Kind::kProcess;
