@@ -1,11 +1,10 @@
 #include "writeback_identity.h"
 
-#include <Poco/SHA1Engine.h>
-
 #include <algorithm>
 #include <array>
 
 #include "bonewatch/rules/evaluation.h"
+#include "sha1.h"
 
 namespace bonewatch::adapter {
 
@@ -81,16 +80,15 @@ std::string VersionedReference(const rules::SourceRef& source) {
 
 namespace {
 
-// RFC 4122 §4.3 name-based UUID, version 5 (SHA-1), as raw bytes.
+// RFC 4122 §4.3 name-based UUID, version 5 (SHA-1), as raw bytes, of the name
+// that is the concatenation of `name_pieces`. Costs no allocation (hot when
+// `bonewatch evaluate` writes a large cohort).
 using Uuid = std::array<unsigned char, 16>;
-Uuid NameBasedSha1(const Uuid& name_space, std::string_view name) {
-  // One engine per thread, reused: a UUID costs no allocation (hot when
-  // `bonewatch evaluate` writes a large cohort).
-  thread_local Poco::SHA1Engine sha1;
-  sha1.reset();
-  sha1.update(name_space.data(), static_cast<unsigned>(name_space.size()));
-  sha1.update(name.data(), static_cast<unsigned>(name.size()));
-  const Poco::DigestEngine::Digest& digest = sha1.digest();
+Uuid NameBasedSha1(const Uuid& name_space, std::initializer_list<std::string_view> name_pieces) {
+  Sha1 sha1;
+  sha1.Update(std::string_view(reinterpret_cast<const char*>(name_space.data()), name_space.size()));
+  for (std::string_view piece : name_pieces) sha1.Update(piece);
+  const Sha1Digest digest = sha1.Finish();
   Uuid uuid;
   std::copy_n(digest.begin(), uuid.size(), uuid.begin());
   uuid[6] = static_cast<unsigned char>((uuid[6] & 0x0F) | 0x50);  // version 5
@@ -105,23 +103,31 @@ constexpr Uuid kUrlNamespace = {0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
 }  // namespace
 
 std::string DeterministicUrnUuid(const WritebackOptions& options, std::string_view name) {
+  return DeterministicUrnUuid(options, std::initializer_list<std::string_view>{name});
+}
+
+std::string DeterministicUrnUuid(const WritebackOptions& options,
+                                 std::initializer_list<std::string_view> name_pieces) {
   // The namespace is itself a v5 UUID of the base in the RFC 4122 URL namespace,
   // so two deployments with different bases never share fullUrls.
   // Every entry of a run shares the base: remember its namespace (per thread).
   thread_local std::string cached_base;
   thread_local std::optional<Uuid> cached_namespace;
   if (!cached_namespace || cached_base != options.base) {
-    cached_namespace = NameBasedSha1(kUrlNamespace, options.base);
+    cached_namespace = NameBasedSha1(kUrlNamespace, {options.base});
     cached_base = options.base;
   }
-  const Uuid uuid = NameBasedSha1(*cached_namespace, name);
+  const Uuid uuid = NameBasedSha1(*cached_namespace, name_pieces);
+  // "urn:uuid:" then 8-4-4-4-12 lower-case hex digits.
+  static constexpr std::string_view kPrefix = "urn:uuid:";
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string text = "urn:uuid:";
-  text.reserve(9 + 36);
-  for (size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
-    text += kHex[uuid[i] >> 4];
-    text += kHex[uuid[i] & 0x0F];
+  std::string text(kPrefix.size() + 36, '-');
+  text.replace(0, kPrefix.size(), kPrefix);
+  size_t out = kPrefix.size();
+  for (size_t i = 0; i < uuid.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++out;  // keep the '-'
+    text[out++] = kHex[uuid[i] >> 4];
+    text[out++] = kHex[uuid[i] & 0x0F];
   }
   return text;
 }

@@ -15,6 +15,7 @@
 // REQUIRES: WritebackOptions::base has no trailing '/'.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -87,6 +88,10 @@ std::string VersionedReference(const rules::SourceRef& source);
 
 // "urn:uuid:<v5 uuid of name>" in the namespace of the canonical base.
 std::string DeterministicUrnUuid(const WritebackOptions& options, std::string_view name);
+// The same for the name that is the concatenation of `name_pieces`, hashed
+// piece by piece: callers on the hot path need not join them first.
+std::string DeterministicUrnUuid(const WritebackOptions& options,
+                                 std::initializer_list<std::string_view> name_pieces);
 
 // The conditional query "identifier={system}|{value}" (no leading '?').
 std::string IdentifierQuery(std::string_view system, std::string_view value);

@@ -115,7 +115,6 @@ struct RenderState {
 
   std::string patient_reference;
   std::string identifier;            // the identifier value of the entry being written
-  std::string name;                  // the name of a fullUrl's UUID
   std::string url;                   // a request url
   std::vector<std::string> targets;  // the fullUrls the Provenance targets
   ReferenceTexts references;         // the references of one list in an entry
@@ -145,14 +144,10 @@ void SetPatientReference(std::string_view patient_id, std::string& out) {
   out += patient_id;
 }
 
-// "{type}|{system}|{value}": the name of a conditional update's fullUrl UUID.
-void SetConditionalName(std::string_view type, std::string_view system, std::string_view value,
-                        std::string& out) {
-  out.assign(type);
-  out += '|';
-  out += system;
-  out += '|';
-  out += value;
+// A conditional update's fullUrl: the UUID of "{type}|{system}|{value}".
+std::string ConditionalFullUrl(const WritebackOptions& options, std::string_view type,
+                               std::string_view system, std::string_view value) {
+  return DeterministicUrnUuid(options, {type, "|", system, "|", value});
 }
 
 // "{type}?" + IdentifierQuery(system, value): a conditional update's url.
@@ -438,8 +433,7 @@ Status RenderInto(const rules::Evaluation& evaluation, std::string_view recorded
     identifier += finding.rule;
     identifier += '.';
     identifier += start;
-    SetConditionalName("Flag", state.flag_system, identifier, state.name);
-    std::string full_url = DeterministicUrnUuid(options, state.name);
+    std::string full_url = ConditionalFullUrl(options, "Flag", state.flag_system, identifier);
     RETURN_IF_ERROR(CheckNewFullUrl(state.targets, full_url));
     state.targets.push_back(std::move(full_url));
     SetConditionalUrl("Flag", state.flag_system, identifier, state.url);
@@ -454,8 +448,8 @@ Status RenderInto(const rules::Evaluation& evaluation, std::string_view recorded
   careplan_identifier.assign(evaluation.patient_id);
   careplan_identifier += '.';
   careplan_identifier += start;
-  SetConditionalName("CarePlan", state.careplan_system, careplan_identifier, state.name);
-  std::string careplan_url = DeterministicUrnUuid(options, state.name);
+  std::string careplan_url =
+      ConditionalFullUrl(options, "CarePlan", state.careplan_system, careplan_identifier);
   RETURN_IF_ERROR(CheckNewFullUrl(state.targets, careplan_url));
   state.targets.push_back(std::move(careplan_url));
   SetConditionalUrl("CarePlan", state.careplan_system, careplan_identifier, state.url);
@@ -469,11 +463,8 @@ Status RenderInto(const rules::Evaluation& evaluation, std::string_view recorded
   for (const rules::PlanActivity& activity : evaluation.plan) {
     for (const rules::SourceRef& ref : activity.outcome) state.sources.AddVersioned(ref);
   }
-  state.name.assign("Provenance|");
-  state.name += evaluation.patient_id;
-  state.name += '|';
-  state.name += recorded;
-  const std::string provenance_url = DeterministicUrnUuid(options, state.name);
+  const std::string provenance_url =
+      DeterministicUrnUuid(options, {"Provenance|", evaluation.patient_id, "|", recorded});
   RETURN_IF_ERROR(CheckNewFullUrl(state.targets, provenance_url));
   Entry(rendered.text, provenance_url, "POST", "Provenance",
         [&](JsonPrettyWriter& w) { ProvenanceBody(w, recorded, state); });
