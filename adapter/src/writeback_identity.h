@@ -23,6 +23,7 @@
 #include "bonewatch/fhir/json.h"
 #include "bonewatch/rules/date.h"
 #include "bonewatch/rules/model.h"
+#include "sha1.h"
 
 namespace bonewatch::adapter {
 
@@ -92,6 +93,21 @@ std::string DeterministicUrnUuid(const WritebackOptions& options, std::string_vi
 // piece by piece: callers on the hot path need not join them first.
 std::string DeterministicUrnUuid(const WritebackOptions& options,
                                  std::initializer_list<std::string_view> name_pieces);
+
+// DeterministicUrnUuid() for many names that start alike, such as
+// "Flag|{system}|{value}" for each value: the namespace and the common prefix
+// are hashed once, at construction (for those names that is the whole first
+// SHA-1 block, about a third of the work per name).
+// A value; not thread-safe, keep one per thread.
+class UrnUuidMaker {
+ public:
+  UrnUuidMaker(const WritebackOptions& options, std::initializer_list<std::string_view> prefix);
+  // DeterministicUrnUuid(options, {prefix..., rest}).
+  std::string Make(std::string_view rest) const;
+
+ private:
+  Sha1 hashed_prefix_;
+};
 
 // The conditional query "identifier={system}|{value}" (no leading '?').
 std::string IdentifierQuery(std::string_view system, std::string_view value);

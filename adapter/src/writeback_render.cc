@@ -112,6 +112,9 @@ struct RenderState {
   std::string careplan_system;
   std::string rule_system;
   std::string activity_system;
+  // The fullUrls of the conditional updates: UUIDs of "{type}|{system}|{value}".
+  std::optional<UrnUuidMaker> flag_full_urls;
+  std::optional<UrnUuidMaker> careplan_full_urls;
 
   std::string patient_reference;
   std::string identifier;            // the identifier value of the entry being written
@@ -132,6 +135,10 @@ RenderState& StateFor(const WritebackOptions& options) {
     state.careplan_system = options.CarePlanIdentifierSystem();
     state.rule_system = options.RuleSystem();
     state.activity_system = options.ActivitySystem();
+    state.flag_full_urls.emplace(
+        options, std::initializer_list<std::string_view>{"Flag|", state.flag_system, "|"});
+    state.careplan_full_urls.emplace(
+        options, std::initializer_list<std::string_view>{"CarePlan|", state.careplan_system, "|"});
     state.ready = true;
   }
   return state;
@@ -142,12 +149,6 @@ void SetPatientReference(std::string_view patient_id, std::string& out) {
   out.clear();
   if (!patient_id.starts_with("urn:")) out += "Patient/";
   out += patient_id;
-}
-
-// A conditional update's fullUrl: the UUID of "{type}|{system}|{value}".
-std::string ConditionalFullUrl(const WritebackOptions& options, std::string_view type,
-                               std::string_view system, std::string_view value) {
-  return DeterministicUrnUuid(options, {type, "|", system, "|", value});
 }
 
 // "{type}?" + IdentifierQuery(system, value): a conditional update's url.
@@ -433,7 +434,7 @@ Status RenderInto(const rules::Evaluation& evaluation, std::string_view recorded
     identifier += finding.rule;
     identifier += '.';
     identifier += start;
-    std::string full_url = ConditionalFullUrl(options, "Flag", state.flag_system, identifier);
+    std::string full_url = state.flag_full_urls->Make(identifier);
     RETURN_IF_ERROR(CheckNewFullUrl(state.targets, full_url));
     state.targets.push_back(std::move(full_url));
     SetConditionalUrl("Flag", state.flag_system, identifier, state.url);
@@ -448,8 +449,7 @@ Status RenderInto(const rules::Evaluation& evaluation, std::string_view recorded
   careplan_identifier.assign(evaluation.patient_id);
   careplan_identifier += '.';
   careplan_identifier += start;
-  std::string careplan_url =
-      ConditionalFullUrl(options, "CarePlan", state.careplan_system, careplan_identifier);
+  std::string careplan_url = state.careplan_full_urls->Make(careplan_identifier);
   RETURN_IF_ERROR(CheckNewFullUrl(state.targets, careplan_url));
   state.targets.push_back(std::move(careplan_url));
   SetConditionalUrl("CarePlan", state.careplan_system, careplan_identifier, state.url);

@@ -188,8 +188,7 @@ TEST(Sha1, Rfc9562Version5Example) {
 //   ns = uuid.uuid5(uuid.NAMESPACE_URL, base); uuid.uuid5(ns, name)
 TEST(DeterministicUrnUuid, MatchesPythonUuid5) {
   const WritebackOptions options;  // base http://bonewatch.example/fhir
-  EXPECT_EQ(DeterministicUrnUuid(options, "x"),
-            "urn:uuid:08188bae-0dc1-5a35-9bc3-ab341963b3c4");
+  EXPECT_EQ(DeterministicUrnUuid(options, "x"), "urn:uuid:08188bae-0dc1-5a35-9bc3-ab341963b3c4");
   EXPECT_EQ(DeterministicUrnUuid(options, ""), "urn:uuid:ce518b1e-c190-54c3-b653-e3f5efc43041");
   // Namespace and name together are longer than one block.
   const std::string flag_name =
@@ -200,18 +199,41 @@ TEST(DeterministicUrnUuid, MatchesPythonUuid5) {
   other.base = "https://fhir.example.org/base";
   EXPECT_EQ(DeterministicUrnUuid(other, "x"), "urn:uuid:6e5cfe74-cd3f-56f5-bbec-c3dfa6f69c0b");
   // Back to the first base: the per-thread namespace follows the base.
-  EXPECT_EQ(DeterministicUrnUuid(options, "x"),
-            "urn:uuid:08188bae-0dc1-5a35-9bc3-ab341963b3c4");
+  EXPECT_EQ(DeterministicUrnUuid(options, "x"), "urn:uuid:08188bae-0dc1-5a35-9bc3-ab341963b3c4");
 }
 
 TEST(DeterministicUrnUuid, PiecesHashTheirConcatenation) {
   const WritebackOptions options;
-  EXPECT_EQ(DeterministicUrnUuid(options, {"Flag|", options.FlagIdentifierSystem(), "|",
-                                           "p1.FRACTURE.2025-01-02"}),
+  EXPECT_EQ(DeterministicUrnUuid(
+                options, {"Flag|", options.FlagIdentifierSystem(), "|", "p1.FRACTURE.2025-01-02"}),
             "urn:uuid:a4eef4c1-ef61-5524-89ee-c053c2ecdfb7");
   EXPECT_EQ(DeterministicUrnUuid(options, {"", "x", ""}),
             "urn:uuid:08188bae-0dc1-5a35-9bc3-ab341963b3c4");
   EXPECT_EQ(DeterministicUrnUuid(options, {}), DeterministicUrnUuid(options, ""));
+}
+
+// The prefix hashed once gives what hashing the whole name gives, whether the
+// prefix ends within the first block or beyond it.
+TEST(UrnUuidMaker, MakesDeterministicUrnUuidOfPrefixAndRest) {
+  const WritebackOptions options;
+  const UrnUuidMaker flags(options, {"Flag|", options.FlagIdentifierSystem(), "|"});
+  EXPECT_EQ(flags.Make("p1.FRACTURE.2025-01-02"), "urn:uuid:a4eef4c1-ef61-5524-89ee-c053c2ecdfb7");
+  EXPECT_EQ(flags.Make("p1.FRACTURE.2025-01-02"), "urn:uuid:a4eef4c1-ef61-5524-89ee-c053c2ecdfb7");
+  const UrnUuidMaker none(options, {});
+  EXPECT_EQ(none.Make("x"), "urn:uuid:08188bae-0dc1-5a35-9bc3-ab341963b3c4");
+  std::mt19937 random(6);
+  for (std::size_t prefix_size = 0; prefix_size <= 130; ++prefix_size) {
+    const std::string prefix = RandomBytes(random, prefix_size);
+    const UrnUuidMaker maker(options, {prefix});
+    for (std::size_t rest_size : {0, 1, 40, 100}) {
+      const std::string rest = RandomBytes(random, rest_size);
+      ASSERT_EQ(maker.Make(rest), DeterministicUrnUuid(options, prefix + rest))
+          << "prefix " << prefix_size << ", rest " << rest_size;
+    }
+  }
+  WritebackOptions other;
+  other.base = "https://fhir.example.org/base";
+  EXPECT_EQ(UrnUuidMaker(other, {"x"}).Make(""), "urn:uuid:6e5cfe74-cd3f-56f5-bbec-c3dfa6f69c0b");
 }
 
 }  // namespace
