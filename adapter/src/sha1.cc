@@ -62,15 +62,17 @@ void PortableBlocks(std::uint32_t* state, const unsigned char* blocks, std::size
             t < 16 ? w[t] : NextScheduleWord(w, t));
     }
 #pragma GCC unroll 20
-    for (int t = 20; t < 40; ++t)
+    for (int t = 20; t < 40; ++t) {
       Round(a, b, c, d, e, (b ^ c ^ d) + 0x6ED9EBA1, NextScheduleWord(w, t));
+    }
 #pragma GCC unroll 20
     for (int t = 40; t < 60; ++t) {
       Round(a, b, c, d, e, ((b & c) | (b & d) | (c & d)) + 0x8F1BBCDC, NextScheduleWord(w, t));
     }
 #pragma GCC unroll 20
-    for (int t = 60; t < 80; ++t)
+    for (int t = 60; t < 80; ++t) {
       Round(a, b, c, d, e, (b ^ c ^ d) + 0xCA62C1D6, NextScheduleWord(w, t));
+    }
     state[0] += a;
     state[1] += b;
     state[2] += c;
