@@ -98,7 +98,7 @@ std::string DeterministicUrnUuid(const WritebackOptions& options,
 // "Flag|{system}|{value}" for each value: the namespace and the common prefix
 // are hashed once, at construction (for those names that is the whole first
 // SHA-1 block, about a third of the work per name).
-// A value; not thread-safe, keep one per thread.
+// A value; Make() only reads it, so a built maker may be shared by threads.
 class UrnUuidMaker {
  public:
   UrnUuidMaker(const WritebackOptions& options, std::initializer_list<std::string_view> prefix);
