@@ -1,11 +1,10 @@
 #include "writeback_identity.h"
 
-#include <Poco/SHA1Engine.h>
-
 #include <algorithm>
 #include <array>
 
 #include "bonewatch/rules/evaluation.h"
+#include "sha1.h"
 
 namespace bonewatch::adapter {
 
@@ -81,16 +80,20 @@ std::string VersionedReference(const rules::SourceRef& source) {
 
 namespace {
 
-// RFC 4122 §4.3 name-based UUID, version 5 (SHA-1), as raw bytes.
+// RFC 4122 §4.3 name-based UUIDs, version 5 (SHA-1): the SHA-1 of the
+// namespace's 16 bytes followed by the name. Costs no allocation (hot when
+// `bonewatch evaluate` writes a large cohort).
 using Uuid = std::array<unsigned char, 16>;
-Uuid NameBasedSha1(const Uuid& name_space, std::string_view name) {
-  // One engine per thread, reused: a UUID costs no allocation (hot when
-  // `bonewatch evaluate` writes a large cohort).
-  thread_local Poco::SHA1Engine sha1;
-  sha1.reset();
-  sha1.update(name_space.data(), static_cast<unsigned>(name_space.size()));
-  sha1.update(name.data(), static_cast<unsigned>(name.size()));
-  const Poco::DigestEngine::Digest& digest = sha1.digest();
+
+Sha1 StartName(const Uuid& name_space) {
+  Sha1 sha1;
+  sha1.Update(
+      std::string_view(reinterpret_cast<const char*>(name_space.data()), name_space.size()));
+  return sha1;
+}
+
+Uuid FinishName(Sha1& sha1) {
+  const Sha1Digest digest = sha1.Finish();
   Uuid uuid;
   std::copy_n(digest.begin(), uuid.size(), uuid.begin());
   uuid[6] = static_cast<unsigned char>((uuid[6] & 0x0F) | 0x50);  // version 5
@@ -102,28 +105,59 @@ Uuid NameBasedSha1(const Uuid& name_space, std::string_view name) {
 constexpr Uuid kUrlNamespace = {0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
                                 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
 
-}  // namespace
-
-std::string DeterministicUrnUuid(const WritebackOptions& options, std::string_view name) {
-  // The namespace is itself a v5 UUID of the base in the RFC 4122 URL namespace,
-  // so two deployments with different bases never share fullUrls.
+// The namespace of the fullUrls: itself a v5 UUID of the base in the RFC 4122
+// URL namespace, so two deployments with different bases never share fullUrls.
+const Uuid& BaseNamespace(const WritebackOptions& options) {
   // Every entry of a run shares the base: remember its namespace (per thread).
   thread_local std::string cached_base;
   thread_local std::optional<Uuid> cached_namespace;
   if (!cached_namespace || cached_base != options.base) {
-    cached_namespace = NameBasedSha1(kUrlNamespace, options.base);
+    Sha1 sha1 = StartName(kUrlNamespace);
+    sha1.Update(options.base);
+    cached_namespace = FinishName(sha1);
     cached_base = options.base;
   }
-  const Uuid uuid = NameBasedSha1(*cached_namespace, name);
+  return *cached_namespace;
+}
+
+// "urn:uuid:" then 8-4-4-4-12 lower-case hex digits.
+std::string UrnText(const Uuid& uuid) {
+  static constexpr std::string_view kPrefix = "urn:uuid:";
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string text = "urn:uuid:";
-  text.reserve(9 + 36);
-  for (size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
-    text += kHex[uuid[i] >> 4];
-    text += kHex[uuid[i] & 0x0F];
+  std::array<char, kPrefix.size() + 36> text;
+  std::copy(kPrefix.begin(), kPrefix.end(), text.begin());
+  size_t out = kPrefix.size();
+  for (size_t i = 0; i < uuid.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text[out++] = '-';
+    text[out++] = kHex[uuid[i] >> 4];
+    text[out++] = kHex[uuid[i] & 0x0F];
   }
-  return text;
+  return std::string(text.data(), text.size());
+}
+
+}  // namespace
+
+std::string DeterministicUrnUuid(const WritebackOptions& options, std::string_view name) {
+  return DeterministicUrnUuid(options, std::initializer_list<std::string_view>{name});
+}
+
+std::string DeterministicUrnUuid(const WritebackOptions& options,
+                                 std::initializer_list<std::string_view> name_pieces) {
+  Sha1 sha1 = StartName(BaseNamespace(options));
+  for (std::string_view piece : name_pieces) sha1.Update(piece);
+  return UrnText(FinishName(sha1));
+}
+
+UrnUuidMaker::UrnUuidMaker(const WritebackOptions& options,
+                           std::initializer_list<std::string_view> prefix)
+    : hashed_prefix_(StartName(BaseNamespace(options))) {
+  for (std::string_view piece : prefix) hashed_prefix_.Update(piece);
+}
+
+std::string UrnUuidMaker::Make(std::string_view rest) const {
+  Sha1 sha1 = hashed_prefix_;
+  sha1.Update(rest);
+  return UrnText(FinishName(sha1));
 }
 
 std::string IdentifierQuery(std::string_view system, std::string_view value) {

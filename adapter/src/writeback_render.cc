@@ -112,10 +112,12 @@ struct RenderState {
   std::string careplan_system;
   std::string rule_system;
   std::string activity_system;
+  // The fullUrls of the conditional updates: UUIDs of "{type}|{system}|{value}".
+  std::optional<UrnUuidMaker> flag_full_urls;
+  std::optional<UrnUuidMaker> careplan_full_urls;
 
   std::string patient_reference;
   std::string identifier;            // the identifier value of the entry being written
-  std::string name;                  // the name of a fullUrl's UUID
   std::string url;                   // a request url
   std::vector<std::string> targets;  // the fullUrls the Provenance targets
   ReferenceTexts references;         // the references of one list in an entry
@@ -133,6 +135,10 @@ RenderState& StateFor(const WritebackOptions& options) {
     state.careplan_system = options.CarePlanIdentifierSystem();
     state.rule_system = options.RuleSystem();
     state.activity_system = options.ActivitySystem();
+    state.flag_full_urls.emplace(
+        options, std::initializer_list<std::string_view>{"Flag|", state.flag_system, "|"});
+    state.careplan_full_urls.emplace(
+        options, std::initializer_list<std::string_view>{"CarePlan|", state.careplan_system, "|"});
     state.ready = true;
   }
   return state;
@@ -143,16 +149,6 @@ void SetPatientReference(std::string_view patient_id, std::string& out) {
   out.clear();
   if (!patient_id.starts_with("urn:")) out += "Patient/";
   out += patient_id;
-}
-
-// "{type}|{system}|{value}": the name of a conditional update's fullUrl UUID.
-void SetConditionalName(std::string_view type, std::string_view system, std::string_view value,
-                        std::string& out) {
-  out.assign(type);
-  out += '|';
-  out += system;
-  out += '|';
-  out += value;
 }
 
 // "{type}?" + IdentifierQuery(system, value): a conditional update's url.
@@ -438,8 +434,7 @@ Status RenderInto(const rules::Evaluation& evaluation, std::string_view recorded
     identifier += finding.rule;
     identifier += '.';
     identifier += start;
-    SetConditionalName("Flag", state.flag_system, identifier, state.name);
-    std::string full_url = DeterministicUrnUuid(options, state.name);
+    std::string full_url = state.flag_full_urls->Make(identifier);
     RETURN_IF_ERROR(CheckNewFullUrl(state.targets, full_url));
     state.targets.push_back(std::move(full_url));
     SetConditionalUrl("Flag", state.flag_system, identifier, state.url);
@@ -454,8 +449,7 @@ Status RenderInto(const rules::Evaluation& evaluation, std::string_view recorded
   careplan_identifier.assign(evaluation.patient_id);
   careplan_identifier += '.';
   careplan_identifier += start;
-  SetConditionalName("CarePlan", state.careplan_system, careplan_identifier, state.name);
-  std::string careplan_url = DeterministicUrnUuid(options, state.name);
+  std::string careplan_url = state.careplan_full_urls->Make(careplan_identifier);
   RETURN_IF_ERROR(CheckNewFullUrl(state.targets, careplan_url));
   state.targets.push_back(std::move(careplan_url));
   SetConditionalUrl("CarePlan", state.careplan_system, careplan_identifier, state.url);
@@ -469,11 +463,8 @@ Status RenderInto(const rules::Evaluation& evaluation, std::string_view recorded
   for (const rules::PlanActivity& activity : evaluation.plan) {
     for (const rules::SourceRef& ref : activity.outcome) state.sources.AddVersioned(ref);
   }
-  state.name.assign("Provenance|");
-  state.name += evaluation.patient_id;
-  state.name += '|';
-  state.name += recorded;
-  const std::string provenance_url = DeterministicUrnUuid(options, state.name);
+  const std::string provenance_url =
+      DeterministicUrnUuid(options, {"Provenance|", evaluation.patient_id, "|", recorded});
   RETURN_IF_ERROR(CheckNewFullUrl(state.targets, provenance_url));
   Entry(rendered.text, provenance_url, "POST", "Provenance",
         [&](JsonPrettyWriter& w) { ProvenanceBody(w, recorded, state); });

@@ -22,7 +22,7 @@ fhir::RequestEntry ConditionalUpdate(std::string_view type, const std::string& s
                                      const std::string& value, Json resource,
                                      const WritebackOptions& options) {
   fhir::RequestEntry entry;
-  entry.full_url = DeterministicUrnUuid(options, std::string(type) + "|" + system + "|" + value);
+  entry.full_url = DeterministicUrnUuid(options, {type, "|", system, "|", value});
   entry.resource = std::move(resource);
   entry.request.method = "PUT";
   entry.request.url = std::string(type) + "?" + IdentifierQuery(system, value);
@@ -71,8 +71,8 @@ std::vector<const rules::Finding*> WrittenFindings(const rules::Evaluation& eval
 }
 
 std::string DeviceFullUrl(const WritebackOptions& options) {
-  return DeterministicUrnUuid(options, "Device|" + options.DeviceIdentifierSystem() + "|" +
-                                           std::string(kDeviceIdentifierValue));
+  return DeterministicUrnUuid(
+      options, {"Device|", options.DeviceIdentifierSystem(), "|", kDeviceIdentifierValue});
 }
 
 fhir::RequestEntry DeviceEntry(const WritebackOptions& options) {
@@ -115,8 +115,8 @@ std::vector<fhir::RequestEntry> BuildPatientEntries(const WritebackInput& input,
   targets.reserve(entries.size());
   for (const fhir::RequestEntry& entry : entries) targets.push_back(entry.full_url);
   fhir::RequestEntry provenance;
-  provenance.full_url = DeterministicUrnUuid(
-      options, "Provenance|" + evaluation.patient_id + "|" + std::string(recorded));
+  provenance.full_url =
+      DeterministicUrnUuid(options, {"Provenance|", evaluation.patient_id, "|", recorded});
   provenance.resource = BuildProvenance(targets, recorded, device, evidence, options);
   provenance.request.method = "POST";
   provenance.request.url = "Provenance";

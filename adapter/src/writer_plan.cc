@@ -58,7 +58,7 @@ void AddVanishedFlags(const rules::Evaluation& evaluation,
     const auto parsed = ParseFlagIdentifierValue(value);
     if (!parsed || parsed->patient_id != evaluation.patient_id) continue;
     fhir::RequestEntry entry;
-    entry.full_url = DeterministicUrnUuid(options, "Flag|" + system + "|" + value);
+    entry.full_url = DeterministicUrnUuid(options, {"Flag|", system, "|", value});
     entry.resource = BuildRetractedFlag(*parsed, options, device);
     if (Json* code = entry.resource->Find("code"); code != nullptr && code->is_object()) {
       code->Set("text", Json("Entered in error: the data this flag was based on was corrected "
