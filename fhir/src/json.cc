@@ -50,7 +50,6 @@ Json::Json(std::string s) : type_(Type::kString), text_(std::move(s)) {}
 Json::Json(std::string_view s) : type_(Type::kString), text_(s) {}
 
 Json::Json(const Json& other) { CopyFrom(other); }
-Json::Json(Json&& other) noexcept { MoveFrom(std::move(other)); }
 
 Json& Json::operator=(const Json& other) {
   if (this != &other) {
@@ -94,25 +93,12 @@ void Json::InitAs(Type type) {
   }
 }
 
-Json::~Json() { Reset(); }
-
-void Json::Reset() {
-  switch (type_) {
-    case Type::kNull:
-    case Type::kBool:
-      break;
-    case Type::kNumber:
-    case Type::kString:
-      text_.~basic_string();
-      break;
-    case Type::kArray:
-      elements_.~vector();
-      break;
-    case Type::kObject:
-      members_.~vector();
-      break;
+void Json::DestroyContainer() noexcept {
+  if (type_ == Type::kArray) {
+    elements_.~vector();
+  } else {
+    members_.~vector();
   }
-  type_ = Type::kNull;
 }
 
 // REQUIRES (both): this value is null (no storage).
@@ -132,28 +118,6 @@ void Json::CopyFrom(const Json& other) {
       break;
     case Type::kObject:
       new (&members_) std::vector<Member>(other.members_);
-      break;
-  }
-  type_ = other.type_;
-}
-
-// `other` keeps its type, emptied (as the memberwise move of the former layout did).
-void Json::MoveFrom(Json&& other) noexcept {
-  switch (other.type_) {
-    case Type::kNull:
-      break;
-    case Type::kBool:
-      bool_ = other.bool_;
-      break;
-    case Type::kNumber:
-    case Type::kString:
-      new (&text_) std::string(std::move(other.text_));
-      break;
-    case Type::kArray:
-      new (&elements_) std::vector<Json>(std::move(other.elements_));
-      break;
-    case Type::kObject:
-      new (&members_) std::vector<Member>(std::move(other.members_));
       break;
   }
   type_ = other.type_;

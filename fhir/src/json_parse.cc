@@ -165,21 +165,28 @@ class JsonFastParser {
     std::string text;                   // a string being unescaped
   };
 
+  // The parser holds the scratch stacks (their storage) while it runs: as
+  // its own members they are one load away in the inner loops.
   JsonFastParser(std::string_view text, std::size_t max_depth, Scratch& scratch)
       : p_(text.data()),
         end_(text.data() + text.size()),
         max_depth_(max_depth),
-        frames_(scratch.frames),
-        elements_(scratch.elements),
-        members_(scratch.members),
-        unescaped_(scratch.text) {}
+        scratch_(scratch),
+        frames_(std::move(scratch.frames)),
+        elements_(std::move(scratch.elements)),
+        members_(std::move(scratch.members)),
+        unescaped_(std::move(scratch.text)) {}
   JsonFastParser(const JsonFastParser&) = delete;
   JsonFastParser& operator=(const JsonFastParser&) = delete;
-  // Leaves the scratch empty (after declining, children of open containers remain).
+  // Returns the scratch, empty (after declining, children of open containers remain).
   ~JsonFastParser() {
     frames_.clear();
     elements_.clear();
     members_.clear();
+    scratch_.frames = std::move(frames_);
+    scratch_.elements = std::move(elements_);
+    scratch_.members = std::move(members_);
+    scratch_.text = std::move(unescaped_);
   }
 
   // The document, or false when declined (`root` is then unspecified).
@@ -269,24 +276,29 @@ class JsonFastParser {
           return true;
         }
         case 't':
-          return ParseLiteral("true", Json(true));
+          return ParseLiteral("true", Json::Type::kBool, true);
         case 'f':
-          return ParseLiteral("false", Json(false));
+          return ParseLiteral("false", Json::Type::kBool, false);
         case 'n':
-          return ParseLiteral("null", Json());
+          return ParseLiteral("null", Json::Type::kNull, false);
         default:
           return ParseNumber();
       }
     }
   }
 
-  bool ParseLiteral(std::string_view word, Json value) {
+  // `word` is the value of `type` (null, or a bool with value `b`).
+  bool ParseLiteral(std::string_view word, Json::Type type, bool b) {
     if (static_cast<std::size_t>(end_ - p_) < word.size() ||
         std::memcmp(p_, word.data(), word.size()) != 0) {
       return false;
     }
     p_ += word.size();
-    NextSlot() = std::move(value);
+    Json& slot = NextSlot();  // null: set in place
+    if (type == Json::Type::kBool) {
+      slot.bool_ = b;
+      slot.type_ = Json::Type::kBool;
+    }
     return true;
   }
 
@@ -553,23 +565,23 @@ class JsonFastParser {
     return true;
   }
 
+  // The container's children move from the scratch stack into its storage,
+  // allocated once at their exact count, constructed in the null slot.
   void Close() {
     const Frame frame = frames_.back();
     frames_.pop_back();
     Json& container = SlotOf(frame);
     if (frame.is_array) {
-      container.InitAs(Json::Type::kArray);
       const auto first = elements_.begin() + static_cast<std::ptrdiff_t>(frame.start);
-      container.elements_.reserve(static_cast<std::size_t>(elements_.end() - first));
-      container.elements_.insert(container.elements_.end(), std::make_move_iterator(first),
-                                 std::make_move_iterator(elements_.end()));
+      std::construct_at(&container.elements_, std::make_move_iterator(first),
+                        std::make_move_iterator(elements_.end()));
+      container.type_ = Json::Type::kArray;
       elements_.erase(first, elements_.end());
     } else {
-      container.InitAs(Json::Type::kObject);
       const auto first = members_.begin() + static_cast<std::ptrdiff_t>(frame.start);
-      container.members_.reserve(static_cast<std::size_t>(members_.end() - first));
-      container.members_.insert(container.members_.end(), std::make_move_iterator(first),
-                                std::make_move_iterator(members_.end()));
+      std::construct_at(&container.members_, std::make_move_iterator(first),
+                        std::make_move_iterator(members_.end()));
+      container.type_ = Json::Type::kObject;
       members_.erase(first, members_.end());
     }
   }
@@ -578,10 +590,11 @@ class JsonFastParser {
   const char* const end_;
   const std::size_t max_depth_;
   Json* root_ = nullptr;
-  std::vector<Frame>& frames_;
-  std::vector<Json>& elements_;
-  std::vector<Json::Member>& members_;
-  std::string& unescaped_;
+  Scratch& scratch_;
+  std::vector<Frame> frames_;
+  std::vector<Json> elements_;
+  std::vector<Json::Member> members_;
+  std::string unescaped_;
 };
 
 namespace {

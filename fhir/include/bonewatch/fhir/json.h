@@ -25,9 +25,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "bonewatch/fhir/status.h"
@@ -172,7 +174,11 @@ class Json {
   // Sets the type of a null value and constructs its storage (empty).
   void InitAs(Type type);
   // Destroys the storage of the current type (the value becomes null).
-  void Reset();
+  void Reset() noexcept;
+  // Destroys the storage of the current type, leaving type_ as is.
+  void DestroyStorage() noexcept;
+  // DestroyStorage() of an array or object: recursive, out of line.
+  void DestroyContainer() noexcept;
   void CopyFrom(const Json& other);
   void MoveFrom(Json&& other) noexcept;
 
@@ -286,5 +292,50 @@ struct Json::Member {
   Json value;
   friend bool operator==(const Member&, const Member&) = default;
 };
+
+// Moving and destroying are inline: a tree is built by moving its nodes from
+// the parser's stacks and freed node by node, and most nodes are strings.
+
+inline Json::Json(Json&& other) noexcept { MoveFrom(std::move(other)); }
+
+inline Json::~Json() { DestroyStorage(); }
+
+// Strings and numbers are destroyed here; only containers need the
+// (recursive, out-of-line) walk.
+inline void Json::DestroyStorage() noexcept {
+  if (type_ == Type::kNumber || type_ == Type::kString) {
+    text_.~basic_string();
+  } else if (type_ == Type::kArray || type_ == Type::kObject) {
+    DestroyContainer();
+  }
+}
+
+inline void Json::Reset() noexcept {
+  DestroyStorage();
+  type_ = Type::kNull;
+}
+
+// REQUIRES: this value is null (no storage). `other` keeps its type, emptied
+// (as the memberwise move of the former layout did).
+inline void Json::MoveFrom(Json&& other) noexcept {
+  switch (other.type_) {
+    case Type::kNull:
+      break;
+    case Type::kBool:
+      bool_ = other.bool_;
+      break;
+    case Type::kNumber:
+    case Type::kString:
+      new (&text_) std::string(std::move(other.text_));
+      break;
+    case Type::kArray:
+      new (&elements_) std::vector<Json>(std::move(other.elements_));
+      break;
+    case Type::kObject:
+      new (&members_) std::vector<Member>(std::move(other.members_));
+      break;
+  }
+  type_ = other.type_;
+}
 
 }  // namespace bonewatch::fhir
