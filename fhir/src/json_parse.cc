@@ -16,6 +16,7 @@
 // with numbers delivered as their source text, so decimals stay exact. Depth
 // is limited in the handler. The fast parser is iterative as well.
 #include <algorithm>
+#include <cassert>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -149,20 +150,23 @@ class JsonBuilder {
 // Parses the JSON grammar RapidJSON implements (RFC 8259, no extensions)
 // into a Json tree, or declines. Befriended by Json.
 //
-// Children collect on scratch stacks and move once into an exactly sized
-// vector when their container closes; a container is built in the slot that
-// its parent (or the root) already holds for it, so it never moves itself.
+// Children collect on a scratch stack and are built once, in an exactly
+// sized vector, when their container closes. Until then a string or number
+// child is only a view of its text (and a key only a view of its name), so
+// its std::string is constructed once, in place, never moved. A container is
+// built in the slot that its parent (or the root) already holds for it, so
+// it never moves itself until its parent closes.
 class JsonFastParser {
   struct Frame;
+  struct Child;
 
  public:
   // Kept by the caller across documents (per thread) so that parsing a
   // document allocates only for what it returns.
   struct Scratch {
-    std::vector<Frame> frames;          // the open containers
-    std::vector<Json> elements;         // children of the open arrays
-    std::vector<Json::Member> members;  // children of the open objects
-    std::string text;                   // a string being unescaped
+    std::vector<Frame> frames;    // the open containers
+    std::vector<Child> children;  // children of the open containers
+    std::string text;             // unescaped strings (the texts of views)
   };
 
   // The parser holds the scratch stacks (their storage) while it runs: as
@@ -173,19 +177,20 @@ class JsonFastParser {
         max_depth_(max_depth),
         scratch_(scratch),
         frames_(std::move(scratch.frames)),
-        elements_(std::move(scratch.elements)),
-        members_(std::move(scratch.members)),
+        children_(std::move(scratch.children)),
         unescaped_(std::move(scratch.text)) {}
   JsonFastParser(const JsonFastParser&) = delete;
   JsonFastParser& operator=(const JsonFastParser&) = delete;
   // Returns the scratch, empty (after declining, children of open containers remain).
   ~JsonFastParser() {
     frames_.clear();
-    elements_.clear();
-    members_.clear();
+    children_.clear();
+    unescaped_.clear();
+    // Unescaped text reserves room for the rest of its document (see
+    // ParseString): a large document's room is not kept for the next.
+    if (unescaped_.capacity() > kKeptTextCapacity) unescaped_.shrink_to_fit();
     scratch_.frames = std::move(frames_);
-    scratch_.elements = std::move(elements_);
-    scratch_.members = std::move(members_);
+    scratch_.children = std::move(children_);
     scratch_.text = std::move(unescaped_);
   }
 
@@ -214,12 +219,25 @@ class JsonFastParser {
   }
 
  private:
+  static constexpr std::size_t kKeptTextCapacity = 64 * 1024;
+  static constexpr std::size_t kRootSlot = SIZE_MAX;
+
   // An open container and where its own value lives.
   struct Frame {
     bool is_array;
-    Json::Type parent;  // kNull: the root; kArray: elements_[slot]; kObject: members_[slot]
-    std::size_t slot;   // index in the parent's scratch stack
-    std::size_t start;  // its first child on its own scratch stack
+    std::size_t slot;   // its Child in children_, or kRootSlot: *root_
+    std::size_t start;  // its first child in children_
+  };
+
+  // An element of an open array or a member of an open object. The views
+  // are of the input or of unescaped_, which stay put while parsing.
+  struct Child {
+    std::string_view key;  // a member's name; empty for elements
+    // kString or kNumber: the value is `text`, built when the container
+    // closes (`value` stays null). kNull: the value is `value`.
+    Json::Type text_type = Json::Type::kNull;
+    std::string_view text;
+    Json value;
   };
 
   static bool IsWhitespace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
@@ -229,21 +247,26 @@ class JsonFastParser {
     while (p_ != end_ && IsWhitespace(*p_)) ++p_;
   }
 
-  // The null value where the next value goes: the root, a new array
-  // element, or the value of the member whose key was just parsed.
-  Json& NextSlot() {
-    if (frames_.empty()) return *root_;
-    if (frames_.back().is_array) return elements_.emplace_back();
-    return members_.back().value;
+  // The child that the next value goes to: a new array element, or the
+  // member whose key was just parsed. nullptr: the value is the root.
+  Child* NextChild() {
+    if (frames_.empty()) return nullptr;
+    if (frames_.back().is_array) return &children_.emplace_back();
+    return &children_.back();
   }
-  Json& SlotOf(const Frame& frame) {
-    switch (frame.parent) {
-      case Json::Type::kArray:
-        return elements_[frame.slot];
-      case Json::Type::kObject:
-        return members_[frame.slot].value;
-      default:
-        return *root_;
+  // The null value where the next value goes.
+  Json& NextValue() {
+    Child* const child = NextChild();
+    return child != nullptr ? child->value : *root_;
+  }
+  // The next value is a string or number with this text.
+  void AddText(Json::Type type, std::string_view text) {
+    Child* const child = NextChild();
+    if (child == nullptr) {
+      InitText(*root_, type, text);
+    } else {
+      child->text_type = type;
+      child->text = text;
     }
   }
 
@@ -272,7 +295,7 @@ class JsonFastParser {
           ++p_;
           std::string_view text;
           if (!ParseString(text)) return false;
-          InitText(NextSlot(), Json::Type::kString, text);
+          AddText(Json::Type::kString, text);
           return true;
         }
         case 't':
@@ -294,7 +317,7 @@ class JsonFastParser {
       return false;
     }
     p_ += word.size();
-    Json& slot = NextSlot();  // null: set in place
+    Json& slot = NextValue();  // null: set in place
     if (type == Json::Type::kBool) {
       slot.bool_ = b;
       slot.type_ = Json::Type::kBool;
@@ -334,8 +357,7 @@ class JsonFastParser {
       }
       if (!negative && exponent > 308) return false;
     }
-    InitText(NextSlot(), Json::Type::kNumber,
-             std::string_view(start, static_cast<std::size_t>(p_ - start)));
+    AddText(Json::Type::kNumber, std::string_view(start, static_cast<std::size_t>(p_ - start)));
     return true;
   }
 
@@ -345,10 +367,7 @@ class JsonFastParser {
     ++p_;
     std::string_view key;
     if (!ParseString(key)) return false;
-    // Constructed in place: the member's key from the text, its value null.
-    Json::Member& member = members_.emplace_back();
-    std::destroy_at(&member.key);
-    std::construct_at(&member.key, key);
+    children_.emplace_back().key = key;
     SkipWhitespace();
     if (p_ == end_ || *p_ != ':') return false;
     ++p_;
@@ -363,8 +382,8 @@ class JsonFastParser {
   }
 
   // After the opening quote: the string's bytes, past the closing quote. The
-  // view is of the input when the string has no escapes, else of unescaped_
-  // (valid until the next string is parsed).
+  // view is of the input when the string has no escapes, else of unescaped_;
+  // both stay valid until the parser is destroyed.
   bool ParseString(std::string_view& out) {
     // Most strings are plain ASCII with no escapes: a view of the input.
     const char* q = SkipPlain(p_);
@@ -373,7 +392,13 @@ class JsonFastParser {
       p_ = q + 1;
       return true;
     }
-    unescaped_.clear();
+    // Unescaped strings are appended to unescaped_, which must never
+    // reallocate (earlier views point into it). Unescaping never lengthens
+    // text, so what is yet to come fits in the bytes left of the input:
+    // room for those, made before the first string, is enough for all.
+    if (unescaped_.empty()) unescaped_.reserve(static_cast<std::size_t>(end_ - p_));
+    const std::size_t start = unescaped_.size();
+    [[maybe_unused]] const char* const data = unescaped_.data();
     for (;;) {
       unescaped_.append(p_, q);
       p_ = q;
@@ -381,7 +406,8 @@ class JsonFastParser {
       const unsigned char c = static_cast<unsigned char>(*p_);
       if (c == '"') {
         ++p_;
-        out = unescaped_;
+        assert(unescaped_.data() == data);
+        out = std::string_view(unescaped_).substr(start);
         return true;
       }
       if (c == '\\') {
@@ -549,40 +575,48 @@ class JsonFastParser {
 
   bool Open(bool is_array) {
     if (frames_.size() >= max_depth_) return false;
-    Frame frame{is_array, Json::Type::kNull, 0, 0};
-    if (!frames_.empty()) {
-      if (frames_.back().is_array) {
-        frame.parent = Json::Type::kArray;
-        frame.slot = elements_.size();
-        elements_.emplace_back();
-      } else {
-        frame.parent = Json::Type::kObject;
-        frame.slot = members_.size() - 1;  // the member whose key was just parsed
-      }
-    }
-    frame.start = is_array ? elements_.size() : members_.size();
+    Frame frame{is_array, kRootSlot, 0};
+    if (NextChild() != nullptr) frame.slot = children_.size() - 1;
+    frame.start = children_.size();
     frames_.push_back(frame);
     return true;
   }
 
-  // The container's children move from the scratch stack into its storage,
-  // allocated once at their exact count, constructed in the null slot.
+  // The container's children are built in its storage, allocated once at
+  // their exact count, and popped; it is constructed in its null slot.
   void Close() {
     const Frame frame = frames_.back();
     frames_.pop_back();
-    Json& container = SlotOf(frame);
+    Json& container = frame.slot == kRootSlot ? *root_ : children_[frame.slot].value;
+    const auto first = children_.begin() + static_cast<std::ptrdiff_t>(frame.start);
+    const auto count = static_cast<std::size_t>(children_.end() - first);
     if (frame.is_array) {
-      const auto first = elements_.begin() + static_cast<std::ptrdiff_t>(frame.start);
-      std::construct_at(&container.elements_, std::make_move_iterator(first),
-                        std::make_move_iterator(elements_.end()));
+      std::construct_at(&container.elements_);
       container.type_ = Json::Type::kArray;
-      elements_.erase(first, elements_.end());
+      container.elements_.reserve(count);
+      for (auto child = first; child != children_.end(); ++child) {
+        Build(*child, container.elements_.emplace_back());
+      }
     } else {
-      const auto first = members_.begin() + static_cast<std::ptrdiff_t>(frame.start);
-      std::construct_at(&container.members_, std::make_move_iterator(first),
-                        std::make_move_iterator(members_.end()));
+      std::construct_at(&container.members_);
       container.type_ = Json::Type::kObject;
-      members_.erase(first, members_.end());
+      container.members_.reserve(count);
+      for (auto child = first; child != children_.end(); ++child) {
+        Json::Member& member = container.members_.emplace_back();
+        std::destroy_at(&member.key);
+        std::construct_at(&member.key, child->key);
+        Build(*child, member.value);
+      }
+    }
+    children_.erase(first, children_.end());
+  }
+
+  // The child's value, built in `value` (null).
+  static void Build(Child& child, Json& value) {
+    if (child.text_type != Json::Type::kNull) {
+      InitText(value, child.text_type, child.text);
+    } else {
+      value.MoveFrom(std::move(child.value));
     }
   }
 
@@ -592,8 +626,7 @@ class JsonFastParser {
   Json* root_ = nullptr;
   Scratch& scratch_;
   std::vector<Frame> frames_;
-  std::vector<Json> elements_;
-  std::vector<Json::Member> members_;
+  std::vector<Child> children_;
   std::string unescaped_;
 };
 

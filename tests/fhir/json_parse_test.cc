@@ -195,6 +195,31 @@ TEST(JsonParseDifferentialTest, EveryByteAtEveryPositionOfAString) {
   }
 }
 
+// Keys and strings with escapes are held as views of unescaped text until
+// their container closes: many of them, nested, in one document, and a
+// document that is one escaped string after another.
+TEST(JsonParseDifferentialTest, ManyEscapedStringsInOneDocument) {
+  ExpectSameAsRapidJson(
+      "{\"k\\u0065y\":\"a\\nb\",\"plain\":\"x\",\"\\u00e9\":[\"\\t\",\"\xc3\xa9\","
+      "{\"q\\\"\":\"\\\\\",\"\\ud83e\\uddb4\":[\"\\/\",\"long escaped text \\u0041"
+      " that needs the heap\"]}],\"z\\r\":\"\\b\\f\"}");
+  std::string array = "[";
+  std::string object = "{";
+  for (int i = 0; i < 200; ++i) {
+    const std::string n = std::to_string(i);
+    const std::string xs(static_cast<std::size_t>(i % 40), 'x');
+    const std::string ys(static_cast<std::size_t>(i % 25), 'y');
+    array += (i > 0 ? ",\"" : "\"") + n + "\\u00e9" + xs + "\"";
+    object += (i > 0 ? ",\"k\\n" : "\"k\\n") + n + "\":\"" + ys + "\\\"\"";
+  }
+  array += "]";
+  object += "}";
+  ExpectSameAsRapidJson(array);
+  ExpectSameAsRapidJson(object);
+  ExpectSameAsRapidJson("[" + object + "," + array + "," + object + "]");
+  ExpectSameAsRapidJson("\"\\u00e9 root\"");
+}
+
 TEST(JsonParseDifferentialTest, DepthLimitIsExact) {
   for (std::size_t limit : {0u, 1u, 2u, 5u}) {
     for (int depth = 0; depth <= 6; ++depth) {
