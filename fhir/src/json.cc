@@ -32,8 +32,6 @@ const std::vector<Json::Member>& EmptyMembers() {
 
 }  // namespace
 
-Json::Json() {}
-Json::Json(std::nullptr_t) {}
 Json::Json(bool b) : type_(Type::kBool), bool_(b) {}
 Json::Json(IntegerTag, std::string text) : type_(Type::kNumber), text_(std::move(text)) {}
 Json::Json(double d) {

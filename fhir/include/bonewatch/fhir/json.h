@@ -293,8 +293,11 @@ struct Json::Member {
   friend bool operator==(const Member&, const Member&) = default;
 };
 
-// Moving and destroying are inline: a tree is built by moving its nodes from
-// the parser's stacks and freed node by node, and most nodes are strings.
+// Making, moving and destroying are inline: a tree is built from the
+// parser's stacks, in place, and freed node by node; most nodes are strings.
+
+inline Json::Json() {}
+inline Json::Json(std::nullptr_t) {}
 
 inline Json::Json(Json&& other) noexcept { MoveFrom(std::move(other)); }
 
