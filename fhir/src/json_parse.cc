@@ -293,8 +293,8 @@ class JsonFastParser {
         }
         case '"': {
           ++p_;
-          std::string_view text;
-          if (!ParseString(text)) return false;
+          const std::string_view text = ParseString();
+          if (text.data() == nullptr) return false;
           AddText(Json::Type::kString, text);
           return true;
         }
@@ -365,8 +365,8 @@ class JsonFastParser {
   bool ParseKey() {
     if (p_ == end_ || *p_ != '"') return false;
     ++p_;
-    std::string_view key;
-    if (!ParseString(key)) return false;
+    const std::string_view key = ParseString();
+    if (key.data() == nullptr) return false;
     children_.emplace_back().key = key;
     SkipWhitespace();
     if (p_ == end_ || *p_ != ':') return false;
@@ -381,16 +381,19 @@ class JsonFastParser {
     value.type_ = type;
   }
 
-  // After the opening quote: the string's bytes, past the closing quote. The
-  // view is of the input when the string has no escapes, else of unescaped_;
-  // both stay valid until the parser is destroyed.
-  bool ParseString(std::string_view& out) {
+  // After the opening quote: the string's bytes, past the closing quote, or
+  // a view with no data (nullptr) to decline. The view is of the input when
+  // the string has no escapes, else of unescaped_; both stay valid until the
+  // parser is destroyed. (Returned, not stored through a pointer: a view
+  // returns in two registers, and reading back one stored as two halves
+  // stalls.)
+  std::string_view ParseString() {
     // Most strings are plain ASCII with no escapes: a view of the input.
     const char* q = SkipPlain(p_);
     if (q != end_ && *q == '"') {
-      out = std::string_view(p_, static_cast<std::size_t>(q - p_));
+      const std::string_view text(p_, static_cast<std::size_t>(q - p_));
       p_ = q + 1;
-      return true;
+      return text;
     }
     // Unescaped strings are appended to unescaped_, which must never
     // reallocate (earlier views point into it). Unescaping never lengthens
@@ -402,18 +405,17 @@ class JsonFastParser {
     for (;;) {
       unescaped_.append(p_, q);
       p_ = q;
-      if (p_ == end_) return false;
+      if (p_ == end_) return {};
       const unsigned char c = static_cast<unsigned char>(*p_);
       if (c == '"') {
         ++p_;
         assert(unescaped_.data() == data);
-        out = std::string_view(unescaped_).substr(start);
-        return true;
+        return std::string_view(unescaped_).substr(start);
       }
       if (c == '\\') {
-        if (!ParseEscape()) return false;
+        if (!ParseEscape()) return {};
       } else if (c < 0x80 || !CopyUtf8Sequence()) {
-        return false;  // a control character, or not UTF-8
+        return {};  // a control character, or not UTF-8
       }
       q = SkipPlain(p_);
     }
