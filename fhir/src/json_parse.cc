@@ -16,8 +16,8 @@
 // with numbers delivered as their source text, so decimals stay exact. Depth
 // is limited in the handler. The fast parser is iterative as well.
 #include <algorithm>
-#include <cassert>
 #include <bit>
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
@@ -578,6 +578,7 @@ class JsonFastParser {
   bool Open(bool is_array) {
     if (frames_.size() >= max_depth_) return false;
     Frame frame{is_array, kRootSlot, 0};
+    // Its slot: a new array element, or the member whose key was just parsed.
     if (NextChild() != nullptr) frame.slot = children_.size() - 1;
     frame.start = children_.size();
     frames_.push_back(frame);
