@@ -64,9 +64,10 @@ std::vector<Date> TimeDerivedPoints(const Timeline& tl) {
   for (const Course& gc : tl.glucocorticoid_courses) {
     out.push_back(gc.start.AddDays(r.glucocorticoidCourseDays + 1));
   }
-  if (const auto& birth = tl.record->demographics.birth_date) {
-    out.push_back(Birthday(*birth, r.premenopausalAgeYears));
-    out.push_back(Birthday(*birth, r.riskAgeYears + 1));
+  if (tl.record->demographics.birth_date) {
+    // Birthday(birth, years), from the birth date's civil date the Timeline keeps.
+    out.push_back(tl.birth_civil.AddMonths(12 * r.premenopausalAgeYears).ToDate());
+    out.push_back(tl.birth_civil.AddMonths(12 * (r.riskAgeYears + 1)).ToDate());
   }
   SortUnique(out);
   return out;

@@ -45,11 +45,17 @@ bool SameSources(const SourceList& a, const SourceList& b) {
 }
 
 std::vector<SourceRef> SortedUniqueSources(const SourceList& refs) {
+  // Sorted and made unique as pointers, so that only the values kept are
+  // copied (each is four strings) and the sort moves no strings.
+  SourceList sorted = refs;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const SourceRef* a, const SourceRef* b) { return *a < *b; });
+  const SourceRef** end =
+      std::unique(sorted.begin(), sorted.end(),
+                  [](const SourceRef* a, const SourceRef* b) { return *a == *b; });
   std::vector<SourceRef> out;
-  out.reserve(refs.size());
-  for (const SourceRef* ref : refs) out.push_back(*ref);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  out.reserve(static_cast<size_t>(end - sorted.begin()));
+  for (const SourceRef** it = sorted.begin(); it != end; ++it) out.push_back(**it);
   return out;
 }
 

@@ -31,51 +31,54 @@ SweepResult SweepEpisodes(const Timeline& tl, const std::vector<Date>& points, b
     State state = BuildState(tl, t);
     RuleResults results = EvaluateRulesAt(state);
     for (size_t i = 0; i < kRuleCount; ++i) {
+      std::optional<OpenEpisode>& episode = open[i];
+      const std::vector<Finding>& ended = closed[i];
+      const bool holds = results[i].has_value();
       // The spec's episode-start formula at t, never earlier than the course start.
-      std::optional<Date> formula;
-      if (results[i]) {
-        const Date start = i == kAntiresorptiveIndicated && open[i] ? open[i]->finding.episode_start
-                           : i == kAntiresorptiveIndicated          ? t
-                                                                    : results[i]->episode_start;
+      Date formula;
+      if (holds) {
+        const Date start = i != kAntiresorptiveIndicated ? results[i]->episode_start
+                           : episode                     ? episode->finding.episode_start
+                                                         : t;
         formula = std::max(start, course_start);
       }
       // The episode's identity is the formula's date, also when that is
       // earlier than a previous episode's end (a DXA due date moving earlier
       // when high risk appears). Identifiers stay unique: a date that an
       // earlier episode of the rule already had (the formula came back to it)
-      // moves to the end of the latest one.
-      const auto unique = [&closed, i, &formula]() -> std::optional<Date> {
-        if (!formula || closed[i].empty()) return formula;
-        const bool used = std::any_of(closed[i].begin(), closed[i].end(), [&](const Finding& f) {
-          return f.episode_start == *formula;
+      // moves to the end of the latest one. REQUIRES: holds.
+      const auto unique = [&ended, formula]() -> Date {
+        if (ended.empty()) return formula;
+        const bool used = std::any_of(ended.begin(), ended.end(), [formula](const Finding& f) {
+          return f.episode_start == formula;
         });
-        return used ? std::max(*formula, *closed[i].back().episode_end) : *formula;
+        return used ? std::max(formula, *ended.back().episode_end) : formula;
       };
-      std::optional<Date> identity = unique();
+      Date identity = holds ? unique() : Date();
       // An episode ends where the rule stops holding, or where its identity
       // (the spec's episode-start formula) changes, e.g. when a session grows
       // and is re-dated by its newer member.
-      if (open[i] && identity != open[i]->finding.episode_start) {
-        Finding& f = open[i]->finding;
+      if (episode && (!holds || identity != episode->finding.episode_start)) {
+        Finding& f = episode->finding;
         f.status = FindingStatus::kInactive;
         f.episode_end = t;
-        Finish(f, open[i]->last, static_cast<RuleIndex>(i), tl);
+        Finish(f, episode->last, static_cast<RuleIndex>(i), tl);
         closed[i].push_back(std::move(f));
-        open[i].reset();
-        identity = unique();  // the episode just closed counts too
+        episode.reset();
+        if (holds) identity = unique();  // the episode just closed counts too
       }
-      if (!identity) continue;
-      if (!open[i]) {
+      if (!holds) continue;
+      if (!episode) {
         Finding f;
         f.rule = std::string(kRuleCodes[i]);
-        f.episode_start = *identity;
-        open[i] = OpenEpisode{std::move(f), {}};
+        f.episode_start = identity;
+        episode = OpenEpisode{std::move(f), {}};
       }
       // The last point's results are kept (last_results); earlier ones are not.
       if (last_point) {
-        open[i]->last = *results[i];
+        episode->last = *results[i];
       } else {
-        open[i]->last = std::move(*results[i]);
+        episode->last = std::move(*results[i]);
       }
     }
     if (last_point) {

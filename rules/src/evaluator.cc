@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "change_points.h"
+#include "checks.h"
 #include "episodes.h"
 #include "next_evaluation.h"
 #include "plan.h"
@@ -26,12 +27,8 @@ Evaluation Evaluate(const PatientRecord& record, Date now, const RuleSet& rules)
   const Date limit = ended ? *course.end : now;
   ev.disposition = ended ? Disposition::kCompleted : Disposition::kActive;
 
-  CourseSummary summary{course.start, ended ? course.end : std::nullopt, {}};
-  for (const MedicationUse* use : course.uses) summary.medications.push_back(use->source);
-  std::sort(summary.medications.begin(), summary.medications.end());
-  summary.medications.erase(std::unique(summary.medications.begin(), summary.medications.end()),
-                            summary.medications.end());
-  ev.course = std::move(summary);
+  ev.course = CourseSummary{course.start, ended ? course.end : std::nullopt,
+                            internal::SortedUniqueSources(internal::CourseSources(course))};
 
   const std::vector<Date> time_derived = internal::TimeDerivedPoints(tl);
   const std::vector<Date> data = internal::DataPoints(tl);

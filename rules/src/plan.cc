@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "text.h"
+
 namespace bonewatch::rules::internal {
 namespace {
 
@@ -107,16 +109,16 @@ std::string Description(ActivityIndex activity, const RuleSet& r) {
     case kBtm3MonthActivity:
       return "Bone turnover marker (serum CTX) 3 months after the course start";
     case kDxaFollowUpActivity:
-      return "Follow-up DXA every " + std::to_string(r.dxaIntervalMonths) + " months (" +
-             std::to_string(r.dxaIntervalHighRiskMonths) + " months at high risk)";
+      return Concat({"Follow-up DXA every ", std::to_string(r.dxaIntervalMonths), " months (",
+                     std::to_string(r.dxaIntervalHighRiskMonths), " months at high risk)"});
     case kCalciumVitaminDActivity:
       return "Calcium 1000-1200 mg/day and vitamin D 800-1000 IU/day (diet and supplements)";
     case kBoneDirectedTherapyActivity:
       return "Bone-directed therapy (bisphosphonate or denosumab) to prevent aromatase "
              "inhibitor bone loss";
     case kDenosumabNextDoseActivity:
-      return "Denosumab 60 mg every " + std::to_string(r.denosumabIntervalMonths) +
-             " months; do not stop without follow-on therapy";
+      return Concat({"Denosumab 60 mg every ", std::to_string(r.denosumabIntervalMonths),
+                     " months; do not stop without follow-on therapy"});
     case kActivityCount:
       break;
   }
@@ -128,8 +130,8 @@ std::string Text(ScheduledText text, const RuleSet& r) {
     case ScheduledText::kNone:
       return {};
     case ScheduledText::kAfterBaselineDxa:
-      return std::to_string(r.dxaIntervalHighRiskMonths) + "-" +
-             std::to_string(r.dxaIntervalMonths) + " months after the baseline DXA";
+      return Concat({std::to_string(r.dxaIntervalHighRiskMonths), "-",
+                     std::to_string(r.dxaIntervalMonths), " months after the baseline DXA"});
     case ScheduledText::kAsSoonAsPossible:
       return "As soon as possible (indicated)";
     case ScheduledText::kOngoing:

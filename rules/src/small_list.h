@@ -24,6 +24,21 @@ class SmallList {
   SmallList(std::initializer_list<T> items) {
     for (const T& item : items) push_back(item);
   }
+  // Copies and moves touch only the elements in use: the inline slots past
+  // them stay default-initialized (for pointers, not written at all), so that
+  // a list, and each State, rule result and plan draft holding some, costs
+  // little to create.
+  SmallList(const SmallList& other) { CopyFrom(other); }
+  SmallList(SmallList&& other) noexcept { MoveFrom(other); }
+  SmallList& operator=(const SmallList& other) {
+    if (this != &other) CopyFrom(other);
+    return *this;
+  }
+  SmallList& operator=(SmallList&& other) noexcept {
+    if (this != &other) MoveFrom(other);
+    return *this;
+  }
+  ~SmallList() = default;
 
   void push_back(T item) {
     if (spill_.empty() && inline_size_ < N) {
@@ -58,7 +73,25 @@ class SmallList {
   bool empty() const { return size() == 0; }
 
  private:
-  std::array<T, N> inline_{};
+  void CopyFrom(const SmallList& other) {
+    inline_size_ = other.inline_size_;
+    spill_ = other.spill_;
+    if (spill_.empty()) {
+      std::copy(other.inline_.begin(), other.inline_.begin() + inline_size_, inline_.begin());
+    }
+  }
+  // Leaves `other` empty.
+  void MoveFrom(SmallList& other) {
+    inline_size_ = other.inline_size_;
+    spill_ = std::move(other.spill_);
+    if (spill_.empty()) {
+      std::move(other.inline_.begin(), other.inline_.begin() + inline_size_, inline_.begin());
+    }
+    other.inline_size_ = 0;
+    other.spill_.clear();
+  }
+
+  std::array<T, N> inline_;  // [0, inline_size_) in use while spill_ is empty
   size_t inline_size_ = 0;
   std::vector<T> spill_;  // all of them, once there are more than N
 };

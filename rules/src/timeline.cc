@@ -24,15 +24,17 @@ void KeepLowest(const Fact*& best, const Fact* f) {
 
 CourseDates DatesOf(const Course& course, const RuleSet& r) {
   const Date start = course.start;
+  // Every month offset is from the start: its civil date is computed once.
+  const Date::Civil civil = start.ToCivil();
+  const auto plus_months = [&civil](int n) { return civil.AddMonths(n).ToDate(); };
   CourseDates d;
-  d.baseline_lookback = start.AddMonths(-r.baselineDxaLookbackMonths);
-  d.baseline_dxa_due = start.AddMonths(r.baselineDxaDueMonths);
-  d.btm_baseline = {start.AddMonths(-r.btmBaselineBeforeMonths),
-                    start.AddDays(r.btmBaselineAfterDays)};
-  d.btm_follow_up = {start.AddMonths(r.btmFollowUpWindowStartMonths),
-                     start.AddMonths(r.btmFollowUpWindowEndMonths)};
-  d.btm_follow_up_due = start.AddMonths(r.btmFollowUpDueMonths);
-  d.btm_follow_up_scheduled_end = start.AddMonths(r.btmFollowUpScheduledEndMonths);
+  d.baseline_lookback = plus_months(-r.baselineDxaLookbackMonths);
+  d.baseline_dxa_due = plus_months(r.baselineDxaDueMonths);
+  d.btm_baseline = {plus_months(-r.btmBaselineBeforeMonths), start.AddDays(r.btmBaselineAfterDays)};
+  d.btm_follow_up = {plus_months(r.btmFollowUpWindowStartMonths),
+                     plus_months(r.btmFollowUpWindowEndMonths)};
+  d.btm_follow_up_due = plus_months(r.btmFollowUpDueMonths);
+  d.btm_follow_up_scheduled_end = plus_months(r.btmFollowUpScheduledEndMonths);
   return d;
 }
 
@@ -59,13 +61,15 @@ void BuildDxaSessions(Timeline& tl) {
       known.latest_values = index;
       if (known.baseline_values < 0 && in_lookback) known.baseline_values = index;
     }
-    const Date last = known.sessions.back().date;
+    // The month arithmetic is done on civil dates: one conversion of the
+    // latest session's date instead of one per derived date.
+    const Date::Civil last = known.sessions.back().date.ToCivil();
     const RuleSet& r = *tl.rules;
-    known.follow_up_due = {last.AddMonths(r.dxaIntervalMonths),
-                           last.AddMonths(r.dxaIntervalHighRiskMonths)};
+    const std::array<int, 2> intervals = {r.dxaIntervalMonths, r.dxaIntervalHighRiskMonths};
     for (size_t i = 0; i < 2; ++i) {
-      known.follow_up_escalation[i] =
-          known.follow_up_due[i].AddMonths(r.dxaOverdueEscalationMonths);
+      const Date::Civil due = last.AddMonths(intervals[i]);
+      known.follow_up_due[i] = due.ToDate();
+      known.follow_up_escalation[i] = due.AddMonths(r.dxaOverdueEscalationMonths).ToDate();
     }
   }
 }

@@ -22,6 +22,8 @@ TEST_P(AddMonthsTest, ClampsToMonthEnd) {
   const AddMonthsRow& row = GetParam();
   EXPECT_EQ(D(row.from).AddMonths(row.months).ToString(), row.expected)
       << row.from << " + " << row.months << " months";
+  EXPECT_EQ(D(row.from).ToCivil().AddMonths(row.months).ToDate().ToString(), row.expected)
+      << row.from << " + " << row.months << " months, on the civil date";
 }
 
 INSTANTIATE_TEST_SUITE_P(
