@@ -414,6 +414,21 @@ Status CheckNewFullUrl(const std::vector<std::string>& targets, std::string_view
   return Status::Ok();
 }
 
+// The entry of a conditional update (PUT {type}?identifier={system}|{identifier}):
+// its fullUrl, checked to be new and kept as a Provenance target, then its body.
+template <typename Body>
+Status ConditionalEntry(const UrnUuidMaker& full_urls, std::string_view type,
+                        std::string_view system, std::string_view identifier, RenderState& state,
+                        RenderedEntries& rendered, const Body& body) {
+  std::string full_url = full_urls.Make(identifier);
+  RETURN_IF_ERROR(CheckNewFullUrl(state.targets, full_url));
+  state.targets.push_back(std::move(full_url));
+  SetConditionalUrl(type, system, identifier, state.url);
+  Entry(rendered.text, state.targets.back(), "PUT", state.url, body);
+  ++rendered.count;
+  return Status::Ok();
+}
+
 Status RenderInto(const rules::Evaluation& evaluation, std::string_view recorded,
                   const WritebackOptions& options, RenderedEntries& rendered) {
   RenderState& state = StateFor(options);
@@ -434,13 +449,9 @@ Status RenderInto(const rules::Evaluation& evaluation, std::string_view recorded
     identifier += finding.rule;
     identifier += '.';
     identifier += start;
-    std::string full_url = state.flag_full_urls->Make(identifier);
-    RETURN_IF_ERROR(CheckNewFullUrl(state.targets, full_url));
-    state.targets.push_back(std::move(full_url));
-    SetConditionalUrl("Flag", state.flag_system, identifier, state.url);
-    Entry(rendered.text, state.targets.back(), "PUT", state.url,
-          [&](JsonPrettyWriter& w) { FlagBody(w, finding, start, identifier, state); });
-    ++rendered.count;
+    RETURN_IF_ERROR(ConditionalEntry(
+        *state.flag_full_urls, "Flag", state.flag_system, identifier, state, rendered,
+        [&](JsonPrettyWriter& w) { FlagBody(w, finding, start, identifier, state); }));
     for (const rules::SourceRef& ref : finding.evidence) state.sources.AddVersioned(ref);
   }
   // CarePlanIdentifierValue(), with the date written once for the period too.
@@ -449,14 +460,10 @@ Status RenderInto(const rules::Evaluation& evaluation, std::string_view recorded
   careplan_identifier.assign(evaluation.patient_id);
   careplan_identifier += '.';
   careplan_identifier += start;
-  std::string careplan_url = state.careplan_full_urls->Make(careplan_identifier);
-  RETURN_IF_ERROR(CheckNewFullUrl(state.targets, careplan_url));
-  state.targets.push_back(std::move(careplan_url));
-  SetConditionalUrl("CarePlan", state.careplan_system, careplan_identifier, state.url);
-  Entry(rendered.text, state.targets.back(), "PUT", state.url, [&](JsonPrettyWriter& w) {
-    CarePlanBody(w, evaluation, start, careplan_identifier, state);
-  });
-  ++rendered.count;
+  RETURN_IF_ERROR(ConditionalEntry(*state.careplan_full_urls, "CarePlan", state.careplan_system,
+                                   careplan_identifier, state, rendered, [&](JsonPrettyWriter& w) {
+                                     CarePlanBody(w, evaluation, start, careplan_identifier, state);
+                                   }));
   for (const rules::SourceRef& ref : evaluation.course->medications) {
     state.sources.AddVersioned(ref);
   }
