@@ -64,12 +64,14 @@ struct RunResult {
   std::string err;
 };
 
-RunResult Evaluate(std::vector<std::string> files,
-                   EvaluateFormat format = EvaluateFormat::kSummary) {
+// threads 0: one per hardware thread, as without --threads.
+RunResult Evaluate(std::vector<std::string> files, EvaluateFormat format = EvaluateFormat::kSummary,
+                   unsigned threads = 0) {
   EvaluateOptions options;
   options.as_of = *rules::Date::Parse("2026-03-01");
   options.format = format;
   options.files = std::move(files);
+  options.threads = threads;
   std::ostringstream out;
   std::ostringstream err;
   RunResult run;
@@ -309,16 +311,11 @@ TEST(EvaluateCommand, BadLinesInSeveralBatchesAreReportedInOrderWithAnyThreadCou
   const std::string path = dir.Write("cohort.ndjson", text);
   std::string reference_err;
   for (const unsigned threads : {1u, 2u, 3u}) {
-    EvaluateOptions options;
-    options.as_of = *rules::Date::Parse("2026-03-01");
-    options.files = {path};
-    options.threads = threads;
-    std::ostringstream out;
-    std::ostringstream err;
-    EXPECT_EQ(RunEvaluate(options, out, err), 1);
-    EXPECT_EQ(out.str(), "");
+    const RunResult run = Evaluate({path}, EvaluateFormat::kBundle, threads);
+    EXPECT_EQ(run.code, 1);
+    EXPECT_EQ(run.out, "");
     if (threads == 1) {
-      reference_err = err.str();
+      reference_err = run.err;
       size_t at = 0;
       for (const size_t bad : bad_lines) {
         const std::string expected = "cohort.ndjson:" + std::to_string(bad) + ": line " +
@@ -332,7 +329,7 @@ TEST(EvaluateCommand, BadLinesInSeveralBatchesAreReportedInOrderWithAnyThreadCou
                 std::string::npos)
           << reference_err;
     } else {
-      EXPECT_EQ(err.str(), reference_err) << threads << " threads";
+      EXPECT_EQ(run.err, reference_err) << threads << " threads";
     }
   }
 }
@@ -520,18 +517,13 @@ TEST(EvaluateCommand, BadNdjsonLineInALaterBatchFailsWithAnyThreadCount) {
   const std::string path = dir.Write("cohort.ndjson", text);
   const auto lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
   for (const unsigned threads : {1u, 4u}) {
-    EvaluateOptions options;
-    options.as_of = *rules::Date::Parse("2026-03-01");
-    options.files = {path};
-    options.threads = threads;
-    std::ostringstream out;
-    std::ostringstream err;
-    EXPECT_EQ(RunEvaluate(options, out, err), 1);
-    EXPECT_EQ(out.str(), "");
-    EXPECT_NE(err.str().find("cohort.ndjson:" + std::to_string(lines) + ": line " +
-                             std::to_string(lines) + ": invalid JSON"),
+    const RunResult run = Evaluate({path}, EvaluateFormat::kBundle, threads);
+    EXPECT_EQ(run.code, 1);
+    EXPECT_EQ(run.out, "");
+    EXPECT_NE(run.err.find("cohort.ndjson:" + std::to_string(lines) + ": line " +
+                           std::to_string(lines) + ": invalid JSON"),
               std::string::npos)
-        << err.str();
+        << run.err;
   }
 }
 
