@@ -34,10 +34,9 @@ std::vector<Date> TimeDerivedPoints(const Timeline& tl) {
     out.push_back(d);
   }
   if (course.end) out.push_back(course.end->AddDays(1));
-  // Every DXA fact's date, once: the follow-up due dates (standard and high
-  // risk) after it and the days after their escalation dates, which the
-  // Timeline computed with the sessions as of that date (whose latest session
-  // is dated on it).
+  // Every DXA session: the follow-up due dates (standard and high risk) after
+  // it and the days after their escalation dates, which the Timeline computed
+  // with the sessions known from its date on (of which it is the latest).
   for (size_t k = 0; k < tl.dxa_session_dates.size(); ++k) {
     const DxaSessions& known = tl.dxa_sessions[k + 1];
     for (size_t risk = 0; risk < 2; ++risk) {

@@ -18,6 +18,23 @@ void Finish(Finding& f, const Hold& last, RuleIndex rule, const Timeline& tl) {
   f.text = FindingText(rule, last, tl);
 }
 
+// The identity of an episode whose first point is t (spec §3 "Episodes",
+// v1.1): the rule's formula at t, never earlier than the course start; for
+// antiresorptive-indicated, t itself (the date the first criterion began to
+// hold while off therapy: every fact date, therapy end and time-derived date
+// is a point). A date that an earlier episode of the rule already had gives
+// t instead. Every formula gives a date <= t, so t is never an earlier
+// episode's start, and identifiers stay unique.
+Date EpisodeStart(RuleIndex rule, const Hold& hold, Date t, Date course_start,
+                  const std::vector<Finding>& ended) {
+  if (rule == kAntiresorptiveIndicated) return t;
+  const Date formula = std::max(hold.episode_start, course_start);
+  const bool used = std::any_of(ended.begin(), ended.end(), [formula](const Finding& f) {
+    return f.episode_start == formula;
+  });
+  return used ? t : formula;
+}
+
 }  // namespace
 
 SweepResult SweepEpisodes(const Timeline& tl, const std::vector<Date>& points, bool course_ended) {
@@ -32,46 +49,23 @@ SweepResult SweepEpisodes(const Timeline& tl, const std::vector<Date>& points, b
     RuleResults results = EvaluateRulesAt(state);
     for (size_t i = 0; i < kRuleCount; ++i) {
       std::optional<OpenEpisode>& episode = open[i];
-      const std::vector<Finding>& ended = closed[i];
       const bool holds = results[i].has_value();
-      // The spec's episode-start formula at t, never earlier than the course start.
-      Date formula;
-      if (holds) {
-        const Date start = i != kAntiresorptiveIndicated ? results[i]->episode_start
-                           : episode                     ? episode->finding.episode_start
-                                                         : t;
-        formula = std::max(start, course_start);
-      }
-      // The episode's identity is the formula's date, also when that is
-      // earlier than a previous episode's end (a DXA due date moving earlier
-      // when high risk appears). Identifiers stay unique: a date that an
-      // earlier episode of the rule already had (the formula came back to it)
-      // moves to the end of the latest one. REQUIRES: holds.
-      const auto unique = [&ended, formula]() -> Date {
-        if (ended.empty()) return formula;
-        const bool used = std::any_of(ended.begin(), ended.end(), [formula](const Finding& f) {
-          return f.episode_start == formula;
-        });
-        return used ? std::max(formula, *ended.back().episode_end) : formula;
-      };
-      Date identity = holds ? unique() : Date();
-      // An episode ends where the rule stops holding, or where its identity
-      // (the spec's episode-start formula) changes, e.g. when a session grows
-      // and is re-dated by its newer member.
-      if (episode && (!holds || identity != episode->finding.episode_start)) {
+      // An episode ends only where its rule stops holding (spec §3, v1.1):
+      // while it holds it keeps the identity of its first point.
+      if (episode && !holds) {
         Finding& f = episode->finding;
         f.status = FindingStatus::kInactive;
         f.episode_end = t;
         Finish(f, episode->last, static_cast<RuleIndex>(i), tl);
         closed[i].push_back(std::move(f));
         episode.reset();
-        if (holds) identity = unique();  // the episode just closed counts too
       }
       if (!holds) continue;
       if (!episode) {
         Finding f;
         f.rule = std::string(kRuleCodes[i]);
-        f.episode_start = identity;
+        f.episode_start = EpisodeStart(static_cast<RuleIndex>(i), *results[i], t, course_start,
+                                       closed[i]);
         episode = OpenEpisode{std::move(f), {}};
       }
       // The last point's results are kept (last_results); earlier ones are not.

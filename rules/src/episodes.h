@@ -2,16 +2,15 @@
 // into Findings (spec §3 "Episodes"; engine interpretation 2).
 //
 // At each change point t of the monitored course the rules are evaluated as
-// of t. An episode is a maximal run of points where a rule holds. Its
-// identity (episode_start) is the rule's own formula at the run's first
-// point, clamped to the course start and to the end of the rule's previous
-// episode (so identities are unique); for antiresorptive-indicated it is the
-// run's first point. When the formula gives a different identity at a later
-// point of the run (a session re-dated by a newer member, a DXA interval
-// changing with high risk), the episode ends there and a new one begins, so
-// an active finding's start is always the spec's formula at the evaluation
-// date. episode_end is the first point where the rule no longer holds (or
-// its identity changes), or the course end when the course has ended.
+// of t. An episode is a maximal run of points where a rule holds (spec v1.1:
+// it keeps its identity while its rule holds). Its identity (episode_start)
+// is the rule's own formula at the run's first point, never earlier than the
+// course start; for antiresorptive-indicated it is the run's first point. A
+// formula date that an earlier episode of the rule already had gives the
+// run's first point instead (identities are unique). Later points of the run
+// change the finding's priority, evidence and sentence, never its identity.
+// episode_end is the first point where the rule no longer holds, or the
+// course end when the course has ended.
 #pragma once
 
 #include <vector>

@@ -16,14 +16,20 @@ Evaluation Evaluate(const PatientRecord& record, Date now, const RuleSet& rules)
   Evaluation ev;
   ev.patient_id = record.patient_id;
   ev.as_of = now;
-  const internal::Timeline tl = internal::BuildTimeline(record, now, rules);
+  internal::Timeline tl = internal::BuildTimeline(record, now, rules);
   if (!tl.course) {
     ev.disposition =
         record.ai_medication_retracted ? Disposition::kRetracted : Disposition::kOutOfScope;
     return ev;
   }
+  const bool ended = tl.course->end && *tl.course->end < now;
+  // Spec §3 (v1.1): a course that has ended is evaluated at now = its end, so
+  // that facts dated after the end (a DXA that would re-date the last
+  // session) change neither its episodes nor its plan. The course itself is
+  // the same: every use of it starts on or before its end, and a use starting
+  // later within the course gap would have continued it.
+  if (ended) tl = internal::BuildTimeline(record, *tl.course->end, rules);
   const internal::Course& course = *tl.course;
-  const bool ended = course.end && *course.end < now;
   const Date limit = ended ? *course.end : now;
   ev.disposition = ended ? Disposition::kCompleted : Disposition::kActive;
 
@@ -44,7 +50,8 @@ Evaluation Evaluate(const PatientRecord& record, Date now, const RuleSet& rules)
 
   internal::SweepResult sweep = internal::SweepEpisodes(tl, points, ended);
   ev.findings = std::move(sweep.findings);
-  const internal::PlanDraft plan = internal::BuildPlanDraft(sweep.last_state, sweep.last_results);
+  internal::PlanDraft plan = internal::BuildPlanDraft(sweep.last_state, sweep.last_results);
+  if (ended) internal::FinishPlan(plan);
   ev.plan = internal::RenderPlan(plan, rules);
   if (!ended) {
     ev.next_evaluation = internal::NextEvaluation(tl, time_derived, sweep.last_results, plan);

@@ -18,9 +18,8 @@ std::string Signature(const RuleResults& results, std::vector<PlanActivity> plan
     if (!results[i]) continue;
     Finding f;
     f.rule = std::string(kRuleCodes[i]);
-    // The formula's identity at that date (antiresorptive-indicated's is the
-    // run's first point, which only a flip can change).
-    if (i != kAntiresorptiveIndicated) f.episode_start = results[i]->episode_start;
+    // No episode start: with no new data, an episode that holds at both
+    // dates keeps its identity (spec §3, v1.1), so only a flip changes it.
     f.priority = results[i]->priority;
     for (const SourceRef* source : results[i]->evidence) f.evidence.push_back(*source);
     f.text = FindingText(static_cast<RuleIndex>(i), *results[i], tl);
@@ -32,7 +31,7 @@ std::string Signature(const RuleResults& results, std::vector<PlanActivity> plan
 
 // Comparing two signatures without rendering them. Signature() renders, line
 // by line and field by field, in this order: for each rule that holds, its
-// code, episode start, priority, evidence and sentence; then for each plan
+// code, priority, evidence and sentence (no episode start, see Signature); then for each plan
 // activity its key, status, scheduled start and end, outcome, scheduled text
 // and description. The walk below compares the fields in that order and stops
 // at the first one that differs; everything before it renders identically.
@@ -53,9 +52,6 @@ Verdict CompareFindings(const RuleResults& a, const RuleResults& b, const Timeli
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i].has_value() != b[i].has_value()) return Verdict::kDifferent;
     if (!a[i]) continue;
-    if (i != kAntiresorptiveIndicated && a[i]->episode_start != b[i]->episode_start) {
-      return Verdict::kDifferent;
-    }
     if (a[i]->priority != b[i]->priority) return Verdict::kDifferent;
     if (!SameSources(a[i]->evidence, b[i]->evidence)) return Verdict::kUndecided;
     // Equal TextArgs give equal sentences; render them only when they differ.

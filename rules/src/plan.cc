@@ -87,20 +87,20 @@ std::optional<ActivityDraft> BoneDirectedTherapy(const State& s, const RuleResul
 }
 
 std::optional<ActivityDraft> DenosumabNextDose(const State& s) {
-  if (s.bisphosphonate_after_denosumab) return std::nullopt;
-  std::optional<Date> last = s.last_denosumab_dose;
-  if (s.open_denosumab_use && (!last || s.open_denosumab_use->start > *last)) {
-    last = s.open_denosumab_use->start;
-  }
-  if (!last) return std::nullopt;
+  if (s.bisphosphonate_after_denosumab || !s.last_known_denosumab_dose) return std::nullopt;
+  const Date last = *s.last_known_denosumab_dose;
   ActivityDraft a;
   a.activity = kDenosumabNextDoseActivity;
   a.status = ActivityStatus::kScheduled;
-  a.scheduled_start = last->AddMonths(s.tl->rules->denosumabIntervalMonths);
+  a.scheduled_start = last.AddMonths(s.tl->rules->denosumabIntervalMonths);
   return a;
 }
 
-std::string Description(ActivityIndex activity, const RuleSet& r) {
+constexpr std::string_view kDenosumabStopWarning =
+    "Do not stop denosumab without a plan: rebound bone loss and vertebral fractures (ECTS 2021)";
+
+std::string Description(const ActivityDraft& draft, const RuleSet& r) {
+  const ActivityIndex activity = draft.activity;
   switch (activity) {
     case kBaselineDxaActivity:
       return "Baseline DXA (lumbar spine and hip) at the start of aromatase inhibitor therapy";
@@ -118,7 +118,9 @@ std::string Description(ActivityIndex activity, const RuleSet& r) {
              "inhibitor bone loss";
     case kDenosumabNextDoseActivity:
       return Concat({"Denosumab 60 mg every ", std::to_string(r.denosumabIntervalMonths),
-                     " months; do not stop without follow-on therapy"});
+                     " months; do not stop without follow-on therapy",
+                     draft.course_completed ? ". " : "",
+                     draft.course_completed ? kDenosumabStopWarning : ""});
     case kActivityCount:
       break;
   }
@@ -168,11 +170,29 @@ std::vector<PlanActivity> RenderPlan(const PlanDraft& draft, const RuleSet& rule
     a.scheduled_start = d.scheduled_start;
     a.scheduled_end = d.scheduled_end;
     a.scheduled_text = Text(d.text, rules);
-    a.description = Description(d.activity, rules);
+    a.description = Description(d, rules);
     a.outcome.reserve(d.outcome.size());
     for (const SourceRef* ref : d.outcome) a.outcome.push_back(*ref);
   }
   return plan;
+}
+
+void FinishPlan(PlanDraft& draft) {
+  for (ActivityDraft& a : draft) {
+    a.course_completed = true;
+    switch (a.status) {
+      case ActivityStatus::kCompleted:
+      case ActivityStatus::kCancelled:
+        break;
+      case ActivityStatus::kInProgress:
+        a.status = ActivityStatus::kCompleted;
+        break;
+      case ActivityStatus::kNotStarted:
+      case ActivityStatus::kScheduled:
+        if (a.activity != kDenosumabNextDoseActivity) a.status = ActivityStatus::kCancelled;
+        break;
+    }
+  }
 }
 
 std::vector<PlanActivity> BuildPlan(const State& s, const RuleResults& results) {

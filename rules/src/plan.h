@@ -46,6 +46,9 @@ struct ActivityDraft {
   std::optional<Date> scheduled_end;
   ScheduledText text = ScheduledText::kNone;
   SourceList outcome;  // points into the PatientRecord; sorted by value, unique
+  // The course has ended (FinishPlan): denosumab-next-dose's description
+  // warns against stopping denosumab.
+  bool course_completed = false;
 };
 
 // In kActivityKeys order; absent activities are omitted.
@@ -53,6 +56,13 @@ using PlanDraft = SmallList<ActivityDraft, kActivityCount>;
 
 PlanDraft BuildPlanDraft(const State& s, const RuleResults& results);
 std::vector<PlanActivity> RenderPlan(const PlanDraft& draft, const RuleSet& rules);
+
+// The final statuses of a completed CarePlan (spec §3 "Course end", v1.1),
+// applied to the plan as of the course end: completed and cancelled stay;
+// in-progress becomes completed; not-started and scheduled become cancelled,
+// except denosumab-next-dose, which stays scheduled with its date and warns
+// against stopping denosumab without a plan.
+void FinishPlan(PlanDraft& draft);
 
 // RenderPlan(BuildPlanDraft(s, results), rules).
 std::vector<PlanActivity> BuildPlan(const State& s, const RuleResults& results);

@@ -173,9 +173,16 @@ void AddTherapy(const Timeline& tl, State& s) {
     if (s.t <= dose->AddMonths(r.denosumabCoverMonths)) s.therapy_sources.push_back(&use->source);
   }
   s.on_therapy = !s.therapy_sources.empty();
-  if (s.last_denosumab_dose) {
+  // Spec §4 denosumab-next-dose (v1.1): an open use with no later finished
+  // dose counts from its start.
+  s.last_known_denosumab_dose = s.last_denosumab_dose;
+  if (s.open_denosumab_use &&
+      (!s.last_known_denosumab_dose || s.open_denosumab_use->start > *s.last_known_denosumab_dose)) {
+    s.last_known_denosumab_dose = s.open_denosumab_use->start;
+  }
+  if (s.last_known_denosumab_dose) {
     for (const MedicationUse* use : tl.bisphosphonates) {
-      if (use->start > *s.last_denosumab_dose && use->start <= s.t) {
+      if (use->start > *s.last_known_denosumab_dose && use->start <= s.t) {
         s.bisphosphonate_after_denosumab = true;
       }
     }

@@ -94,11 +94,14 @@ struct State {
   bool on_therapy = false;
   SourceList therapy_sources;  // point into the PatientRecord
 
-  // Denosumab: the last dose known at t, whether an open use exists, and
-  // whether a bisphosphonate was started after the last dose.
+  // Denosumab: the last finished dose known at t, the open use (the latest
+  // started) if any, the last known dose (the later of the last finished
+  // dose and the open use's start), and whether a bisphosphonate was started
+  // after the last known dose.
   std::optional<Date> last_denosumab_dose;
   const MedicationUse* last_denosumab_use = nullptr;
   const MedicationUse* open_denosumab_use = nullptr;
+  std::optional<Date> last_known_denosumab_dose;
   bool bisphosphonate_after_denosumab = false;
 
   int DxaIntervalMonths() const;

@@ -38,34 +38,39 @@ CourseDates DatesOf(const Course& course, const RuleSet& r) {
   return d;
 }
 
-// The sessions as of each distinct DXA date (see Timeline::dxa_sessions).
+// The sessions as of each session date (see Timeline::dxa_sessions). Spec
+// §2 (v1.1): sessions are formed once, from every DXA fact dated <= now, and
+// a session enters on its date with all of its members, so no point of the
+// sweep sees part of a session.
 void BuildDxaSessions(Timeline& tl) {
+  const std::vector<Session> all = BuildSessions(tl.dxa, tl.rules->dxaSessionGapDays);
   tl.dxa_session_dates.clear();
-  for (const Fact* f : tl.dxa) {
-    if (tl.dxa_session_dates.empty() || tl.dxa_session_dates.back() != f->effective) {
-      tl.dxa_session_dates.push_back(f->effective);
-    }
-  }
-  tl.dxa_sessions.assign(tl.dxa_session_dates.size() + 1, DxaSessions{});
-  for (size_t k = 0; k < tl.dxa_session_dates.size(); ++k) {
+  tl.dxa_session_dates.reserve(all.size());
+  for (const Session& session : all) tl.dxa_session_dates.push_back(session.date);
+  tl.dxa_sessions.assign(all.size() + 1, DxaSessions{});
+  const RuleSet& r = *tl.rules;
+  const std::array<int, 2> intervals = {r.dxaIntervalMonths, r.dxaIntervalHighRiskMonths};
+  for (size_t k = 0; k < all.size(); ++k) {
     DxaSessions& known = tl.dxa_sessions[k + 1];
-    known.sessions =
-        BuildSessions(FactsUpTo(tl.dxa, tl.dxa_session_dates[k]), tl.rules->dxaSessionGapDays);
-    for (size_t i = 0; i < known.sessions.size(); ++i) {
-      const Session& session = known.sessions[i];
-      const int index = static_cast<int>(i);
-      const bool in_lookback = tl.course && session.date >= tl.course_dates.baseline_lookback;
-      known.latest = index;
-      if (known.baseline < 0 && in_lookback) known.baseline = index;
-      if (!session.has_values) continue;
+    const DxaSessions& before = tl.dxa_sessions[k];
+    // The sessions known at the k-th session's date: the first k + 1, whole.
+    known.sessions.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k) + 1);
+    known.latest = before.latest;
+    known.baseline = before.baseline;
+    known.latest_values = before.latest_values;
+    known.baseline_values = before.baseline_values;
+    const Session& session = all[k];
+    const int index = static_cast<int>(k);
+    const bool in_lookback = tl.course && session.date >= tl.course_dates.baseline_lookback;
+    known.latest = index;
+    if (known.baseline < 0 && in_lookback) known.baseline = index;
+    if (session.has_values) {
       known.latest_values = index;
       if (known.baseline_values < 0 && in_lookback) known.baseline_values = index;
     }
     // The month arithmetic is done on civil dates: one conversion of the
     // latest session's date instead of one per derived date.
-    const Date::Civil last = known.sessions.back().date.ToCivil();
-    const RuleSet& r = *tl.rules;
-    const std::array<int, 2> intervals = {r.dxaIntervalMonths, r.dxaIntervalHighRiskMonths};
+    const Date::Civil last = session.date.ToCivil();
     for (size_t i = 0; i < 2; ++i) {
       const Date::Civil due = last.AddMonths(intervals[i]);
       known.follow_up_due[i] = due.ToDate();

@@ -68,10 +68,10 @@ struct Session {
 // REQUIRES: `dxa` sorted by (effective, source). The sessions point into it.
 std::vector<Session> BuildSessions(std::span<const Fact* const> dxa, int gap_days);
 
-// The DXA sessions built from the DXA facts known at some date, with the
-// latest and baseline sessions of spec §2 (indices into `sessions`, -1 when
-// there is none). They change only on the dates of DXA facts, so the
-// Timeline builds them once per such date and every State shares them.
+// The DXA sessions known at some date, with the latest and baseline sessions
+// of spec §2 (indices into `sessions`, -1 when there is none). They change
+// only on session dates, so the Timeline builds them once per session and
+// every State shares them.
 struct DxaSessions {
   std::vector<Session> sessions;
   int latest = -1;         // scheduling rules: the most recent session
@@ -136,9 +136,12 @@ struct Timeline {
   std::vector<Course> glucocorticoid_courses;
   std::vector<const RiskFactorFact*> risk_factors;
 
-  // dxa_sessions[0] has no session; dxa_sessions[k + 1] holds the sessions of
-  // the DXA facts dated <= dxa_session_dates[k] (the distinct DXA dates,
-  // ascending). Baselines are set only when there is a course.
+  // The DXA sessions (spec §2, v1.1) are formed once from every DXA fact
+  // dated <= now; a session is known from its date (its latest member) on,
+  // with all of its members. dxa_sessions[0] has no session; dxa_sessions[k +
+  // 1] holds the first k + 1 sessions, those known at dxa_session_dates[k]
+  // (the session dates, ascending). Baselines are set only when there is a
+  // course.
   std::vector<Date> dxa_session_dates;
   std::vector<DxaSessions> dxa_sessions;
   // The sessions known at t.

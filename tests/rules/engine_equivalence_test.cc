@@ -7,8 +7,10 @@
 // scratch gives. tests/rules/data/engine_equivalence.golden holds, for each
 // generated record, a hash of Evaluation::ToCanonicalString() at several
 // dates under two rule sets, written by the from-scratch engine (commit
-// 1e4b86c). A change that alters any output for any of these records fails
-// here, with the record's seed.
+// 1e4b86c) and regenerated for spec v1.1 (every changed output explained by
+// one of the v1.1 points, checked layer by layer: see that commit's message).
+// A change that alters any output for any of these records fails here, with
+// the record's seed.
 //
 // When an output change is intended (a spec change), regenerate the file:
 //   BONEWATCH_WRITE_EQUIVALENCE_GOLDEN=1 build-ci/tests/rules_tests

@@ -155,18 +155,25 @@ TEST(EngineTest, BaselineDxaMissingEscalatesAfterThreeMonths) {
   EXPECT_EQ(p.At("2025-04-11").ActiveFindings()[0]->priority, Priority::kHigh);
 }
 
-TEST(EngineTest, SessionRedatedByANewMemberStartsANewEpisode) {
+// Spec v1.1: a session enters on its date (its latest member), whole. The
+// osteoporosis episode starts on the re-dated session's date, and no episode
+// from the first member's date exists (the Flag written for it while the
+// session had one member becomes entered-in-error).
+TEST(EngineTest, SessionRedatedByANewMemberIsOneEpisodeFromItsDate) {
   Patient p;
   p.Ai("2025-01-10")
       .Value(Concept::kDxaTScore, "2025-02-01", -2.7, Site::kTotalHip)
       .Value(Concept::kDxaTScore, "2025-03-03", -0.5, Site::kLumbarSpine);
   const Evaluation e = p.At("2025-04-01");
-  const Finding* old_episode = Find(e, "osteoporosis", "2025-02-01");
-  ASSERT_NE(old_episode, nullptr);
-  EXPECT_EQ(End(old_episode), "2025-03-03");
+  EXPECT_EQ(Find(e, "osteoporosis", "2025-02-01"), nullptr) << e.ToCanonicalString();
   const Finding* current = Find(e, "osteoporosis", "2025-03-03");
   ASSERT_NE(current, nullptr);
   EXPECT_EQ(current->status, FindingStatus::kActive);
+  const Finding* missing = Find(e, "baseline-dxa-missing", "2025-01-10");
+  ASSERT_NE(missing, nullptr);
+  EXPECT_EQ(End(missing), "2025-03-03");
+  // As of 2025-02-15 the first member is the whole session.
+  EXPECT_NE(Find(p.At("2025-02-15"), "osteoporosis", "2025-02-01"), nullptr);
 }
 
 TEST(EngineTest, AntiresorptiveEpisodeStartsOnTheFactThatMadeItTrue) {

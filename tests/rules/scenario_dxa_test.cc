@@ -116,28 +116,26 @@ std::vector<Scenario> DxaScenarios() {
        .plan = {{"dxa-follow-up", "scheduled", "2026-01-05"}}},
 
       // Due 2027-01-05 (24 months, not high risk); smoking from 2027-03-01 makes
-      // her high risk, so the follow-up was due 2026-01-05 (12 months): the
-      // episode splits there and the new one is identified by the formula's
-      // date, the one its text names, although that is before the split.
-      {.name = "high_risk_after_the_24_month_due_date_dates_the_new_episode_by_the_12_month_due",
+      // her high risk, so the follow-up was due 2026-01-05 (12 months). Spec
+      // v1.1: the episode keeps its start while the rule holds; the priority
+      // and the text follow the data (due 2026-01-05, more than 3 months ago).
+      {.name = "high_risk_after_the_24_month_due_date_keeps_the_episode_and_names_the_12_month_due",
        .record = OnAi().TScore("2025-01-05", kHip, -0.5).Smoker("2027-03-01"),
        .now = "2027-04-01",
-       .active = {{"dxa-follow-up-due", "2026-01-05", PH}},
-       .ended = {{"dxa-follow-up-due", "2027-01-05", "2027-03-01"}},
+       .active = {{"dxa-follow-up-due", "2027-01-05", PH}},
        .texts = {{"dxa-follow-up-due", {"due 2026-01-05", "12-month interval for high risk"}}}},
 
-      // The formula comes back to an identity already used (high risk gone on
-      // 2027-05-01: due 2027-01-05 again): the third episode starts at the
-      // end of the second, so that identifiers stay unique.
-      {.name = "dxa_due_date_returning_to_an_earlier_episodes_date_starts_at_the_split",
+      // High risk from 2027-03-01 to 2027-05-01: the due date moves to
+      // 2026-01-05 and back to 2027-01-05 while the rule holds throughout: one
+      // episode (spec v1.1), PH (more than 3 months past 2027-01-05).
+      {.name = "dxa_due_date_moving_back_and_forth_keeps_one_episode",
        .record = OnAi()
                      .TScore("2025-01-05", kHip, -0.5)
                      .SmokingStatus("2027-03-01", true)
                      .SmokingStatus("2027-05-01", false),
        .now = "2027-06-01",
-       .active = {{"dxa-follow-up-due", "2027-05-01", PH}},
-       .ended = {{"dxa-follow-up-due", "2027-01-05", "2027-03-01"},
-                 {"dxa-follow-up-due", "2026-01-05", "2027-05-01"}}},
+       .active = {{"dxa-follow-up-due", "2027-01-05", PH}},
+       .texts = {{"dxa-follow-up-due", {"due 2027-01-05", "24-month interval"}}}},
 
       // "resolves when a newer session arrives"; the next one is due 24 months
       // after the new session.
