@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "bonewatch/fhir/bundle.h"
+#include "bonewatch/rules/evaluator.h"
 #include "pipeline_fake_fhir.h"
 #include "store.h"
 #include "writeback_identity.h"
@@ -155,6 +156,89 @@ TEST_F(WriterTest, AFlagWhoseEpisodeVanishedIsWithdrawn) {
   const size_t before = fake_.requests.size();
   ASSERT_TRUE(writer.Write(later).ok());
   EXPECT_EQ(fake_.requests.size(), before);
+}
+
+// Spec v1.1: an episode keeps its identity while its rule holds. Up to v1 the
+// engine split an episode whose start formula moved (a DXA due date moving
+// from last DXA + 24 months to + 12 when high risk appeared): it closed the
+// first Flag and opened one under the formula's new date. The state below is
+// what such a version wrote (the writer is unchanged; the v1 findings are the
+// old engine's output for this record). The upgraded engine re-evaluates the
+// same data: the episode's own Flag becomes active again, the Flag of the
+// split identity is withdrawn, and one active Flag is left for the episode.
+TEST_F(WriterTest, AnUpgradeFromSplitEpisodesLeavesOneActiveFlagPerEpisode) {
+  rules::PatientRecord record;
+  record.patient_id = "p1";
+  record.demographics.birth_date = D("1960-03-15");
+  record.demographics.gender = rules::Gender::kFemale;
+  rules::MedicationUse ai;
+  ai.medication_class = rules::MedicationClass::kAromataseInhibitor;
+  ai.ingredient = "anastrozole";
+  ai.status = rules::MedicationStatus::kActive;
+  ai.start = D("2022-06-01");
+  ai.source = {"MedicationStatement", "ai1", "1", ""};
+  record.medications.push_back(ai);
+  record.facts.push_back(rules::Fact{rules::Concept::kDxaTScore, rules::Site::kTotalHip, -0.5,
+                                     D("2022-05-20"), {"Observation", "t1", "1", ""}, "final"});
+  rules::RiskFactorFact smoker;
+  smoker.kind = rules::RiskFactorKind::kSmoker;
+  smoker.origin = rules::RiskFactorOrigin::kCondition;
+  smoker.date = D("2024-07-01");
+  smoker.clinically_active = true;
+  smoker.present = true;
+  smoker.source = {"Condition", "c1", "1", ""};
+  record.risk_factors.push_back(smoker);
+  const rules::RuleSet rules;
+
+  // v1 and v1.1 agree before the due date moves: the follow-up became due
+  // on 2024-05-20 (24 months).
+  Writer writer = MakeWriter();
+  const rules::Evaluation before = rules::Evaluate(record, D("2024-06-01"), rules);
+  ASSERT_TRUE(writer.Write(before).ok());
+  const std::string kOwn = "p1.dxa-follow-up-due.2024-05-20";
+  const std::string kSplit = "p1.dxa-follow-up-due.2023-05-20";
+  ASSERT_EQ(FlagStatus(kOwn), "active");
+
+  // What v1 wrote on 2024-08-01: the episode split on 2024-07-01, and the new
+  // one took the formula's date, 2023-05-20 (last DXA + 12 months).
+  rules::Evaluation v1 = rules::Evaluate(record, D("2024-08-01"), rules);
+  std::vector<rules::Finding> v1_findings;
+  for (rules::Finding f : v1.findings) {
+    if (f.rule != "dxa-follow-up-due") {
+      v1_findings.push_back(f);
+      continue;
+    }
+    rules::Finding closed = f;
+    closed.status = rules::FindingStatus::kInactive;
+    closed.episode_end = D("2024-07-01");
+    v1_findings.push_back(closed);
+    f.episode_start = D("2023-05-20");
+    v1_findings.push_back(f);
+  }
+  v1.findings = v1_findings;
+  ASSERT_TRUE(writer.Write(v1).ok());
+  ASSERT_EQ(FlagStatus(kOwn), "inactive");
+  ASSERT_EQ(FlagStatus(kSplit), "active");
+
+  // The upgraded binary re-evaluates.
+  const rules::Evaluation v11 = rules::Evaluate(record, D("2024-08-02"), rules);
+  ASSERT_TRUE(writer.Write(v11).ok());
+  EXPECT_EQ(FlagStatus(kOwn), "active");
+  EXPECT_EQ(FlagStatus(kSplit), "entered-in-error");
+  size_t active = 0;
+  for (const auto& [key, flag] : fake_.resources) {
+    if (key.rfind("Flag/", 0) != 0) continue;
+    const Json* code = flag.At({"code", "coding"});
+    if (flag.GetString("status") == "active" && code != nullptr &&
+        (*code)[0].GetString("code") == "dxa-follow-up-due") {
+      ++active;
+    }
+  }
+  EXPECT_EQ(active, 1u);
+  // Converged: a further evaluation writes nothing.
+  const size_t requests = fake_.requests.size();
+  ASSERT_TRUE(writer.Write(rules::Evaluate(record, D("2024-08-02"), rules)).ok());
+  EXPECT_EQ(fake_.requests.size(), requests);
 }
 
 TEST_F(WriterTest, RetractionMakesEverythingEnteredInError) {
