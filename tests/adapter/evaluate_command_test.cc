@@ -177,6 +177,42 @@ TEST(EvaluateCommand, LaterVersionReplacesAndEnteredInErrorRetracts) {
   EXPECT_EQ(gone.out, "{\n  \"resourceType\": \"Bundle\",\n  \"type\": \"transaction\"\n}\n");
 }
 
+// Spec v1.1: a DXA report whose values fall on both sides of midnight once
+// their offsets are applied (the time zone is UTC by default) is one
+// session, dated by its latest value, and is never evaluated half read: the
+// osteoporosis run from the course start goes on, with no osteopenia day in
+// between, exactly as when the whole report is on one day.
+TEST(EvaluateCommand, ADxaReportAcrossMidnightWithOffsetsIsOneSession) {
+  const auto observation = [](const std::string& id, const std::string& loinc,
+                              const std::string& when, const std::string& value) {
+    return R"({"resourceType":"Observation","id":")" + id +
+           R"(","status":"final","code":{"coding":[{"system":"http://loinc.org","code":")" + loinc +
+           R"("}]},"subject":{"reference":"Patient/p1"},"effectiveDateTime":")" + when +
+           R"(","valueQuantity":{"value":)" + value +
+           R"(,"unit":"{T-score}","system":"http://unitsofmeasure.org","code":"{T-score}"}})";
+  };
+  const auto run_with = [&](const std::string& hip_time, const std::string& spine_time) {
+    TempDir dir;
+    return Evaluate({dir.Write("report.ndjson",
+                               AiStatement("m1", "p1") + "\n" +
+                                   observation("o0", "38267-1", "2025-09-20", "-2.8") + "\n" +
+                                   observation("o1", "38264-8", hip_time, "-1.8") + "\n" +
+                                   observation("o2", "38267-1", spine_time, "-2.9") + "\n")},
+                    EvaluateFormat::kBundle);
+  };
+  // 00:30+02:00 is 22:30 UTC the day before; 05:00+02:00 is 03:00 UTC.
+  const RunResult across = run_with("2026-02-02T00:30:00+02:00", "2026-02-02T05:00:00+02:00");
+  ASSERT_EQ(across.code, 0) << across.err;
+  EXPECT_NE(across.out.find("p1.osteoporosis.2025-10-01"), std::string::npos) << across.out;
+  EXPECT_EQ(across.out.find("p1.osteoporosis.2026-02-02"), std::string::npos) << across.out;
+  EXPECT_EQ(across.out.find("osteopenia"), std::string::npos) << across.out;
+  EXPECT_NE(across.out.find("\u22122.9"), std::string::npos) << "the report's lowest value";
+  const RunResult same_day = run_with("2026-02-02T01:30:00Z", "2026-02-02T03:00:00Z");
+  ASSERT_EQ(same_day.code, 0) << same_day.err;
+  EXPECT_EQ(same_day.out.find("osteopenia"), std::string::npos) << same_day.out;
+  EXPECT_NE(same_day.out.find("p1.osteoporosis.2025-10-01"), std::string::npos) << same_day.out;
+}
+
 TEST(EvaluateCommand, UsageErrorsExitTwo) {
   EXPECT_EQ(EvaluateCommand({}), 2);
   EXPECT_EQ(EvaluateCommand({"--as-of", "2026-02-30", "x.json"}), 2);

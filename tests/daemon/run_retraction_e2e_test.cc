@@ -154,5 +154,82 @@ TEST_F(RetractionE2eTest, ADeleteDeliveredByTheSubscriptionRetracts) {
   EXPECT_EQ(daemon.Stop(SIGTERM), 0);
 }
 
+// Spec §3 (v1.1): a Flag whose episode vanished becomes entered-in-error, and
+// the episode that the data now give gets its own Flag.
+//  - p5: a second T-score of the same DXA session (10 days later) re-dates the
+//    session, so the osteoporosis and antiresorptive-indicated episodes start
+//    on the new session date;
+//  - p6: the T-score is corrected (amended) to a normal value: the
+//    osteoporosis episode never existed.
+TEST_F(RetractionE2eTest, AFlagWhoseEpisodeVanishedBecomesEnteredInError) {
+  Put("Patient", "p5", PatientJson("p5", 70));
+  Put("MedicationStatement", "p5-ai", AiStatementJson("p5-ai", "p5", 200));
+  Put("Observation", "p5-dxa1", TScoreJson("p5-dxa1", "p5", 100, "-2.8"));
+  Put("Patient", "p6", PatientJson("p6", 60));
+  Put("MedicationStatement", "p6-ai", AiStatementJson("p6-ai", "p6", 200));
+  Put("Observation", "p6-dxa", TScoreJson("p6-dxa", "p6", 95, "-2.8"));
+  DaemonConfig config = Config();
+  config.poll_interval_seconds = 3600;  // only the start-up poll
+  DaemonProcess daemon(config);
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  // Identifier value -> status, for every Flag of the patient.
+  const auto flags = [&](const std::string& patient) {
+    std::map<std::string, std::string> out;
+    for (const Json& flag : Search("Flag?subject=Patient/" + patient + "&_count=100")) {
+      const Json* ids = flag.Find("identifier");
+      if (ids == nullptr || !ids->is_array() || ids->empty()) continue;
+      out[(*ids)[0].GetString("value").value_or("")] = flag.GetString("status").value_or("");
+    }
+    return out;
+  };
+  const std::string first = "p5.osteoporosis." + DaysAgo(100);
+  const std::string redated = "p5.osteoporosis." + DaysAgo(90);
+  const std::string p6_flag = "p6.osteoporosis." + DaysAgo(95);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto p5 = flags("p5");
+        auto p6 = flags("p6");
+        return p5[first] == "active" && p5["p5.antiresorptive-indicated." + DaysAgo(100)] ==
+                                            "active" &&
+               p6[p6_flag] == "active";
+      },
+      seconds(60)))
+      << ::testing::PrintToString(flags("p5")) << ::testing::PrintToString(flags("p6"))
+      << daemon.Log();
+  WaitConverged(daemon);
+
+  Put("Observation", "p5-dxa2", TScoreJson("p5-dxa2", "p5", 90, "-2.6"));
+  NotifyUpdate(daemon, "Observation", "p5-dxa2");
+  Json corrected = *Json::Parse(TScoreJson("p6-dxa", "p6", 95, "-0.5"));
+  corrected.Set("status", Json("amended"));
+  Put("Observation", "p6-dxa", corrected.Serialize());
+  NotifyUpdate(daemon, "Observation", "p6-dxa");
+
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto p5 = flags("p5");
+        auto p6 = flags("p6");
+        return p5[first] == "entered-in-error" && p5[redated] == "active" &&
+               p5["p5.antiresorptive-indicated." + DaysAgo(100)] == "entered-in-error" &&
+               p5["p5.antiresorptive-indicated." + DaysAgo(90)] == "active" &&
+               p6[p6_flag] == "entered-in-error";
+      },
+      seconds(30)))
+      << ::testing::PrintToString(flags("p5")) << ::testing::PrintToString(flags("p6"))
+      << daemon.Log();
+  WaitConverged(daemon);
+  // One active Flag per rule; p6 has no osteoporosis or indication Flag left.
+  std::map<std::string, int> active_by_rule;
+  for (const auto& [value, status] : flags("p5")) {
+    if (status == "active") ++active_by_rule[value.substr(0, value.rfind('.'))];
+  }
+  for (const auto& [rule, count] : active_by_rule) EXPECT_EQ(count, 1) << rule;
+  EXPECT_EQ(ActiveFlagRules("p6").count("osteoporosis"), 0u);
+  int duplicates = -1;
+  WrittenResources(&duplicates);
+  EXPECT_EQ(duplicates, 0);
+  EXPECT_EQ(daemon.Stop(SIGTERM), 0);
+}
+
 }  // namespace
 }  // namespace bonewatch::testing
