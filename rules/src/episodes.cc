@@ -29,9 +29,8 @@ Date EpisodeStart(RuleIndex rule, const Hold& hold, Date t, Date course_start,
                   const std::vector<Finding>& ended) {
   if (rule == kAntiresorptiveIndicated) return t;
   const Date formula = std::max(hold.episode_start, course_start);
-  const bool used = std::any_of(ended.begin(), ended.end(), [formula](const Finding& f) {
-    return f.episode_start == formula;
-  });
+  const bool used = std::any_of(ended.begin(), ended.end(),
+                                [formula](const Finding& f) { return f.episode_start == formula; });
   return used ? t : formula;
 }
 
@@ -64,8 +63,8 @@ SweepResult SweepEpisodes(const Timeline& tl, const std::vector<Date>& points, b
       if (!episode) {
         Finding f;
         f.rule = std::string(kRuleCodes[i]);
-        f.episode_start = EpisodeStart(static_cast<RuleIndex>(i), *results[i], t, course_start,
-                                       closed[i]);
+        f.episode_start =
+            EpisodeStart(static_cast<RuleIndex>(i), *results[i], t, course_start, closed[i]);
         episode = OpenEpisode{std::move(f), {}};
       }
       // The last point's results are kept (last_results); earlier ones are not.

@@ -176,8 +176,8 @@ void AddTherapy(const Timeline& tl, State& s) {
   // Spec §4 denosumab-next-dose (v1.1): an open use with no later finished
   // dose counts from its start.
   s.last_known_denosumab_dose = s.last_denosumab_dose;
-  if (s.open_denosumab_use &&
-      (!s.last_known_denosumab_dose || s.open_denosumab_use->start > *s.last_known_denosumab_dose)) {
+  if (s.open_denosumab_use && (!s.last_known_denosumab_dose ||
+                               s.open_denosumab_use->start > *s.last_known_denosumab_dose)) {
     s.last_known_denosumab_dose = s.open_denosumab_use->start;
   }
   if (s.last_known_denosumab_dose) {

@@ -193,12 +193,12 @@ TEST(EvaluateCommand, ADxaReportAcrossMidnightWithOffsetsIsOneSession) {
   };
   const auto run_with = [&](const std::string& hip_time, const std::string& spine_time) {
     TempDir dir;
-    return Evaluate({dir.Write("report.ndjson",
-                               AiStatement("m1", "p1") + "\n" +
-                                   observation("o0", "38267-1", "2025-09-20", "-2.8") + "\n" +
-                                   observation("o1", "38264-8", hip_time, "-1.8") + "\n" +
-                                   observation("o2", "38267-1", spine_time, "-2.9") + "\n")},
-                    EvaluateFormat::kBundle);
+    return Evaluate(
+        {dir.Write("report.ndjson", AiStatement("m1", "p1") + "\n" +
+                                        observation("o0", "38267-1", "2025-09-20", "-2.8") + "\n" +
+                                        observation("o1", "38264-8", hip_time, "-1.8") + "\n" +
+                                        observation("o2", "38267-1", spine_time, "-2.9") + "\n")},
+        EvaluateFormat::kBundle);
   };
   // 00:30+02:00 is 22:30 UTC the day before; 05:00+02:00 is 03:00 UTC.
   const RunResult across = run_with("2026-02-02T00:30:00+02:00", "2026-02-02T05:00:00+02:00");

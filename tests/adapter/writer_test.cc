@@ -178,8 +178,12 @@ TEST_F(WriterTest, AnUpgradeFromSplitEpisodesLeavesOneActiveFlagPerEpisode) {
   ai.start = D("2022-06-01");
   ai.source = {"MedicationStatement", "ai1", "1", ""};
   record.medications.push_back(ai);
-  record.facts.push_back(rules::Fact{rules::Concept::kDxaTScore, rules::Site::kTotalHip, -0.5,
-                                     D("2022-05-20"), {"Observation", "t1", "1", ""}, "final"});
+  record.facts.push_back(rules::Fact{rules::Concept::kDxaTScore,
+                                     rules::Site::kTotalHip,
+                                     -0.5,
+                                     D("2022-05-20"),
+                                     {"Observation", "t1", "1", ""},
+                                     "final"});
   rules::RiskFactorFact smoker;
   smoker.kind = rules::RiskFactorKind::kSmoker;
   smoker.origin = rules::RiskFactorOrigin::kCondition;

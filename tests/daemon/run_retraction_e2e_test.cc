@@ -189,8 +189,8 @@ TEST_F(RetractionE2eTest, AFlagWhoseEpisodeVanishedBecomesEnteredInError) {
       [&] {
         auto p5 = flags("p5");
         auto p6 = flags("p6");
-        return p5[first] == "active" && p5["p5.antiresorptive-indicated." + DaysAgo(100)] ==
-                                            "active" &&
+        return p5[first] == "active" &&
+               p5["p5.antiresorptive-indicated." + DaysAgo(100)] == "active" &&
                p6[p6_flag] == "active";
       },
       seconds(60)))

@@ -72,8 +72,12 @@ TEST(SpecV11CohortTest, ARuleHoldingAtBothDatesKeepsItsFlagIdentifier) {
       ai.status = MedicationStatus::kActive;
       ai.end.reset();
       moving.medications.push_back(ai);
-      moving.facts.push_back(Fact{Concept::kDxaTScore, Site::kTotalHip, rnd.Grid(-0.9, 0.5, 0.1),
-                                  scan, {"Observation", "scan", "1", ""}, "final"});
+      moving.facts.push_back(Fact{Concept::kDxaTScore,
+                                  Site::kTotalHip,
+                                  rnd.Grid(-0.9, 0.5, 0.1),
+                                  scan,
+                                  {"Observation", "scan", "1", ""},
+                                  "final"});
       record = std::move(moving);
     }
     const Date d2 = d1.AddMonths(12);

@@ -111,21 +111,21 @@ TEST(SpecV11AtomicSession, AReportChangesTheCategoryOnceOnItsDate) {
 // not on its first member: no rule sees part of a session.
 TEST(SpecV11AtomicSession, BaselineDxaMissingEndsOnTheSessionDate) {
   // Members 30 days apart: one session, dated 2025-02-19.
-  const Evaluation one = EvaluateAt(
-      OnAi().DxaProcedure("2025-01-20").TScore("2025-02-19", kHip, -0.5), "2025-03-01");
+  const Evaluation one =
+      EvaluateAt(OnAi().DxaProcedure("2025-01-20").TScore("2025-02-19", kHip, -0.5), "2025-03-01");
   EXPECT_EQ(Episodes(one, "baseline-dxa-missing"),
             std::vector<std::string>{"2025-01-10..2025-02-19 inactive"});
   EXPECT_EQ(Activity(one, "baseline-dxa").status, ActivityStatus::kCompleted);
   EXPECT_EQ(Activity(one, "baseline-dxa").outcome.size(), 2u);  // the whole session
   // 31 days apart: two sessions, the first dated 2025-01-20.
-  const Evaluation two = EvaluateAt(
-      OnAi().DxaProcedure("2025-01-20").TScore("2025-02-20", kHip, -0.5), "2025-03-01");
+  const Evaluation two =
+      EvaluateAt(OnAi().DxaProcedure("2025-01-20").TScore("2025-02-20", kHip, -0.5), "2025-03-01");
   EXPECT_EQ(Episodes(two, "baseline-dxa-missing"),
             std::vector<std::string>{"2025-01-10..2025-01-20 inactive"});
   EXPECT_EQ(Activity(two, "baseline-dxa").outcome.size(), 1u);
   // Before the second member is dated, the first is a whole session.
-  const Evaluation early = EvaluateAt(
-      OnAi().DxaProcedure("2025-01-20").TScore("2025-02-19", kHip, -0.5), "2025-02-10");
+  const Evaluation early =
+      EvaluateAt(OnAi().DxaProcedure("2025-01-20").TScore("2025-02-19", kHip, -0.5), "2025-02-10");
   EXPECT_EQ(Episodes(early, "baseline-dxa-missing"),
             std::vector<std::string>{"2025-01-10..2025-01-20 inactive"});
 }
@@ -198,13 +198,17 @@ TEST(SpecV11EpisodeIdentity, AReusedFormulaDateStartsOnTheFirstPoint) {
 // with the 2025-03-01 session; when she turns 50 (2025-06-01) the earlier
 // session joins the run and the formula would give the course start, but the
 // episode keeps its start.
+Rec TwoOsteoporosisSessionsTheFirstWithAZScore(std::string_view born) {
+  return Rec()
+      .Born(born)
+      .Ai("2024-01-10")
+      .TScore("2024-01-05", kHip, -2.7)
+      .ZScore("2024-01-05", kHip, -1.0)
+      .TScore("2025-03-01", kHip, -2.8);
+}
+
 TEST(SpecV11EpisodeIdentity, AnEarlierSessionJoiningTheRunKeepsTheStart) {
-  const Rec rec = Rec()
-                      .Born("1975-06-01")
-                      .Ai("2024-01-10")
-                      .TScore("2024-01-05", kHip, -2.7)
-                      .ZScore("2024-01-05", kHip, -1.0)
-                      .TScore("2025-03-01", kHip, -2.8);
+  const Rec rec = TwoOsteoporosisSessionsTheFirstWithAZScore("1975-06-01");
   EXPECT_EQ(Episodes(EvaluateAt(rec, "2025-05-31"), "osteoporosis"),
             std::vector<std::string>{"2025-03-01.. active"});
   EXPECT_EQ(Episodes(EvaluateAt(rec, "2025-07-01"), "osteoporosis"),
@@ -212,12 +216,7 @@ TEST(SpecV11EpisodeIdentity, AnEarlierSessionJoiningTheRunKeepsTheStart) {
   // A woman one year older: she turned 50 on 2024-06-01, before the second
   // session, so the episode's first point is her birthday and the formula
   // there gives the run from the first session (clamped to the course start).
-  const Rec later = Rec()
-                        .Born("1974-06-01")
-                        .Ai("2024-01-10")
-                        .TScore("2024-01-05", kHip, -2.7)
-                        .ZScore("2024-01-05", kHip, -1.0)
-                        .TScore("2025-03-01", kHip, -2.8);
+  const Rec later = TwoOsteoporosisSessionsTheFirstWithAZScore("1974-06-01");
   EXPECT_EQ(Episodes(EvaluateAt(later, "2025-07-01"), "osteoporosis"),
             std::vector<std::string>{"2024-01-10.. active"});
 }
@@ -228,15 +227,18 @@ TEST(SpecV11EpisodeIdentity, AnEarlierSessionJoiningTheRunKeepsTheStart) {
 // A course from 2025-01-10 to 2026-01-10 with every kind of activity: a
 // baseline DXA (follow-up scheduled), a 3-month CTX (baseline marker
 // missed), denosumab (therapy in progress, next dose scheduled).
+Rec CompletedCourse() {
+  return Rec()
+      .Born("1965-03-15")
+      .AiUntil(kStart, "2026-01-10")
+      .TScore("2025-01-05", kHip, -1.2)
+      .Ctx("2025-04-10", 300)
+      .Smoker("2020-01-01")
+      .DenosumabDose("2025-09-01");
+}
+
 TEST(SpecV11CompletedPlan, WhileTheCourseRunsTheStatusesAreThePlansOwn) {
-  const Evaluation e = EvaluateAt(Rec()
-                                      .Born("1965-03-15")
-                                      .AiUntil(kStart, "2026-01-10")
-                                      .TScore("2025-01-05", kHip, -1.2)
-                                      .Ctx("2025-04-10", 300)
-                                      .Smoker("2020-01-01")
-                                      .DenosumabDose("2025-09-01"),
-                                  "2026-01-10");
+  const Evaluation e = EvaluateAt(CompletedCourse(), "2026-01-10");
   EXPECT_EQ(Code(e.disposition), "active");
   EXPECT_EQ(ActivityStatusOf(e, "baseline-dxa"), "completed");
   EXPECT_EQ(ActivityStatusOf(e, "btm-baseline"), "cancelled");
@@ -249,20 +251,14 @@ TEST(SpecV11CompletedPlan, WhileTheCourseRunsTheStatusesAreThePlansOwn) {
 }
 
 TEST(SpecV11CompletedPlan, FinalStatusesWithTherapyInProgressAndDenosumab) {
-  const Rec rec = Rec()
-                      .Born("1965-03-15")
-                      .AiUntil(kStart, "2026-01-10")
-                      .TScore("2025-01-05", kHip, -1.2)
-                      .Ctx("2025-04-10", 300)
-                      .Smoker("2020-01-01")
-                      .DenosumabDose("2025-09-01");
+  const Rec rec = CompletedCourse();
   const Evaluation e = EvaluateAt(rec, "2026-06-01");
   EXPECT_EQ(Code(e.disposition), "completed");
-  EXPECT_EQ(ActivityStatusOf(e, "baseline-dxa"), "completed");        // completed stays
-  EXPECT_EQ(ActivityStatusOf(e, "btm-baseline"), "cancelled");        // cancelled stays
-  EXPECT_EQ(ActivityStatusOf(e, "btm-3-month"), "completed");         // completed stays
-  EXPECT_EQ(ActivityStatusOf(e, "dxa-follow-up"), "cancelled");       // scheduled -> cancelled
-  EXPECT_EQ(ActivityStatusOf(e, "calcium-vitamin-d"), "completed");   // in-progress -> completed
+  EXPECT_EQ(ActivityStatusOf(e, "baseline-dxa"), "completed");           // completed stays
+  EXPECT_EQ(ActivityStatusOf(e, "btm-baseline"), "cancelled");           // cancelled stays
+  EXPECT_EQ(ActivityStatusOf(e, "btm-3-month"), "completed");            // completed stays
+  EXPECT_EQ(ActivityStatusOf(e, "dxa-follow-up"), "cancelled");          // scheduled -> cancelled
+  EXPECT_EQ(ActivityStatusOf(e, "calcium-vitamin-d"), "completed");      // in-progress -> completed
   EXPECT_EQ(ActivityStatusOf(e, "bone-directed-therapy"), "completed");  // in-progress
   // The exception: still scheduled, with its date, and a warning.
   const PlanActivity& dmab = Activity(e, "denosumab-next-dose");
@@ -278,8 +274,8 @@ TEST(SpecV11CompletedPlan, FinalStatusesWithTherapyInProgressAndDenosumab) {
 TEST(SpecV11CompletedPlan, FinalStatusesWithNothingDone) {
   // No DXA, no marker, therapy indicated (fracture) but never given; the
   // course ends before the 3-month marker window closes.
-  const Rec rec = Rec().Born("1965-03-15").AiStopped(kStart, "2025-03-01").FragilityFracture(
-      "2024-05-01");
+  const Rec rec =
+      Rec().Born("1965-03-15").AiStopped(kStart, "2025-03-01").FragilityFracture("2024-05-01");
   const Evaluation running = EvaluateAt(rec, "2025-03-01");
   EXPECT_EQ(ActivityStatusOf(running, "baseline-dxa"), "not-started");
   EXPECT_EQ(ActivityStatusOf(running, "btm-3-month"), "not-started");
@@ -409,14 +405,16 @@ std::vector<IndicatedStart> IndicatedStarts() {
       {"one_risk_factor", OnAi().Smoker("2020-01-01"), "2025-06-01", ""},
       // The first day off therapy: a bisphosphonate stopped on 2025-06-30.
       {"first_day_off_bisphosphonate",
-       OnAi().FragilityFracture("2020-01-01").Med(MedicationClass::kBisphosphonate, "alendronate",
-                                                  MedicationStatus::kStopped, "2024-01-01",
-                                                  "2025-06-30"),
+       OnAi()
+           .FragilityFracture("2020-01-01")
+           .Med(MedicationClass::kBisphosphonate, "alendronate", MedicationStatus::kStopped,
+                "2024-01-01", "2025-06-30"),
        "2025-08-01", "2025-07-01"},
       {"still_on_bisphosphonate",
-       OnAi().FragilityFracture("2020-01-01").Med(MedicationClass::kBisphosphonate, "alendronate",
-                                                  MedicationStatus::kStopped, "2024-01-01",
-                                                  "2025-06-30"),
+       OnAi()
+           .FragilityFracture("2020-01-01")
+           .Med(MedicationClass::kBisphosphonate, "alendronate", MedicationStatus::kStopped,
+                "2024-01-01", "2025-06-30"),
        "2025-06-30", ""},
       // Zoledronic acid covers 12 months: off therapy from dose + 12 months + 1 day.
       {"zoledronic_acid_cover_ends",
