@@ -18,10 +18,12 @@
 //  - dead letters: inputs that could not be processed, kept for replay;
 //  - cursors: named string values (poll watermarks, subscription state).
 //
-// Idempotency contract of UpsertSource: a newer version (by last_updated,
-// then by version id as a tie-break) replaces all facts of that source; an
-// equal version (same version id, or same last_updated and same content) or
-// an older one changes nothing. RetractSource removes a source's facts.
+// Idempotency contract of UpsertSource: a newer version (by meta.lastUpdated;
+// versionIds are opaque and never ordered) replaces all facts of that source;
+// an equal version (same version id, or same last_updated and same content)
+// or an older one changes nothing. When the two versions carry no comparable
+// timestamps (one is missing, or they are equal) and their content differs,
+// the one read later wins. RetractSource removes a source's facts.
 // A change (kInserted, kReplaced, or a retraction that found facts) marks the
 // patient dirty in the same transaction, so that no crash can store the
 // change without the mark (a re-delivery would then be kUnchanged and never

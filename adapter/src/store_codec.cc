@@ -262,8 +262,9 @@ StatusOr<VersionOrder> CompareSourceVersions(std::string_view stored_version_id,
       const int64_t b = next->ToEpochMillis();
       if (b > a) return VersionOrder::kNewer;
       if (b < a) return VersionOrder::kOlder;
-      if (same_content) return VersionOrder::kSame;
-      return incoming.version_id > stored_version_id ? VersionOrder::kNewer : VersionOrder::kOlder;
+      // Equal instants, other content: versionIds are opaque (UUIDs on
+      // Medplum, numbers on HAPI) and never ordered, so the read later wins.
+      return same_content ? VersionOrder::kSame : VersionOrder::kNewer;
     }
   } else if (!incoming.last_updated.empty()) {
     StatusOr<fhir::DateTime> next = fhir::DateTime::ParseInstant(incoming.last_updated);

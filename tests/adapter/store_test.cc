@@ -150,13 +150,45 @@ TEST_P(StoreContractTest, OpaqueVersionIdsAreNeverNumeric) {
   EXPECT_EQ(Upsert(Observation("o1", "10", "2024-03-05T09:00:00Z", -2.6)), UpsertOutcome::kStale);
 }
 
-TEST_P(StoreContractTest, EqualInstantDifferentContentConvergesInAnyOrder) {
+// Issue 13 item 4: versions are ordered by meta.lastUpdated, never by their
+// versionIds, whether those are numbers (HAPI) or UUIDs (Medplum).
+TEST_P(StoreContractTest, NumericVersionIdsAreOrderedByLastUpdated) {
+  Upsert(Observation("o1", "9", "2024-03-05T10:00:00Z", -2.6));
+  // "10" sorts before "9" as text: still the newer version.
+  EXPECT_EQ(Upsert(Observation("o1", "10", "2024-03-05T10:00:01Z", -1.0)),
+            UpsertOutcome::kReplaced);
+  EXPECT_EQ(Upsert(Observation("o1", "9", "2024-03-05T10:00:00Z", -2.6)), UpsertOutcome::kStale);
+  EXPECT_EQ(Record("p1").facts.at(0).value, -1.0);
+}
+
+TEST_P(StoreContractTest, UuidVersionIdsAreOrderedByLastUpdated) {
+  const std::string later_but_smaller = "0b6f1a9e-0000-4000-8000-000000000001";
+  const std::string earlier_but_larger = "f3c2d1e0-ffff-4fff-bfff-ffffffffffff";
+  Upsert(Observation("o1", earlier_but_larger, "2024-03-05T10:00:00Z", -2.6));
+  EXPECT_EQ(Upsert(Observation("o1", later_but_smaller, "2024-03-05T10:05:00Z", -1.0)),
+            UpsertOutcome::kReplaced);
+  EXPECT_EQ(Upsert(Observation("o1", earlier_but_larger, "2024-03-05T10:00:00Z", -2.6)),
+            UpsertOutcome::kStale);
+  EXPECT_EQ(Record("p1").facts.at(0).value, -1.0);
+}
+
+// Equal instants (or none) and different content: nothing orders the two, so
+// the one read later wins, whichever versionId is "larger". A later poll
+// re-reads the server's current version, so the store converges on it.
+TEST_P(StoreContractTest, WithoutAnOrderingTimestampTheReadLaterWins) {
   SourceFacts a = Observation("o1", "aaaa", "2024-03-05T10:00:00Z", -1.0);
   SourceFacts b = Observation("o1", "bbbb", "2024-03-05T10:00:00.000Z", -2.0);
-  Upsert(a);
+  Upsert(b);
+  EXPECT_EQ(Upsert(a), UpsertOutcome::kReplaced);
+  EXPECT_EQ(Record("p1").facts.at(0).value, -1.0);
   EXPECT_EQ(Upsert(b), UpsertOutcome::kReplaced);
-  EXPECT_EQ(Upsert(a), UpsertOutcome::kStale);
   EXPECT_EQ(Record("p1").facts.at(0).value, -2.0);
+  EXPECT_EQ(Upsert(b), UpsertOutcome::kUnchanged);  // the same version again
+  SourceFacts c = Observation("o2", "2", "", -1.5);
+  SourceFacts d = Observation("o2", "10", "", -0.5);
+  Upsert(d);
+  EXPECT_EQ(Upsert(c), UpsertOutcome::kReplaced);
+  EXPECT_EQ(Upsert(d), UpsertOutcome::kReplaced);
 }
 
 TEST_P(StoreContractTest, InvalidLastUpdatedIsAnError) {
