@@ -24,11 +24,16 @@ StatusOr<std::vector<fhir::Json>> FetchPatientHistory(
   for (const std::string& type : IngestTypes(inputs)) {
     std::vector<std::string> chunks =
         CodeFilterChunks(FindCriteria(criteria, type), options.max_code_filter_chars);
-    if (chunks.empty()) chunks.push_back("");  // no code filter
-    for (const std::string& codes : chunks) {
+    // (code parameter, codes) searches; one without a code filter when there is none.
+    std::vector<std::pair<std::string, std::string>> searches;
+    if (chunks.empty()) searches.emplace_back("", "");
+    for (const std::string& parameter : CodeSearchParameters(type)) {
+      for (const std::string& codes : chunks) searches.emplace_back(parameter, codes);
+    }
+    for (const auto& [parameter, codes] : searches) {
       fhir::SearchParams params = {{"subject", "Patient/" + patient_id},
                                    {"_count", std::to_string(options.page_size)}};
-      if (!codes.empty()) params.emplace_back("code", codes);
+      if (!codes.empty()) params.emplace_back(parameter, codes);
       StatusOr<std::vector<fhir::Json>> found = client.SearchAll(type, params);
       if (!found.ok()) return found.status().WithContext(where);
       for (fhir::Json& resource : *found) {

@@ -54,7 +54,18 @@ Status Poller::RunOnce() {
   return first_error;
 }
 
-fhir::SearchParams Poller::Params(const std::string& type,
+std::vector<Poller::Stream> Poller::Streams(const std::string& type) const {
+  const std::optional<std::string> codes =
+      CodeFilter(FindCriteria(criteria_, type), deps_.max_code_filter_chars);
+  if (!codes.has_value()) return {Stream{type, "", "", CursorName(type)}};
+  std::vector<Stream> streams;
+  for (const std::string& parameter : CodeSearchParameters(type)) {
+    streams.push_back(Stream{type, parameter, *codes, CursorName(type, parameter)});
+  }
+  return streams;
+}
+
+fhir::SearchParams Poller::Params(const Stream& stream,
                                   const std::optional<int64_t>& watermark) const {
   fhir::SearchParams params;
   if (watermark.has_value()) {
@@ -63,14 +74,11 @@ fhir::SearchParams Poller::Params(const std::string& type,
   }
   params.emplace_back("_sort", "_lastUpdated");
   params.emplace_back("_count", std::to_string(config_.page_size));
-  if (std::optional<std::string> codes =
-          CodeFilter(FindCriteria(criteria_, type), deps_.max_code_filter_chars)) {
-    params.emplace_back("code", *codes);
-  }
+  if (!stream.codes.empty()) params.emplace_back(stream.parameter, stream.codes);
   return params;
 }
 
-Status Poller::EnqueuePage(const std::string& type, const fhir::SearchPage& page,
+Status Poller::EnqueuePage(const Stream& stream, const fhir::SearchPage& page,
                            std::optional<int64_t>& watermark, PollStats& stats) {
   ++stats.pages;
   if (page.resources.empty()) return Status::Ok();
@@ -91,14 +99,14 @@ Status Poller::EnqueuePage(const std::string& type, const fhir::SearchPage& page
   item.received_at = fhir::FormatInstant(EpochMillis(deps_.clock->Now()));
   item.body = page.result.resource.Serialize();
   StatusOr<int64_t> id = deps_.store->Enqueue(item);
-  if (!id.ok()) return id.status().WithContext("poll " + type + ": enqueue");
+  if (!id.ok()) return id.status().WithContext("poll " + stream.Name() + ": enqueue");
   const int count = static_cast<int>(page.resources.size());
   stats.resources += count;
-  deps_.metrics->Increment(kResources, {{"type", type}}, count);
+  deps_.metrics->Increment(kResources, {{"type", stream.type}}, count);
   // Only now, with the page durable, may the watermark move.
   if (page_max.has_value() && (!watermark.has_value() || *page_max > *watermark)) {
-    RETURN_IF_ERROR(deps_.store->SetCursor(CursorName(type), page_max_text)
-                        .WithContext("poll " + type + ": store watermark"));
+    RETURN_IF_ERROR(deps_.store->SetCursor(stream.cursor, page_max_text)
+                        .WithContext("poll " + stream.Name() + ": store watermark"));
     watermark = page_max;
   }
   return Status::Ok();
@@ -106,30 +114,39 @@ Status Poller::EnqueuePage(const std::string& type, const fhir::SearchPage& page
 
 Status Poller::PollType(const std::string& type, PollStats* stats_out) {
   const auto started = deps_.clock->Now();
-  StatusOr<std::optional<std::string>> cursor = deps_.store->GetCursor(CursorName(type));
-  if (!cursor.ok()) return cursor.status().WithContext("poll " + type + ": read watermark");
-  std::optional<int64_t> watermark = ParseWatermark(*cursor);
-  const std::optional<int64_t> start_watermark = watermark;
-
   PollStats stats;
-  StatusOr<fhir::SearchPage> page = deps_.client->Search(type, Params(type, start_watermark));
-  std::set<std::string> seen_links;
-  while (true) {
-    if (!page.ok()) return page.status().WithContext("poll " + type);
-    RETURN_IF_ERROR(EnqueuePage(type, *page, watermark, stats));
-    if (!page->next_url.has_value() || page->resources.empty()) break;
-    if (!seen_links.insert(*page->next_url).second || stats.pages >= deps_.max_pages_per_run) {
-      deps_.logger->Warn("poll.paging_stopped",
-                         {{"type", type}, {"pages", std::to_string(stats.pages)}});
-      break;
-    }
-    page = deps_.client->FetchPage(*page->next_url);
-  }
+  for (const Stream& stream : Streams(type)) RETURN_IF_ERROR(PollStream(stream, stats));
   last_complete_start_[type] = started;
   deps_.logger->Debug("poll.done", {{"type", type},
                                     {"pages", std::to_string(stats.pages)},
                                     {"resources", std::to_string(stats.resources)}});
   if (stats_out != nullptr) *stats_out = stats;
+  return Status::Ok();
+}
+
+Status Poller::PollStream(const Stream& stream, PollStats& stats) {
+  const std::string name = stream.Name();
+  StatusOr<std::optional<std::string>> cursor = deps_.store->GetCursor(stream.cursor);
+  if (!cursor.ok()) return cursor.status().WithContext("poll " + name + ": read watermark");
+  std::optional<int64_t> watermark = ParseWatermark(*cursor);
+  const std::optional<int64_t> start_watermark = watermark;
+
+  const int pages_before = stats.pages;
+  StatusOr<fhir::SearchPage> page =
+      deps_.client->Search(stream.type, Params(stream, start_watermark));
+  std::set<std::string> seen_links;
+  while (true) {
+    if (!page.ok()) return page.status().WithContext("poll " + name);
+    RETURN_IF_ERROR(EnqueuePage(stream, *page, watermark, stats));
+    if (!page->next_url.has_value() || page->resources.empty()) break;
+    if (!seen_links.insert(*page->next_url).second ||
+        stats.pages - pages_before >= deps_.max_pages_per_run) {
+      deps_.logger->Warn("poll.paging_stopped",
+                         {{"type", name}, {"pages", std::to_string(stats.pages - pages_before)}});
+      break;
+    }
+    page = deps_.client->FetchPage(*page->next_url);
+  }
   return Status::Ok();
 }
 

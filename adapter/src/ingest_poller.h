@@ -1,7 +1,9 @@
 // Poller: catches what rest-hook notifications missed, and can be the only source (subscriptions
-// off). Per ingest type (ingest_types.h) it keeps a `_lastUpdated` watermark in the Store cursor
-// "poll:{Type}" and searches
+// off). Per ingest type (ingest_types.h) and code search parameter (CodeSearchParameters: code,
+// and component-code for Observation) it keeps a `_lastUpdated` watermark in the Store cursor
+// "poll:{Type}" ("poll:{Type}?{parameter}" for the others) and searches
 //   {Type}?_lastUpdated=gt{watermark - overlap}&_sort=_lastUpdated&_count={page_size}[&code=...]
+// (or &component-code=... with the same codes).
 // (no _lastUpdated on the first run: everything that matches), following "next" links. Each
 // non-empty page is enqueued as one InboxItem (origin "poll", body = the searchset Bundle), and
 // only after that Enqueue succeeded is the cursor advanced to the highest meta.lastUpdated seen
@@ -68,11 +70,27 @@ class Poller {
   // One type; `stats` (optional) receives what was enqueued.
   Status PollType(const std::string& type, PollStats* stats = nullptr);
 
-  static std::string CursorName(const std::string& type) { return "poll:" + type; }
+  // The watermark cursor of a type's search by `parameter` ("code", or none, keeps the name
+  // it always had).
+  static std::string CursorName(const std::string& type, const std::string& parameter = "code") {
+    return parameter.empty() || parameter == "code" ? "poll:" + type
+                                                    : "poll:" + type + "?" + parameter;
+  }
 
  private:
-  fhir::SearchParams Params(const std::string& type, const std::optional<int64_t>& watermark) const;
-  Status EnqueuePage(const std::string& type, const fhir::SearchPage& page,
+  // One search of a type with its own watermark: by one code search parameter, or (codes
+  // empty) without a code filter.
+  struct Stream {
+    std::string type;
+    std::string parameter;
+    std::string codes;
+    std::string cursor;
+    std::string Name() const { return parameter.empty() ? type : type + "?" + parameter; }
+  };
+  std::vector<Stream> Streams(const std::string& type) const;
+  Status PollStream(const Stream& stream, PollStats& stats);
+  fhir::SearchParams Params(const Stream& stream, const std::optional<int64_t>& watermark) const;
+  Status EnqueuePage(const Stream& stream, const fhir::SearchPage& page,
                      std::optional<int64_t>& watermark, PollStats& stats);
 
   const Config::Poller config_;

@@ -26,7 +26,11 @@ std::vector<fhir::Json> SubscriptionManager::Desired() const {
     if (chunks.empty()) {
       criteria_texts.push_back(type);
     } else {
-      for (const std::string& chunk : chunks) criteria_texts.push_back(type + "?code=" + chunk);
+      for (const std::string& parameter : CodeSearchParameters(type)) {
+        for (const std::string& chunk : chunks) {
+          criteria_texts.push_back(type + "?" + parameter + "=" + chunk);
+        }
+      }
     }
     for (size_t i = 0; i < criteria_texts.size(); ++i) {
       fhir::Json channel = fhir::Json::Object()

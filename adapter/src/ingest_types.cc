@@ -18,6 +18,11 @@ const mappings::Criteria* FindCriteria(const std::vector<mappings::Criteria>& cr
   return nullptr;
 }
 
+std::vector<std::string> CodeSearchParameters(const std::string& type) {
+  if (type == "Observation") return {"code", "component-code"};
+  return {"code"};
+}
+
 std::vector<std::string> CodeFilterChunks(const mappings::Criteria* criteria, size_t max_chars) {
   std::vector<std::string> chunks;
   if (criteria == nullptr || criteria->has_prefix_codes || criteria->codes.empty()) return chunks;

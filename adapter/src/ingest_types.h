@@ -25,6 +25,13 @@ std::vector<std::string> IngestTypes(const Config::Inputs& inputs);
 const mappings::Criteria* FindCriteria(const std::vector<mappings::Criteria>& criteria,
                                        const std::string& type);
 
+// The token search parameters that find a type's mapped codes, "code" first. Observation's are
+// also searched in component.code ("component-code"): a DXA report sent as a panel has the panel's
+// code in Observation.code and the mapped T-scores and BMDs only in its components (spec §1), and
+// `code=` matches only Observation.code. Every path that searches or subscribes by code uses all
+// of them: the Poller (one watermark each), the history fetch, and the Subscriptions.
+std::vector<std::string> CodeSearchParameters(const std::string& type);
+
 // Joined code list; nullopt when no filter should be used (see file comment).
 std::optional<std::string> CodeFilter(const mappings::Criteria* criteria, size_t max_chars);
 

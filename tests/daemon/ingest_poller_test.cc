@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -103,7 +104,7 @@ TEST_F(IngestPollerTest, PagesStoresWatermarkAndSecondRunTakesOnlyNewerData) {
   std::unique_ptr<Poller> poller = MakePoller(/*overlap_seconds=*/0);
   PollStats stats;
   ASSERT_TRUE(poller->PollType("Observation", &stats).ok());
-  EXPECT_EQ(stats.pages, 3);
+  EXPECT_EQ(stats.pages, 4);  // 3 by code=, 1 (empty) by component-code=
   EXPECT_EQ(stats.resources, 25);
   size_t items = 0;
   std::vector<std::string> got = DrainObservationIds(&items);
@@ -120,6 +121,34 @@ TEST_F(IngestPollerTest, PagesStoresWatermarkAndSecondRunTakesOnlyNewerData) {
   EXPECT_EQ(DrainObservationIds(), second);
   EXPECT_GE(metrics_.Value("bonewatch_poll_lag_seconds", {{"type", "Observation"}}), 0);
 
+  ASSERT_TRUE(poller->RunOnce().ok());
+  EXPECT_TRUE(DrainObservationIds().empty());
+}
+
+// Issue 13 item 1: a panel whose mapped codes are only in component.code is found by the
+// component-code search, which keeps its own watermark.
+TEST_F(IngestPollerTest, APanelIsFoundByComponentCodeWithItsOwnWatermark) {
+  const std::string body =
+      R"({"resourceType":"Observation","status":"final","subject":{"reference":"Patient/p1"},)"
+      R"("code":{"coding":[{"system":"http://loinc.org","code":"83311-1"}]},)"
+      R"("component":[{"code":{"coding":[{"system":"http://loinc.org","code":"38267-1"}]},)"
+      R"("valueQuantity":{"value":-2.9,"unit":"{T-score}"}}]})";
+  testing::TestFhirServer::RawResponse r =
+      server().Raw("POST", "/fhir/Observation", body, {{"Content-Type", "application/fhir+json"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string panel = fhir::Json::Parse(r.body)->GetString("id").value_or("");
+  const std::string plain = CreateObservation("38267-1");
+  std::unique_ptr<Poller> poller = MakePoller(/*overlap_seconds=*/0);
+  ASSERT_TRUE(poller->RunOnce().ok());
+  std::vector<std::string> got = DrainObservationIds();
+  std::sort(got.begin(), got.end());
+  std::vector<std::string> want = {panel, plain};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(got, want);
+  StatusOr<std::optional<std::string>> cursor =
+      store_->GetCursor(Poller::CursorName("Observation", "component-code"));
+  ASSERT_TRUE(cursor.ok() && cursor->has_value());
+  EXPECT_EQ(Poller::CursorName("Observation", "component-code"), "poll:Observation?component-code");
   ASSERT_TRUE(poller->RunOnce().ok());
   EXPECT_TRUE(DrainObservationIds().empty());
 }

@@ -83,16 +83,19 @@ TEST_F(IngestSubscriptionsTest, CreatesThenIsIdempotentAndLeavesOthersAlone) {
   SubscriptionManager manager = Manager();
   EnsureStats stats;
   ASSERT_TRUE(manager.Ensure(&stats).ok());
-  EXPECT_EQ(stats.created, 2);
+  EXPECT_EQ(stats.created, 3);
   std::vector<fhir::Json> all = AllSubscriptions();
-  ASSERT_EQ(all.size(), 3u);
+  ASSERT_EQ(all.size(), 4u);
   std::vector<std::string> criteria;
   for (const fhir::Json& s : all) criteria.push_back(s.GetString("criteria").value_or(""));
-  EXPECT_THAT(criteria, ::testing::UnorderedElementsAre(
-                            "Patient?name=x",
-                            "Observation?code=http://loinc.org|38267-1,http://loinc.org|41171-0",
-                            "MedicationStatement?code=http://www.nlm.nih.gov/research/umls/"
-                            "rxnorm|84857"));
+  EXPECT_THAT(
+      criteria,
+      ::testing::UnorderedElementsAre(
+          "Patient?name=x", "Observation?code=http://loinc.org|38267-1,http://loinc.org|41171-0",
+          // panels: the mapped codes in component.code (issue 13 item 1)
+          "Observation?component-code=http://loinc.org|38267-1,http://loinc.org|41171-0",
+          "MedicationStatement?code=http://www.nlm.nih.gov/research/umls/"
+          "rxnorm|84857"));
   for (const fhir::Json& s : all) {
     if (s.GetString("reason") == "someone else") continue;
     EXPECT_EQ(s.At({"channel", "payload"})->AsString(), "application/fhir+json");
@@ -103,9 +106,9 @@ TEST_F(IngestSubscriptionsTest, CreatesThenIsIdempotentAndLeavesOthersAlone) {
   const int writes = Writes();
   ASSERT_TRUE(manager.Ensure(&stats).ok());
   EXPECT_EQ(Writes(), writes);  // nothing written the second time
-  EXPECT_EQ(stats.unchanged, 2);
+  EXPECT_EQ(stats.unchanged, 3);
   EXPECT_EQ(stats.created + stats.updated + stats.deleted, 0);
-  EXPECT_EQ(AllSubscriptions().size(), 3u);
+  EXPECT_EQ(AllSubscriptions().size(), 4u);
   EXPECT_THAT(log_.str(), ::testing::Not(HasSubstr("topsecret")));
 }
 
@@ -113,18 +116,18 @@ TEST_F(IngestSubscriptionsTest, UpdatesChangedCriteriaAndRemovesStaleOnes) {
   inputs_.medication_request = true;
   criteria_.push_back(mappings::Criteria{"MedicationRequest", {{"urn:x", "1"}}, false});
   ASSERT_TRUE(Manager().Ensure().ok());
-  ASSERT_EQ(AllSubscriptions().size(), 3u);
+  ASSERT_EQ(AllSubscriptions().size(), 4u);  // Observation by code and by component-code
 
   inputs_.medication_request = false;  // MedicationRequest is no longer read
   criteria_[0].codes.push_back({kLoinc, "2986-8"});
   EnsureStats stats;
   ASSERT_TRUE(Manager().Ensure(&stats).ok());
   EXPECT_EQ(stats.deleted, 1);
-  EXPECT_EQ(stats.updated, 1);
+  EXPECT_EQ(stats.updated, 2);
   EXPECT_EQ(stats.unchanged, 1);
   EXPECT_EQ(stats.created, 0);
   std::vector<fhir::Json> all = AllSubscriptions();
-  ASSERT_EQ(all.size(), 2u);
+  ASSERT_EQ(all.size(), 3u);
   for (const fhir::Json& s : all) {
     EXPECT_THAT(s.GetString("criteria").value_or(""),
                 ::testing::Not(HasSubstr("MedicationRequest")));
@@ -143,7 +146,7 @@ TEST_F(IngestSubscriptionsTest, LongCodeListsAreSplitOverSeveralAndStayIdempoten
     const std::string c = s.GetString("criteria").value_or("");
     if (c.starts_with("Observation")) {
       ++observation;
-      EXPECT_LE(c.size(), std::string("Observation?code=").size() + 80);
+      EXPECT_LE(c.size(), c.find('=') + 1 + 80);  // "Observation?{code|component-code}="
     }
   }
   EXPECT_GE(observation, 3);
