@@ -1,6 +1,7 @@
 #include "internal/oauth_token_provider.h"
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 
 #include "bonewatch/fhir/json.h"
@@ -104,7 +105,8 @@ Status OAuthTokenProvider::FetchTokenLocked() {
   if (!client.authorization.empty()) request.headers.Set("Authorization", client.authorization);
   std::vector<std::pair<std::string, std::string>> form = {{"grant_type", "client_credentials"}};
   if (!options_.scope.empty()) form.emplace_back("scope", options_.scope);
-  for (auto& param : client.form) form.push_back(std::move(param));
+  form.insert(form.end(), std::make_move_iterator(client.form.begin()),
+              std::make_move_iterator(client.form.end()));
   request.body = EncodeQuery(form);
 
   const std::string what = "token request " + DescribeRequest(request.method, request.url) +
