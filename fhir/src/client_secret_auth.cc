@@ -13,8 +13,14 @@ constexpr std::string_view kBasic = "client_secret_basic";
 constexpr std::string_view kPost = "client_secret_post";
 
 internal::TokenEndpointOptions TokenOptions(const ClientSecretOptions& o) {
-  return {o.fhir_base_url, o.token_endpoint, o.client_id,
-          o.scope,         o.refresh_margin, {o.client_secret}};
+  internal::TokenEndpointOptions token;
+  token.fhir_base_url = o.fhir_base_url;
+  token.token_endpoint = o.token_endpoint;
+  token.client_id = o.client_id;
+  token.scope = o.scope;
+  token.refresh_margin = o.refresh_margin;
+  token.never_echo = {o.client_secret};
+  return token;
 }
 
 class ClientSecretAuth final : public internal::OAuthTokenProvider {
@@ -50,8 +56,9 @@ StatusOr<std::unique_ptr<AuthProvider>> NewClientSecretAuth(ClientSecretOptions 
                                                             HttpTransport& transport,
                                                             WallClock now) {
   constexpr std::string_view kWhat = "client-credentials auth: ";
-  if (options.client_id.empty())
+  if (options.client_id.empty()) {
     return InvalidArgumentError(std::string(kWhat) + "client_id is empty");
+  }
   if (options.client_secret.empty()) {
     return InvalidArgumentError(std::string(kWhat) + "client_secret is empty");
   }
