@@ -149,6 +149,16 @@ class Parser {
               "BONEWATCH_SMART_PRIVATE_KEY)");
       }
     }
+    if (c.fhir.auth == "client-credentials") {
+      if (c.fhir.oauth_client_id.empty()) {
+        Error("fhir.oauthClientId", "auth 'client-credentials' needs a client id");
+      }
+      if (c.fhir.oauth_client_secret.empty()) {
+        Error("fhir.oauthClientSecretFile",
+              "auth 'client-credentials' needs a client secret (fhir.oauthClientSecretFile or "
+              "BONEWATCH_OAUTH_CLIENT_SECRET)");
+      }
+    }
     if (c.fhir.client_cert_file.empty() != c.fhir.client_key_file.empty()) {
       Error(c.fhir.client_cert_file.empty() ? "fhir.clientCertFile" : "fhir.clientKeyFile",
             "mutual TLS needs both fhir.clientCertFile and fhir.clientKeyFile");

@@ -26,7 +26,7 @@ struct Config {
 
   struct Fhir {
     std::string base_url;         // REQUIRED. BONEWATCH_FHIR_BASE_URL
-    std::string auth = "none";    // none | bearer | basic | smart-backend
+    std::string auth = "none";    // none | bearer | basic | smart-backend | client-credentials
     std::string bearer_token;     // BONEWATCH_FHIR_BEARER_TOKEN (secret)
     std::string basic_username;   // BONEWATCH_FHIR_BASIC_USERNAME
     std::string basic_password;   // BONEWATCH_FHIR_BASIC_PASSWORD (secret)
@@ -40,6 +40,16 @@ struct Config {
         "system/Observation.rs system/MedicationStatement.rs system/MedicationRequest.rs "
         "system/Condition.rs system/Procedure.rs system/Patient.rs system/Flag.cru "
         "system/CarePlan.cru system/Provenance.c system/Device.cr system/Subscription.cruds";
+    // "client-credentials": OAuth2 client_credentials with a client secret. The id is
+    // BONEWATCH_OAUTH_CLIENT_ID; the secret comes from oauthClientSecretFile or
+    // BONEWATCH_OAUTH_CLIENT_SECRET. An empty token endpoint is discovered from
+    // .well-known/smart-configuration; an empty scope sends none.
+    std::string oauth_client_id;
+    std::string oauth_client_secret;
+    std::string oauth_token_endpoint;
+    std::string oauth_client_auth_method = "client_secret_basic";
+    std::string oauth_scope;
+
     std::string ca_file;  // BONEWATCH_FHIR_CA_FILE
     std::string client_cert_file;
     std::string client_key_file;

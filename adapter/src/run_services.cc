@@ -72,6 +72,12 @@ Status OpenFhir(DaemonServices& s) {
   auth.smart.algorithm = f.smart_algorithm;
   auth.smart.key_id = f.smart_key_id;
   auth.smart.scope = f.smart_scope;
+  auth.client_credentials.fhir_base_url = f.base_url;
+  auth.client_credentials.token_endpoint = f.oauth_token_endpoint;
+  auth.client_credentials.client_id = f.oauth_client_id;
+  auth.client_credentials.client_secret = f.oauth_client_secret;
+  auth.client_credentials.auth_method = f.oauth_client_auth_method;
+  auth.client_credentials.scope = f.oauth_scope;
   fhir::AuthDependencies deps;
   deps.transport = s.transport.get();
   auto provider = fhir::AuthRegistry::WithBuiltins().Create(auth, deps);

@@ -32,6 +32,14 @@ StatusOr<std::unique_ptr<AuthProvider>> MakeSmart(const AuthConfig& config,
   return NewSmartBackendAuth(config.smart, *dependencies.transport, dependencies.now);
 }
 
+StatusOr<std::unique_ptr<AuthProvider>> MakeClientCredentials(
+    const AuthConfig& config, const AuthDependencies& dependencies) {
+  if (dependencies.transport == nullptr) {
+    return InvalidArgumentError("client-credentials auth needs an HTTP transport");
+  }
+  return NewClientSecretAuth(config.client_credentials, *dependencies.transport, dependencies.now);
+}
+
 }  // namespace
 
 AuthRegistry AuthRegistry::WithBuiltins() {
@@ -41,6 +49,7 @@ AuthRegistry AuthRegistry::WithBuiltins() {
       {"bearer", &MakeBearer},
       {"basic", &MakeBasic},
       {"smart-backend", &MakeSmart},
+      {"client-credentials", &MakeClientCredentials},
   };
   return registry;
 }

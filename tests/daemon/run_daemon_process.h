@@ -47,6 +47,10 @@ struct DaemonConfig {
   std::string canonical_base;       // "" = the default base
   int transaction_max_entries = 0;  // 0 = the default (1 = single requests only)
   int worker_threads = 0;           // 0 = the default (write-back threads)
+  // More members of the config's "fhir" object, e.g. R"(, "auth": "client-credentials")".
+  std::string fhir_extra;
+  // More environment variables of the child (secrets such as BONEWATCH_OAUTH_CLIENT_SECRET).
+  std::map<std::string, std::string> env;
 };
 
 struct HttpAnswer {
@@ -149,7 +153,7 @@ inline DaemonProcess::DaemonProcess(DaemonConfig config) : config_(std::move(con
       << (config_.transaction_max_entries > 0
               ? ", \"transactionMaxEntries\": " + std::to_string(config_.transaction_max_entries)
               : std::string())
-      << "},\n"
+      << config_.fhir_extra << "},\n"
       << (config_.worker_threads > 0
               ? "  \"workerThreads\": " + std::to_string(config_.worker_threads) + ",\n"
               : std::string())
@@ -187,6 +191,7 @@ inline bool DaemonProcess::Start(std::chrono::milliseconds timeout) {
       ::dup2(fd, 1);
     }
     ::setenv("BONEWATCH_NOTIFY_SECRET", config_.shared_secret.c_str(), 1);
+    for (const auto& [name, value] : config_.env) ::setenv(name.c_str(), value.c_str(), 1);
     if (config_.as_of.empty()) {
       ::execl(BONEWATCH_BINARY, BONEWATCH_BINARY, "run", "--config", config_path_.c_str(),
               static_cast<char*>(nullptr));

@@ -7,8 +7,8 @@
 // Prints exactly one line "LISTENING <port>" on stdout when ready. Exits on SIGTERM/SIGINT and
 // when stdin closes (unless --ignore-stdin), so a crashed parent never leaves it orphaned.
 //   FHIR base:      http://127.0.0.1:<port>/fhir
-//   admin API:      http://127.0.0.1:<port>/admin/{reset,faults,stats,auth,deliveries,
-//                                                   write-log,load}
+//   admin API:      http://127.0.0.1:<port>/admin/{reset,faults,stats,auth,auth/revoke,
+//                                                   deliveries,write-log,load}
 //   token endpoint: http://127.0.0.1:<port>/auth/token
 // See README.md for the full contract.
 const http = require('node:http');
@@ -89,6 +89,7 @@ function createServer(options = {}) {
     if (sub !== 'metadata') {
       const denied = auth.check(req.headers.authorization);
       if (denied) {
+        stats.unauthorized++;
         return sendJson(res, 401, outcome(401, denied.message), undefined, {
           'WWW-Authenticate': denied.wwwAuthenticate,
         });
@@ -153,6 +154,9 @@ function createServer(options = {}) {
       const error = auth.configure(json);
       return error ? bad(error) : ok({ mode: auth.mode });
     }
+    if (what === 'auth/revoke' && req.method === 'POST') {
+      return ok({ revoked: auth.revokeAll() });
+    }
     if (what === 'write-log' && req.method === 'POST') {
       const error = writeLog.configure(json);
       return error ? bad(error) : ok();
@@ -202,7 +206,7 @@ function createServer(options = {}) {
     if (req.method !== 'POST') {
       return sendJson(res, 405, { error: 'invalid_request', error_description: 'POST only' }, 'application/json');
     }
-    const result = auth.token(new URLSearchParams(body), tokenUrl());
+    const result = auth.token(new URLSearchParams(body), tokenUrl(), req.headers.authorization);
     return sendJson(res, result.status, result.body, 'application/json', { 'Cache-Control': 'no-store' });
   }
 
@@ -283,7 +287,7 @@ function createServer(options = {}) {
 }
 
 function newStats() {
-  return { requests: 0, byMethod: {}, tokenRequests: 0 };
+  return { requests: 0, byMethod: {}, tokenRequests: 0, unauthorized: 0 };
 }
 
 function sendJson(res, status, body, contentType = 'application/fhir+json', headers = {}) {

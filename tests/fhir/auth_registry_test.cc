@@ -7,8 +7,8 @@ namespace {
 
 TEST(AuthRegistryTest, BuiltinsAreRegistered) {
   AuthRegistry registry = AuthRegistry::WithBuiltins();
-  EXPECT_EQ(registry.names(),
-            (std::vector<std::string>{"basic", "bearer", "none", "smart-backend"}));
+  EXPECT_EQ(registry.names(), (std::vector<std::string>{"basic", "bearer", "client-credentials",
+                                                        "none", "smart-backend"}));
 }
 
 TEST(AuthRegistryTest, CreatesConfiguredProvider) {
@@ -40,7 +40,8 @@ TEST(AuthRegistryTest, ConfigErrorsNameTheFieldAndHideSecrets) {
   config.type = "kerberos";
   auto unknown = registry.Create(config, {});
   EXPECT_EQ(unknown.status().message(),
-            "auth.type 'kerberos' is not one of: basic, bearer, none, smart-backend");
+            "auth.type 'kerberos' is not one of: basic, bearer, client-credentials, none, "
+            "smart-backend");
 }
 
 TEST(AuthRegistryTest, RejectsDuplicateNames) {

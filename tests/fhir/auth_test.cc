@@ -1,5 +1,6 @@
 // Auth providers over a fake transport and a fake clock; client assertion signatures checked
-// with Poco::Crypto. The real token endpoint is exercised in tests/integration/.
+// with Poco::Crypto. The token cache the OAuth2 providers share is tested for each of them in
+// oauth_token_cache_test.cc. The real token endpoint is exercised in tests/integration/.
 #include "bonewatch/fhir/auth.h"
 
 #include <Poco/Base64Decoder.h>
@@ -17,11 +18,11 @@
 #include <vector>
 
 #include "bonewatch/fhir/json.h"
+#include "fake_token_server.h"
 
 namespace bonewatch::fhir {
 namespace {
 
-using std::chrono::seconds;
 using std::chrono::system_clock;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -144,40 +145,6 @@ TEST(ClientAssertionTest, RejectsWrongKeyTypeAndAlgorithm) {
   EXPECT_EQ(p256.status().code(), StatusCode::kInvalidArgument);
 }
 
-// Serves discovery and token requests from a script and records them.
-class FakeTokenServer : public HttpTransport {
- public:
-  StatusOr<HttpResponse> Send(const HttpRequest& request, SendFailure* failure) override {
-    if (failure != nullptr) *failure = SendFailure::kMaybeSent;
-    sent.push_back(request);
-    HttpResponse response;
-    if (request.url == "http://fhir.test/fhir/.well-known/smart-configuration") {
-      response.status = 200;
-      response.body = R"({"token_endpoint":"http://fhir.test/auth/token"})";
-      return response;
-    }
-    if (request.url == "http://fhir.test/auth/token") {
-      ++token_requests;
-      if (reject) {
-        response.status = 401;
-        response.body =
-            R"({"error":"invalid_client","error_description":"Signature verification failed"})";
-        return response;
-      }
-      response.status = 200;
-      response.body = R"({"access_token":"secret-token-)" + std::to_string(token_requests) +
-                      R"(","token_type":"bearer","expires_in":)" + std::to_string(lifetime) + "}";
-      return response;
-    }
-    response.status = 404;
-    return response;
-  }
-  std::vector<HttpRequest> sent;
-  int token_requests = 0;
-  int lifetime = 3600;
-  bool reject = false;
-};
-
 class SmartAuthTest : public ::testing::Test {
  protected:
   std::unique_ptr<AuthProvider> NewProvider(std::string algorithm = "RS384") {
@@ -191,21 +158,14 @@ class SmartAuthTest : public ::testing::Test {
     return provider.ok() ? std::move(*provider) : nullptr;
   }
 
-  std::string AuthorizationAfterAuthorize(AuthProvider& provider) {
-    HttpRequest request;
-    Status s = provider.Authorize(request);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return request.headers.Get("Authorization").value_or("");
-  }
-
-  FakeTokenServer server_;
+  testing::FakeTokenServer server_;
   system_clock::time_point now_ = system_clock::from_time_t(1'800'000'000);
 };
 
 TEST_F(SmartAuthTest, DiscoversFetchesAndCachesToken) {
   auto provider = NewProvider();
-  EXPECT_EQ(AuthorizationAfterAuthorize(*provider), "Bearer secret-token-1");
-  EXPECT_EQ(AuthorizationAfterAuthorize(*provider), "Bearer secret-token-1");
+  EXPECT_EQ(testing::AuthorizationAfterAuthorize(*provider), "Bearer secret-token-1");
+  EXPECT_EQ(testing::AuthorizationAfterAuthorize(*provider), "Bearer secret-token-1");
   EXPECT_EQ(server_.token_requests, 1);
   ASSERT_EQ(server_.sent.size(), 2u);  // discovery once, token once
   const HttpRequest& token = server_.sent[1];
@@ -217,39 +177,11 @@ TEST_F(SmartAuthTest, DiscoversFetchesAndCachesToken) {
   EXPECT_THAT(token.body, HasSubstr("&client_assertion=ey"));
 }
 
-TEST_F(SmartAuthTest, RefreshesBeforeExpiry) {
-  server_.lifetime = 600;  // margin: min(60 s, 10% = 60 s)
-  auto provider = NewProvider("ES384");
-  EXPECT_EQ(AuthorizationAfterAuthorize(*provider), "Bearer secret-token-1");
-  now_ += seconds(539);
-  EXPECT_EQ(AuthorizationAfterAuthorize(*provider), "Bearer secret-token-1");
-  now_ += seconds(1);
-  EXPECT_EQ(AuthorizationAfterAuthorize(*provider), "Bearer secret-token-2");
-  EXPECT_EQ(server_.token_requests, 2);
-}
-
-TEST_F(SmartAuthTest, ShortLivedTokensUseTenPercentMargin) {
-  server_.lifetime = 10;
-  auto provider = NewProvider();
-  EXPECT_EQ(AuthorizationAfterAuthorize(*provider), "Bearer secret-token-1");
-  now_ += seconds(8);
-  EXPECT_EQ(AuthorizationAfterAuthorize(*provider), "Bearer secret-token-1");
-  now_ += seconds(1);
-  EXPECT_EQ(AuthorizationAfterAuthorize(*provider), "Bearer secret-token-2");
-}
-
-TEST_F(SmartAuthTest, RefreshAfterUnauthorizedFetchesANewToken) {
-  auto provider = NewProvider();
-  EXPECT_EQ(AuthorizationAfterAuthorize(*provider), "Bearer secret-token-1");
-  EXPECT_TRUE(provider->RefreshAfterUnauthorized());
-  EXPECT_EQ(AuthorizationAfterAuthorize(*provider), "Bearer secret-token-2");
-}
-
 TEST_F(SmartAuthTest, EachAssertionHasAFreshJti) {
   auto provider = NewProvider();
-  AuthorizationAfterAuthorize(*provider);
+  testing::AuthorizationAfterAuthorize(*provider);
   provider->RefreshAfterUnauthorized();
-  AuthorizationAfterAuthorize(*provider);
+  testing::AuthorizationAfterAuthorize(*provider);
   std::vector<std::string> jtis;
   for (const HttpRequest& r : server_.sent) {
     std::size_t at = r.body.find("client_assertion=");

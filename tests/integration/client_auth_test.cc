@@ -1,5 +1,6 @@
-// Auth providers against the real test FHIR server: bearer, basic and SMART Backend Services
-// (RS384 and ES384 keys generated here), token refresh, and rejection of a wrong key.
+// Auth providers against the real test FHIR server: bearer, basic, SMART Backend Services
+// (RS384 and ES384 keys generated here) and client secrets (client_secret_basic and
+// client_secret_post), token refresh, every token revoked, and rejection of a wrong key or secret.
 #include <Poco/Crypto/ECKey.h>
 #include <Poco/Crypto/RSAKey.h>
 #include <gtest/gtest.h>
@@ -62,6 +63,19 @@ class ClientAuthTest : public ::testing::Test {
     options.private_key_pem = pem;
     options.algorithm = alg;
     auto auth = NewSmartBackendAuth(options, *transport_, std::move(now));
+    EXPECT_TRUE(auth.ok()) << auth.status().ToString();
+    return auth.ok() ? std::move(*auth) : NewNoAuth();
+  }
+
+  std::unique_ptr<AuthProvider> NewClientSecret(const std::string& client_id,
+                                                const std::string& secret,
+                                                const std::string& method) {
+    ClientSecretOptions options;
+    options.fhir_base_url = server().base_url();
+    options.client_id = client_id;
+    options.client_secret = secret;
+    options.auth_method = method;
+    auto auth = NewClientSecretAuth(options, *transport_);
     EXPECT_TRUE(auth.ok()) << auth.status().ToString();
     return auth.ok() ? std::move(*auth) : NewNoAuth();
   }
@@ -187,6 +201,74 @@ TEST_F(ClientAuthTest, UnknownClientIsRejected) {
   auto auth = NewSmart("bw-ec", key.private_pem, "ES384");
   StatusOr<FhirResult> result = SearchPatients(NewClient(*auth));
   EXPECT_EQ(result.status().code(), StatusCode::kUnauthenticated);
+}
+
+constexpr char kSecret[] = "cl1ent:s3cret/+%";
+
+TEST_F(ClientAuthTest, ClientSecretBasicAndPostAreAcceptedAndCached) {
+  // Each client may use only its own method, so a success proves which one was sent.
+  server().SetAuthClientSecret({{"bw-basic", kSecret, {"client_secret_basic"}},
+                                {"bw-post", kSecret, {"client_secret_post"}}},
+                               300);
+  for (const auto& [client_id, method] :
+       {std::pair{"bw-basic", "client_secret_basic"}, std::pair{"bw-post", "client_secret_post"}}) {
+    SCOPED_TRACE(method);
+    const int tokens_before = server().TokenRequestCount();
+    auto auth = NewClientSecret(client_id, kSecret, method);
+    Client client = NewClient(*auth);
+    ASSERT_TRUE(SearchPatients(client).ok());
+    StatusOr<FhirResult> created = client.Create(Json::Object().Set("resourceType", "Patient"));
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    EXPECT_EQ(server().TokenRequestCount() - tokens_before, 1);  // the token is cached
+  }
+  // The wrong method for the client is refused by the server.
+  auto wrong_method = NewClientSecret("bw-post", kSecret, "client_secret_basic");
+  EXPECT_EQ(SearchPatients(NewClient(*wrong_method)).status().code(), StatusCode::kUnauthenticated);
+}
+
+TEST_F(ClientAuthTest, ClientSecretTokenIsRenewedAfterItExpires) {
+  server().SetAuthClientSecret({{"bw", kSecret, {}}}, 1);
+  auto auth = NewClientSecret("bw", kSecret, "client_secret_basic");
+  Client client = NewClient(*auth);
+  ASSERT_TRUE(SearchPatients(client).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  ASSERT_TRUE(SearchPatients(client).ok());
+  EXPECT_EQ(server().TokenRequestCount(), 2);
+  EXPECT_EQ(server().UnauthorizedCount(), 0);  // renewed before sending
+}
+
+// Medplum forgets every token when its Redis restarts: the next request gets a 401, and the
+// client fetches a new token and retries that request once.
+TEST_F(ClientAuthTest, ClientSecretSurvivesEveryTokenBeingRevoked) {
+  server().SetAuthClientSecret({{"bw", kSecret, {}}}, 3600);
+  auto auth = NewClientSecret("bw", kSecret, "client_secret_post");
+  Client client = NewClient(*auth);
+  ASSERT_TRUE(SearchPatients(client).ok());
+  EXPECT_EQ(server().RevokeAllTokens(), 1);
+  const int requests_before = server().RequestCount();
+  StatusOr<FhirResult> after = SearchPatients(client);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(server().TokenRequestCount(), 2);
+  EXPECT_EQ(server().UnauthorizedCount(), 1);
+  EXPECT_EQ(server().RequestCount() - requests_before, 2);  // the 401, then the retry
+  EXPECT_EQ(last_.attempts, 2);
+}
+
+TEST_F(ClientAuthTest, WrongClientSecretIsRejectedWithoutEchoingIt) {
+  server().SetAuthClientSecret({{"bw", kSecret, {}}}, 300);
+  const std::string wrong = "wrong-s3cret-value";
+  for (const char* method : {"client_secret_basic", "client_secret_post"}) {
+    SCOPED_TRACE(method);
+    auto auth = NewClientSecret("bw", wrong, method);
+    StatusOr<FhirResult> result = SearchPatients(NewClient(*auth));
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.status().code(), StatusCode::kUnauthenticated);
+    const std::string message = result.status().message();
+    EXPECT_NE(message.find("invalid_client: Invalid client secret"), std::string::npos) << message;
+    EXPECT_NE(message.find("client_id bw"), std::string::npos) << message;
+    EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+  }
+  EXPECT_EQ(server().UnauthorizedCount(), 0);  // no FHIR request went out without a token
 }
 
 }  // namespace

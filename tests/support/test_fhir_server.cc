@@ -237,6 +237,19 @@ void TestFhirServer::SetAuthBasic(const std::string& user, const std::string& pa
   Admin("POST", "auth", Stringify(body));
 }
 
+namespace {
+
+// The /admin/auth body of the smart mode (key and secret clients alike).
+std::string SmartModeBody(const Poco::JSON::Array::Ptr& clients, int token_lifetime_seconds) {
+  Poco::JSON::Object body;
+  body.set("mode", "smart");
+  body.set("clients", clients);
+  body.set("tokenLifetimeSeconds", token_lifetime_seconds);
+  return Stringify(body);
+}
+
+}  // namespace
+
 void TestFhirServer::SetAuthSmart(const std::vector<SmartClientSpec>& clients,
                                   int token_lifetime_seconds) {
   Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
@@ -247,11 +260,24 @@ void TestFhirServer::SetAuthSmart(const std::vector<SmartClientSpec>& clients,
     if (!client.alg.empty()) entry->set("alg", client.alg);
     list->add(entry);
   }
-  Poco::JSON::Object body;
-  body.set("mode", "smart");
-  body.set("clients", list);
-  body.set("tokenLifetimeSeconds", token_lifetime_seconds);
-  Admin("POST", "auth", Stringify(body));
+  Admin("POST", "auth", SmartModeBody(list, token_lifetime_seconds));
+}
+
+void TestFhirServer::SetAuthClientSecret(const std::vector<SecretClientSpec>& clients,
+                                         int token_lifetime_seconds) {
+  Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+  for (const SecretClientSpec& client : clients) {
+    Poco::JSON::Object::Ptr entry = new Poco::JSON::Object;
+    entry->set("clientId", client.client_id);
+    entry->set("clientSecret", client.client_secret);
+    if (!client.auth_methods.empty()) {
+      Poco::JSON::Array::Ptr methods = new Poco::JSON::Array;
+      for (const std::string& method : client.auth_methods) methods->add(method);
+      entry->set("authMethods", methods);
+    }
+    list->add(entry);
+  }
+  Admin("POST", "auth", SmartModeBody(list, token_lifetime_seconds));
 }
 
 namespace {
@@ -284,6 +310,14 @@ int TestFhirServer::RequestCount(const std::string& method) {
 
 int TestFhirServer::TokenRequestCount() {
   return StatsValue(Admin("GET", "stats", ""), "tokenRequests", "");
+}
+
+int TestFhirServer::UnauthorizedCount() {
+  return StatsValue(Admin("GET", "stats", ""), "unauthorized", "");
+}
+
+int TestFhirServer::RevokeAllTokens() {
+  return StatsValue(Admin("POST", "auth/revoke", ""), "revoked", "");
 }
 
 TestFhirServer& SharedTestFhirServer() {

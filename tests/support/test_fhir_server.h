@@ -52,6 +52,13 @@ struct SmartClientSpec {
   std::string alg;             // "RS384" or "ES384"
 };
 
+// An OAuth2 client that authenticates with a secret (client_secret_basic / client_secret_post).
+struct SecretClientSpec {
+  std::string client_id;
+  std::string client_secret;
+  std::vector<std::string> auth_methods;  // empty: both methods are allowed
+};
+
 class TestFhirServer;
 TestFhirServer& SharedTestFhirServer();
 
@@ -86,6 +93,11 @@ class TestFhirServer {
   void SetAuthBearer(const std::string& token);
   void SetAuthBasic(const std::string& user, const std::string& password);
   void SetAuthSmart(const std::vector<SmartClientSpec>& clients, int token_lifetime_seconds);
+  // The token endpoint accepts these secret clients; FHIR requests need a token it issued.
+  void SetAuthClientSecret(const std::vector<SecretClientSpec>& clients,
+                           int token_lifetime_seconds);
+  // Every issued access token stops working (a Medplum Redis restart); returns how many.
+  int RevokeAllTokens();
 
   // FHIR requests received since the last Reset(), including faulted and rejected ones.
   int RequestCount();
@@ -93,6 +105,8 @@ class TestFhirServer {
   int RequestCount(const std::string& method);
   // Requests to the token endpoint since the last Reset().
   int TokenRequestCount();
+  // FHIR requests answered 401 since the last Reset().
+  int UnauthorizedCount();
 
   // Performs one HTTP request against the server (no auth added, no retries).
   // `path_and_query` is relative to the server root, e.g. "/fhir/Patient?_count=5" or

@@ -1,7 +1,8 @@
 'use strict';
-// Authentication modes for the FHIR endpoints (set through /admin/auth) and the SMART Backend
-// Services token endpoint (client_credentials grant with a private_key_jwt client assertion,
-// RS384 or ES384).
+// Authentication modes for the FHIR endpoints (set through /admin/auth) and the OAuth2 token
+// endpoint: client_credentials grant, authenticated with a private_key_jwt client assertion
+// (SMART Backend Services, RS384 or ES384) or a client secret (client_secret_basic or
+// client_secret_post, RFC 6749 section 2.3.1; SMART's client-confidential-symmetric).
 const crypto = require('node:crypto');
 
 const REALM = 'bonewatch-test-fhir';
@@ -17,7 +18,7 @@ class Auth {
   reset() {
     this.mode = 'none';
     this.config = {};
-    this.clients = new Map(); // clientId -> {alg, key}
+    this.clients = new Map(); // clientId -> {alg, key} or {secret, methods}
     this.tokens = new Map(); // access token -> {clientId, scope, expiresAt}
     this.usedJtis = new Map(); // jti -> expiry ms
   }
@@ -48,7 +49,13 @@ class Auth {
     if (mode === 'smart') {
       const clients = new Map();
       for (const c of body.clients || []) {
-        if (!c.clientId || !c.publicKeyPem) return 'each client needs clientId and publicKeyPem';
+        if (c.clientId && c.clientSecret !== undefined && c.publicKeyPem === undefined) {
+          const error = secretClientError(c);
+          if (error) return error;
+          clients.set(String(c.clientId), { secret: String(c.clientSecret), methods: c.authMethods || SECRET_METHODS });
+          continue;
+        }
+        if (!c.clientId || !c.publicKeyPem) return 'each client needs clientId and publicKeyPem or clientSecret';
         if (c.alg && c.alg !== 'RS384' && c.alg !== 'ES384') return `unsupported alg ${c.alg}`;
         let key;
         try {
@@ -94,8 +101,9 @@ class Auth {
     return undefined;
   }
 
-  // Token endpoint. `form` is a URLSearchParams. Returns {status, body}.
-  token(form, tokenUrl) {
+  // Token endpoint. `form` is a URLSearchParams, `authorization` the request's Authorization
+  // header. Returns {status, body}.
+  token(form, tokenUrl, authorization) {
     const fail = (status, error, description) => ({
       status,
       body: { error, error_description: description },
@@ -105,6 +113,17 @@ class Auth {
     }
     if (form.get('grant_type') !== 'client_credentials') {
       return fail(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
+    }
+    const basic = /^Basic\s+(\S+)$/i.exec(String(authorization || ''));
+    if (basic || form.has('client_secret')) {
+      if (basic && (form.has('client_secret') || form.has('client_assertion'))) {
+        return fail(400, 'invalid_request', 'more than one client authentication method');
+      }
+      const credentials = basic ? basicCredentials(basic[1]) : { clientId: form.get('client_id'), secret: form.get('client_secret') };
+      if (!credentials) return fail(401, 'invalid_client', 'malformed Basic credentials');
+      const checked = this.checkSecret(credentials, basic ? 'client_secret_basic' : 'client_secret_post');
+      if (checked) return fail(401, 'invalid_client', checked);
+      return this.issue(credentials.clientId, form);
     }
     if (form.get('client_assertion_type') !== ASSERTION_TYPE) {
       return fail(400, 'invalid_request', `client_assertion_type must be ${ASSERTION_TYPE}`);
@@ -122,7 +141,7 @@ class Auth {
       return fail(400, 'invalid_client', 'client_assertion is not valid JSON');
     }
     const client = this.clients.get(String(claims.iss));
-    if (!client) return fail(401, 'invalid_client', `Unknown client ${claims.iss}`);
+    if (!client || !client.key) return fail(401, 'invalid_client', `Unknown client ${claims.iss}`);
     if (header.alg !== 'RS384' && header.alg !== 'ES384') {
       return fail(401, 'invalid_client', `Unsupported alg ${header.alg}`);
     }
@@ -146,25 +165,72 @@ class Auth {
     this.forgetExpiredJtis();
     if (this.usedJtis.has(claims.jti)) return fail(401, 'invalid_client', 'jti was already used');
     this.usedJtis.set(claims.jti, claims.exp * 1000);
+    return this.issue(claims.iss, form);
+  }
 
+  // Returns an error description (never echoing the secret), or undefined when the client
+  // authenticated with the right secret by an allowed method.
+  checkSecret({ clientId, secret }, method) {
+    const client = this.clients.get(String(clientId));
+    if (!client || client.secret === undefined) return `Unknown client ${clientId}`;
+    if (!client.methods.includes(method)) return `client ${clientId} may not use ${method}`;
+    const a = Buffer.from(String(secret ?? ''));
+    const b = Buffer.from(client.secret);
+    if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return 'Invalid client secret';
+    return undefined;
+  }
+
+  issue(clientId, form) {
     const lifetime = this.config.tokenLifetimeSeconds;
     const accessToken = crypto.randomBytes(24).toString('base64url');
     const scope = form.get('scope') || 'system/*.*';
-    this.tokens.set(accessToken, {
-      clientId: claims.iss,
-      scope,
-      expiresAt: Date.now() + lifetime * 1000,
-    });
+    this.tokens.set(accessToken, { clientId, scope, expiresAt: Date.now() + lifetime * 1000 });
     return {
       status: 200,
       body: { access_token: accessToken, token_type: 'bearer', expires_in: lifetime, scope },
     };
   }
 
+  // Forgets every issued token (like Medplum losing its Redis): each one now gets 401.
+  revokeAll() {
+    const revoked = this.tokens.size;
+    this.tokens.clear();
+    return revoked;
+  }
+
   forgetExpiredJtis() {
     const now = Date.now();
     for (const [jti, exp] of this.usedJtis) if (exp < now) this.usedJtis.delete(jti);
   }
+}
+
+const SECRET_METHODS = ['client_secret_basic', 'client_secret_post'];
+
+function secretClientError(c) {
+  if (!String(c.clientSecret)) return `client ${c.clientId}: empty clientSecret`;
+  if (c.authMethods !== undefined) {
+    if (!Array.isArray(c.authMethods) || c.authMethods.some((m) => !SECRET_METHODS.includes(m))) {
+      return `client ${c.clientId}: authMethods must be a list of ${SECRET_METHODS.join(', ')}`;
+    }
+  }
+  return undefined;
+}
+
+// RFC 6749 2.3.1: base64(form-urlencoded id ":" form-urlencoded secret).
+function basicCredentials(base64) {
+  const text = Buffer.from(base64, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  if (colon < 0) return undefined;
+  const decode = (t) => {
+    try {
+      return decodeURIComponent(t.replace(/\+/g, ' '));
+    } catch {
+      return undefined;
+    }
+  };
+  const clientId = decode(text.slice(0, colon));
+  const secret = decode(text.slice(colon + 1));
+  return clientId === undefined || secret === undefined ? undefined : { clientId, secret };
 }
 
 function invalidToken(message) {
@@ -188,10 +254,10 @@ function smartConfiguration(tokenUrl) {
   return {
     token_endpoint: tokenUrl,
     grant_types_supported: ['client_credentials'],
-    token_endpoint_auth_methods_supported: ['private_key_jwt'],
+    token_endpoint_auth_methods_supported: ['private_key_jwt', ...SECRET_METHODS],
     token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
     scopes_supported: ['system/*.read', 'system/*.write', 'system/*.*'],
-    capabilities: ['client-confidential-asymmetric'],
+    capabilities: ['client-confidential-asymmetric', 'client-confidential-symmetric'],
   };
 }
 

@@ -82,7 +82,11 @@ test('SMART discovery and CapabilityStatement oauth-uris', async () => {
   assert.equal(conf.status, 200);
   assert.equal(conf.json.token_endpoint, `${s.origin}/auth/token`);
   assert.ok(conf.json.grant_types_supported.includes('client_credentials'));
-  assert.deepEqual(conf.json.token_endpoint_auth_methods_supported, ['private_key_jwt']);
+  assert.deepEqual(conf.json.token_endpoint_auth_methods_supported, [
+    'private_key_jwt',
+    'client_secret_basic',
+    'client_secret_post',
+  ]);
   assert.deepEqual(conf.json.token_endpoint_auth_signing_alg_values_supported, ['RS384', 'ES384']);
   const meta = await s.fhir('GET', 'metadata');
   const ext = meta.json.rest[0].security.extension[0];

@@ -17,7 +17,7 @@ test('503 for the next N requests, then normal; counted in stats', async () => {
   assert.equal((await s.fhir('GET', 'Patient')).status, 200);
   assert.equal((await s.fhir('GET', 'Patient')).json.total, 0, 'faulted POST must not be executed');
   const stats = (await s.admin('GET', 'stats')).json;
-  assert.deepEqual(stats, { requests: 4, byMethod: { GET: 3, POST: 1 }, tokenRequests: 0 });
+  assert.deepEqual(stats, { requests: 4, byMethod: { GET: 3, POST: 1 }, tokenRequests: 0, unauthorized: 0 });
 });
 
 test('429 with Retry-After; path filter', async () => {

@@ -2,13 +2,17 @@
 //
 // An AuthProvider decorates each outgoing request with credentials (an Authorization header).
 // The Client asks it to refresh after a 401 and then retries the request once.
-// Providers: none, static bearer token, HTTP basic, and SMART Backend Services
-// (client_credentials with a private_key_jwt client assertion signed RS384 or ES384).
+// Providers: none, static bearer token, HTTP basic, SMART Backend Services (client_credentials
+// with a private_key_jwt client assertion signed RS384 or ES384), and OAuth2 client_credentials
+// with a client secret (client_secret_basic or client_secret_post). The two OAuth2 providers
+// share one token cache: a token is reused until min(refresh_margin, 10% of its lifetime) is
+// left, and dropped after a 401 (RefreshAfterUnauthorized), so the Client's one retry gets a new
+// one.
 //
-// Secrets (tokens, passwords, private keys, client assertions) are never logged and never put in
-// a Status message.
+// Secrets (tokens, passwords, client secrets, private keys, client assertions) are never logged
+// and never put in a Status message.
 //
-// Thread-safety: every provider here may be shared by threads; the SMART provider serialises
+// Thread-safety: every provider here may be shared by threads; the OAuth2 providers serialise
 // token fetches on an internal mutex.
 #pragma once
 
@@ -30,7 +34,7 @@ class AuthProvider {
   AuthProvider(const AuthProvider&) = delete;
   AuthProvider& operator=(const AuthProvider&) = delete;
 
-  // The registry name: "none", "bearer", "basic", "smart-backend".
+  // The registry name: "none", "bearer", "basic", "smart-backend", "client-credentials".
   virtual std::string_view name() const = 0;
 
   // Adds credentials to `request`. May block to fetch a token. A token endpoint that refuses
@@ -72,6 +76,28 @@ struct SmartBackendOptions {
 // `now` defaults to the system clock. Fails with kInvalidArgument when options are incomplete or
 // the key does not parse or does not fit the algorithm.
 StatusOr<std::unique_ptr<AuthProvider>> NewSmartBackendAuth(SmartBackendOptions options,
+                                                            HttpTransport& transport,
+                                                            WallClock now = {});
+
+struct ClientSecretOptions {
+  // Discovery, as for SMART: GET {fhir_base_url}/.well-known/smart-configuration -> token_endpoint.
+  std::string fhir_base_url;
+  // If set, used instead of discovery.
+  std::string token_endpoint;
+  std::string client_id;
+  std::string client_secret;  // secret
+  // "client_secret_basic": Authorization: Basic base64(urlencode(id):urlencode(secret))
+  // (RFC 6749 section 2.3.1); "client_secret_post": client_id and client_secret in the form.
+  std::string auth_method = "client_secret_basic";
+  std::string scope;  // "" = no scope parameter (the server's default scopes)
+  // A token is renewed when less than min(refresh_margin, 10% of its lifetime) is left.
+  std::chrono::seconds refresh_margin{60};
+};
+
+// REQUIRES: `transport` outlives the provider. Token requests are retried only for failures that
+// happened before sending. Fails with kInvalidArgument when options are incomplete or the method is
+// unknown; the message never contains the secret.
+StatusOr<std::unique_ptr<AuthProvider>> NewClientSecretAuth(ClientSecretOptions options,
                                                             HttpTransport& transport,
                                                             WallClock now = {});
 

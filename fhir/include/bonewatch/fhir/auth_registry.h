@@ -1,7 +1,8 @@
 // AuthRegistry: auth providers by name, each built from a typed config by a factory.
 //
-// The daemon's configuration names a provider ("none", "bearer", "basic", "smart-backend") and
-// fills the matching fields of AuthConfig; Create() validates them and builds the provider.
+// The daemon's configuration names a provider ("none", "bearer", "basic", "smart-backend",
+// "client-credentials") and fills the matching fields of AuthConfig; Create() validates them and
+// builds the provider.
 // Register() rejects duplicate names, so a new provider cannot silently replace another.
 //
 // Errors name the config field ("auth.bearer_token is empty") and never echo a secret.
@@ -22,16 +23,18 @@
 namespace bonewatch::fhir {
 
 struct AuthConfig {
-  std::string type = "none";   // a registered name
-  std::string bearer_token;    // "bearer"; secret
-  std::string basic_user;      // "basic"
-  std::string basic_password;  // "basic"; secret
-  SmartBackendOptions smart;   // "smart-backend"
+  std::string type = "none";               // a registered name
+  std::string bearer_token;                // "bearer"; secret
+  std::string basic_user;                  // "basic"
+  std::string basic_password;              // "basic"; secret
+  SmartBackendOptions smart;               // "smart-backend"
+  ClientSecretOptions client_credentials;  // "client-credentials"
 };
 
 struct AuthDependencies {
-  HttpTransport* transport = nullptr;  // needed by "smart-backend"; must outlive the provider
-  WallClock now;                       // default: the system clock
+  // Needed by "smart-backend" and "client-credentials"; must outlive the provider.
+  HttpTransport* transport = nullptr;
+  WallClock now;  // default: the system clock
 };
 
 class AuthRegistry {
@@ -39,7 +42,7 @@ class AuthRegistry {
   using Factory = std::function<StatusOr<std::unique_ptr<AuthProvider>>(const AuthConfig&,
                                                                         const AuthDependencies&)>;
 
-  // A registry holding "none", "bearer", "basic" and "smart-backend".
+  // A registry holding "none", "bearer", "basic", "smart-backend" and "client-credentials".
   static AuthRegistry WithBuiltins();
 
   // kAlreadyExists when `name` is taken; kInvalidArgument for an empty name or factory.
