@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -198,6 +199,28 @@ TEST_F(IngestServerHostileClientsTest, ThousandIdleAndSlowConnectionsDoNotDelayA
   }
   ASSERT_TRUE(Eventually([&] { return Gauge("reading") >= kHostile; }))
       << "reading=" << Gauge("reading");
+
+  // While the notification is sent, the slow half keeps trickling its heads, one byte per
+  // connection per 20 ms round (bounded: the thread stops by itself after 30 s).
+  std::atomic<bool> stop_trickle{false};
+  std::thread trickle([&] {
+    const auto give_up = SteadyClock::now() + std::chrono::seconds(30);
+    while (!stop_trickle.load() && SteadyClock::now() < give_up) {
+      for (int i = 1; i < kHostile; i += 2) {
+        (void)hostile[static_cast<size_t>(i)]->Send("x");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  struct JoinOnExit {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~JoinOnExit() {
+      stop = true;
+      thread.join();
+    }
+  } join_on_exit{stop_trickle, trickle};
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the trickle is under way
 
   const auto start = SteadyClock::now();
   Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(server_->port()));
