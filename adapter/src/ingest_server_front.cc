@@ -258,7 +258,7 @@ void RequestFront::Impl::AcceptLocked(bool* back_off) {
     }
     try {
       if (OpenLocked() >= static_cast<size_t>(options.max_connections) && !EvictOldestLocked()) {
-        Closed("evicted");  // every open connection is queued or in service: refuse this one
+        Closed("refused");  // every open connection is queued or in service
         raw.close();
         continue;
       }
@@ -503,7 +503,7 @@ RequestFront::RequestFront(RequestFrontOptions options, Poco::Net::Context::Ptr 
                          "(reading the request head, queued for a worker, being served).");
   metrics->DescribeCounter(kClosed,
                            "Notification endpoint connections closed without an answer "
-                           "(header_timeout, evicted, accept_failed) or answered 503 "
+                           "(header_timeout, evicted, refused, accept_failed) or answered 503 "
                            "(queue_full).");
 }
 

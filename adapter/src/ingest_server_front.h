@@ -66,7 +66,7 @@ struct RequestFrontOptions {
 // Gauges and counters the front keeps up to date (names are in ingest_server_front.cc):
 //   bonewatch_notification_connections{state="reading"|"queued"|"serving"}
 //   bonewatch_notification_connections_closed_total{reason="header_timeout"|"evicted"|
-//                                                   "queue_full"|"accept_failed"}
+//                                                   "refused"|"queue_full"|"accept_failed"}
 class RequestFront {
  public:
   // `tls_context` null: plain HTTP. `factory` creates one handler per request.

@@ -391,6 +391,26 @@ TEST_F(IngestServerHostileClientsTest, FullQueueIs503WithRetryAfter) {
   EXPECT_EQ(Depth(), 2u);
 }
 
+TEST_F(IngestServerHostileClientsTest, AtMaxConnectionsTheOldestWaitingConnectionMakesRoom) {
+  StartServer([](Config::Notifications& c, NotificationServerDeps&) {
+    c.max_connections = 10;
+    c.header_timeout_seconds = 60;
+  });
+  std::vector<std::unique_ptr<RawClient>> idle;
+  for (int i = 0; i < 10; ++i) {
+    idle.push_back(std::make_unique<RawClient>(server_->port()));
+    // One at a time, so that "oldest" is well defined.
+    ASSERT_TRUE(Eventually([&] { return Gauge("reading") == i + 1; })) << i;
+  }
+  RawClient valid(server_->port());
+  ASSERT_TRUE(valid.Send(Request("POST", "/fhir/notify", kObservation)));
+  EXPECT_EQ(StatusLine(valid.ReadAll()), "HTTP/1.1 200 OK");
+  EXPECT_EQ(Depth(), 1u);
+  EXPECT_EQ(metrics_.Value(kClosed, {{"reason", "evicted"}}), 1);
+  EXPECT_TRUE(Eventually([&] { return idle[0]->ClosedByServer(); }));
+  for (size_t i = 1; i < idle.size(); ++i) EXPECT_FALSE(idle[i]->ClosedByServer()) << i;
+}
+
 TEST_F(IngestServerHostileClientsTest, KeepAliveConnectionServesSeveralRequests) {
   StartServer();
   Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(server_->port()));
