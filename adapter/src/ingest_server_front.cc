@@ -280,13 +280,14 @@ void RequestFront::Impl::AcceptLocked(bool* back_off) {
   }
 }
 
-// REQUIRES: `c` is non-blocking and in no other list.
+// REQUIRES: `c` is non-blocking and in no other list. Throws (Poco) when epoll refuses the
+// socket; then `c` is in no list and the caller closes it.
 void RequestFront::Impl::AddReadingLocked(const std::shared_ptr<Connection>& c) {
   c->deadline = SteadyClock::now() + options.header_timeout;
   c->impl->SetReceiveDeadline(std::nullopt);
+  poll_set.add(c->impl->raw(), Poco::Net::PollSet::POLL_READ);  // may throw: nothing added yet
   c->reading_at = reading.insert(reading.end(), c);
   by_socket[c->impl->raw().impl()] = c;
-  poll_set.add(c->impl->raw(), Poco::Net::PollSet::POLL_READ);
   // A keep-alive connection may already hold its next head, and TLS may hold bytes that
   // epoll will not report again.
   ReadHeadLocked(c);
