@@ -418,6 +418,7 @@ Status NotificationServer::Start() {
   options.worker_threads = impl_->deps.max_threads;
   options.max_queued = impl_->config.max_queued_requests;
   options.max_connections = impl_->config.max_connections;
+  options.max_prebuffered_body = impl_->config.max_body_bytes;
   options.header_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(impl_->config.header_timeout_seconds) * 1000);
   options.drain_timeout = std::chrono::milliseconds(impl_->deps.drain_timeout_ms);

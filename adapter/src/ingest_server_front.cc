@@ -2,6 +2,7 @@
 
 #include <Poco/Buffer.h>
 #include <Poco/Exception.h>
+#include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPServerParams.h>
@@ -159,13 +160,20 @@ struct Connection {
   PrefetchedSocketImpl* impl = nullptr;
   SteadyClock::time_point deadline;
   std::list<std::shared_ptr<Connection>>::iterator reading_at;
+  // Once the head is complete: how many pending bytes to have before the hand-off (the head,
+  // plus a Content-Length body that the front waits for), and the body bytes reserved in
+  // Impl::buffered for it.
+  std::optional<size_t> need;
+  size_t reserved = 0;
 };
 
-// The blank line that ends a request head (CRLF, or bare LF, which Poco also accepts). Only
-// framing: Poco parses the head.
-bool HasCompleteHead(const std::string& bytes, size_t from) {
-  return bytes.find("\r\n\r\n", from) != std::string::npos ||
-         bytes.find("\n\n", from) != std::string::npos;
+// Where the request head ends: just after the blank line (CRLF, or bare LF, which Poco also
+// accepts); npos while incomplete. Only framing: Poco parses the head.
+size_t HeadEnd(const std::string& bytes, size_t from) {
+  const size_t crlf = bytes.find("\r\n\r\n", from);
+  const size_t lf = bytes.find("\n\n", from);
+  return std::min(crlf == std::string::npos ? crlf : crlf + 4,
+                  lf == std::string::npos ? lf : lf + 2);
 }
 
 }  // namespace
@@ -187,8 +195,9 @@ struct RequestFront::Impl {
       by_socket;                                            // GUARDED_BY(mutex); the raw impl
   std::deque<std::shared_ptr<Connection>> queue;            // GUARDED_BY(mutex)
   std::unordered_set<std::shared_ptr<Connection>> serving;  // GUARDED_BY(mutex)
-  bool stopping = false;                                    // GUARDED_BY(mutex)
-  bool workers_stop = false;                                // GUARDED_BY(mutex)
+  size_t buffered = 0;        // GUARDED_BY(mutex); body bytes reserved by reading connections
+  bool stopping = false;      // GUARDED_BY(mutex)
+  bool workers_stop = false;  // GUARDED_BY(mutex)
   std::atomic<bool> front_stop{false};
   bool started = false;
   std::thread front;
@@ -199,6 +208,8 @@ struct RequestFront::Impl {
   void AcceptLocked(bool* back_off);
   void AddReadingLocked(const std::shared_ptr<Connection>& c);
   void ReadHeadLocked(const std::shared_ptr<Connection>& c);
+  size_t PlanLocked(Connection& c, size_t head_begin, size_t head_end);
+  void LeaveReadingLocked(Connection& c);
   void DispatchLocked(const std::shared_ptr<Connection>& c);
   void CloseReadingLocked(const std::shared_ptr<Connection>& c, const char* reason);
   bool EvictOldestLocked();
@@ -299,9 +310,17 @@ void RequestFront::Impl::ReadHeadLocked(const std::shared_ptr<Connection>& c) {
   try {
     for (;;) {
       const std::string& bytes = s.pending();
-      if (HasCompleteHead(bytes, searched) ||
-          bytes.size() - s.pending_offset() >= options.max_header_bytes) {
-        DispatchLocked(c);  // an over-long head goes to Poco, which answers 400
+      const size_t have = bytes.size() - s.pending_offset();
+      if (!c->need.has_value()) {
+        if (const size_t end = HeadEnd(bytes, searched); end != std::string::npos) {
+          c->need = PlanLocked(*c, s.pending_offset(), end);
+        } else if (have >= options.max_header_bytes) {
+          DispatchLocked(c);  // an over-long head goes to Poco, which answers 400
+          return;
+        }
+      }
+      if (c->need.has_value() && have >= *c->need) {
+        DispatchLocked(c);
         return;
       }
       searched = bytes.size() >= 3 ? bytes.size() - 3 : 0;
@@ -317,13 +336,49 @@ void RequestFront::Impl::ReadHeadLocked(const std::shared_ptr<Connection>& c) {
   }
 }
 
-void RequestFront::Impl::DispatchLocked(const std::shared_ptr<Connection>& c) {
+// How many bytes to have before the hand-off. A body with a Content-Length up to
+// max_prebuffered_body is awaited here too, within the buffer budget, so that a client that
+// trickles its body holds no worker either. Chunked bodies, `Expect: 100-continue`, larger
+// bodies (the handler answers 413 before reading them) and heads Poco cannot parse (it
+// answers 400) go at the end of the head.
+size_t RequestFront::Impl::PlanLocked(Connection& c, size_t head_begin, size_t head_end) {
+  const size_t head = head_end - head_begin;
+  Poco::Net::HTTPRequest request;
   try {
-    poll_set.remove(c->impl->raw());
+    std::istringstream in(c.impl->pending().substr(head_begin, head));
+    request.read(in);
+  } catch (const std::exception&) {
+    return head;
+  }
+  if (!request.hasContentLength() || request.getChunkedTransferEncoding() ||
+      request.getExpectContinue()) {
+    return head;
+  }
+  const Poco::Int64 length = request.getContentLength64();
+  if (length <= 0 || static_cast<uint64_t>(length) > options.max_prebuffered_body ||
+      buffered + static_cast<size_t>(length) > options.max_buffered_bytes) {
+    return head;
+  }
+  c.reserved = static_cast<size_t>(length);
+  buffered += c.reserved;
+  return head + c.reserved;
+}
+
+// Leaves the reading state: out of epoll, the lists and the buffer budget.
+void RequestFront::Impl::LeaveReadingLocked(Connection& c) {
+  try {
+    poll_set.remove(c.impl->raw());
   } catch (const std::exception&) {
   }
-  by_socket.erase(c->impl->raw().impl());
-  reading.erase(c->reading_at);
+  by_socket.erase(c.impl->raw().impl());
+  reading.erase(c.reading_at);
+  buffered -= c.reserved;
+  c.reserved = 0;
+  c.need.reset();
+}
+
+void RequestFront::Impl::DispatchLocked(const std::shared_ptr<Connection>& c) {
+  LeaveReadingLocked(*c);
   if (queue.size() < static_cast<size_t>(options.max_queued) && !stopping) {
     queue.push_back(c);
     work_ready.notify_one();
@@ -357,12 +412,7 @@ void RequestFront::Impl::DispatchLocked(const std::shared_ptr<Connection>& c) {
 
 void RequestFront::Impl::CloseReadingLocked(const std::shared_ptr<Connection>& c,
                                             const char* reason) {
-  try {
-    poll_set.remove(c->impl->raw());
-  } catch (const std::exception&) {
-  }
-  by_socket.erase(c->impl->raw().impl());
-  reading.erase(c->reading_at);
+  LeaveReadingLocked(*c);
   try {
     c->socket.close();
   } catch (const std::exception&) {

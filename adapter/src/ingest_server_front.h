@@ -19,8 +19,11 @@
 //    so a steady trickle cannot postpone the sweep. Poco's SocketReactor was not used because
 //    its onTimeout() fires only on turns without any readable socket, which 1,000 trickling
 //    clients never give it.
-//  - A complete head goes, with the bytes already read, to a bounded queue served by a fixed
-//    pool of worker threads. The worker replays the bytes through a socket wrapper into
+//  - When the head announces a Content-Length body (up to max_prebuffered_body, within a
+//    buffer budget), the front waits for the body as well; Poco's HTTPRequest::read parses
+//    the head for that. Chunked bodies and `Expect: 100-continue` go at the end of the head.
+//  - A complete request goes, with the bytes already read, to a bounded queue served by a
+//    fixed pool of worker threads. The worker replays the bytes through a socket wrapper into
 //    Poco's HTTPServerSession / HTTPServerRequestImpl, which parse the request; the handler
 //    (a Poco HTTPRequestHandler) then reads the body with a receive time-out and a total
 //    deadline of the same length. After a keep-alive answer the connection goes back to the
@@ -59,6 +62,10 @@ struct RequestFrontOptions {
   int max_connections = 1024;  // open connections; more: the oldest still-reading one closes
   std::chrono::milliseconds header_timeout{10000};  // also bounds the body and the TLS handshake
   size_t max_header_bytes = 64 * 1024;  // a head this long is handed to Poco, which rejects it
+  // A Content-Length body up to this size is read by the front too (a slow body holds no
+  // worker), while all such bodies together stay within max_buffered_bytes.
+  size_t max_prebuffered_body = 1024 * 1024;
+  size_t max_buffered_bytes = 64 * 1024 * 1024;
   int retry_after_seconds = 1;
   std::chrono::milliseconds drain_timeout{10000};  // Stop(): wait for requests in service
 };

@@ -365,29 +365,62 @@ TEST_F(IngestServerHostileClientsTest, FullQueueIs503WithRetryAfter) {
     d.max_threads = 1;
   });
   const std::string body = kObservation;
-  const std::string head =
+  // A chunked body is read by the worker (the front hands it over at the end of the head).
+  const std::string chunked_head =
       "POST /fhir/notify HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-      "Content-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n";
+      "Transfer-Encoding: chunked\r\n\r\n";
+  std::ostringstream chunks;
+  chunks << std::hex << body.size() << "\r\n" << body << "\r\n0\r\n\r\n";
   // The only worker waits for the body of the first request; the second waits in the queue.
   RawClient first(server_->port());
-  ASSERT_TRUE(first.Send(head));
+  ASSERT_TRUE(first.Send(chunked_head));
   ASSERT_TRUE(Eventually([&] { return Gauge("serving") == 1; }));
   RawClient second(server_->port());
-  ASSERT_TRUE(second.Send(head));
+  ASSERT_TRUE(second.Send(chunked_head));
   ASSERT_TRUE(Eventually([&] { return Gauge("queued") == 1; }));
 
   RawClient third(server_->port());
-  ASSERT_TRUE(third.Send(head + body));
+  ASSERT_TRUE(third.Send(Request("POST", "/fhir/notify", body)));
   const std::string refused = third.ReadAll();
   EXPECT_EQ(StatusLine(refused), "HTTP/1.1 503 Service Unavailable");
   EXPECT_THAT(refused, HasSubstr("Retry-After: 1"));
   EXPECT_EQ(metrics_.Value(kClosed, {{"reason", "queue_full"}}), 1);
 
-  ASSERT_TRUE(first.Send(body));
-  ASSERT_TRUE(second.Send(body));
+  ASSERT_TRUE(first.Send(chunks.str()));
+  ASSERT_TRUE(second.Send(chunks.str()));
   EXPECT_EQ(StatusLine(first.ReadAll()), "HTTP/1.1 200 OK");
   EXPECT_EQ(StatusLine(second.ReadAll()), "HTTP/1.1 200 OK");
+  EXPECT_EQ(Depth(), 2u);
+}
+
+TEST_F(IngestServerHostileClientsTest, TrickledBodyHoldsNoWorker) {
+  StartServer([](Config::Notifications&, NotificationServerDeps& d) { d.max_threads = 1; });
+  const std::string body = kObservation;
+  RawClient slow(server_->port());
+  ASSERT_TRUE(
+      slow.Send("POST /fhir/notify HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                "Content-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n"));
+  // One byte every 20 ms (about 1.6 s for the whole body), on its own thread.
+  std::atomic<bool> trickled{false};
+  std::thread trickle([&] {
+    for (char c : body) {
+      if (!slow.Send(std::string(1, c))) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    trickled = true;
+  });
+  struct JoinOnExit {
+    std::thread& thread;
+    ~JoinOnExit() { thread.join(); }
+  } join_on_exit{trickle};
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The only worker is free: the front, not the worker, waits for the slow body.
+  RawClient valid(server_->port());
+  ASSERT_TRUE(valid.Send(Request("POST", "/fhir/notify", body)));
+  EXPECT_EQ(StatusLine(valid.ReadAll()), "HTTP/1.1 200 OK");
+  EXPECT_FALSE(trickled.load()) << "the valid notification waited for the slow body";
+  EXPECT_EQ(StatusLine(slow.ReadAll()), "HTTP/1.1 200 OK");
   EXPECT_EQ(Depth(), 2u);
 }
 
