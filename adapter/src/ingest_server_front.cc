@@ -13,14 +13,12 @@
 #include <Poco/Net/PollSet.h>
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/StreamSocket.h>
-#include <Poco/Net/StreamSocketImpl.h>
 #include <Poco/Timestamp.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
-#include <cstring>
 #include <deque>
 #include <list>
 #include <mutex>
@@ -32,6 +30,8 @@
 #include <unordered_set>
 #include <utility>
 #include <vector>
+
+#include "ingest_server_socket.h"
 
 namespace bonewatch::adapter {
 namespace {
@@ -45,115 +45,6 @@ constexpr auto kFrontTurn = std::chrono::milliseconds(50);
 // A receive still blocked this long after its deadline is cut by the front (TLS records
 // trickled byte by byte keep one SSL_read waiting past SO_RCVTIMEO).
 constexpr auto kOverdueGrace = std::chrono::milliseconds(200);
-
-Poco::Timespan ToTimespan(SteadyClock::duration d) {
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
-  return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(std::max<int64_t>(us, 1000)));
-}
-
-// The socket that a worker hands to Poco's HTTP classes: first the bytes that the front has
-// already read, then the connection itself (plain, or TLS through a SecureStreamSocket).
-// Shares the file descriptor of `raw`, which owns it. While a deadline is set, each blocking
-// receive waits at most until the deadline, so a slow body cannot hold a worker longer.
-class PrefetchedSocketImpl final : public Poco::Net::StreamSocketImpl {
- public:
-  PrefetchedSocketImpl(Poco::Net::StreamSocket raw, Poco::Net::StreamSocket io)
-      : raw_(std::move(raw)), io_(std::move(io)) {
-    reset(raw_.impl()->sockfd());
-  }
-  ~PrefetchedSocketImpl() override { reset(); }  // the fd belongs to raw_
-
-  using Poco::Net::StreamSocketImpl::receiveBytes;
-  using Poco::Net::StreamSocketImpl::sendBytes;
-
-  Poco::Net::StreamSocket& raw() { return raw_; }
-
-  // Front side: one non-blocking read from the connection into the prefetch buffer.
-  // > 0 bytes read; 0 the peer closed; < 0 nothing available yet (or a TLS handshake step).
-  // Throws Poco exceptions on socket and TLS errors.
-  int ReadAvailable() {
-    char buffer[4096];
-    const int n = io_.impl()->receiveBytes(buffer, sizeof buffer, 0);
-    if (n > 0) pending_.append(buffer, static_cast<size_t>(n));
-    return n;
-  }
-  // TLS may hold decrypted bytes that epoll cannot see.
-  int TlsPending() { return io_.secure() ? io_.impl()->available() : 0; }
-  const std::string& pending() const { return pending_; }
-  size_t pending_offset() const { return pending_offset_; }
-  // Keep-alive: bytes Poco's session had buffered go back in front of what is left.
-  void Unread(const char* data, size_t n) {
-    std::string rest = pending_.substr(pending_offset_);
-    pending_ = n > 0 ? std::string(data, n) : std::string();
-    pending_ += rest;
-    pending_offset_ = 0;
-  }
-  void SetReceiveDeadline(std::optional<SteadyClock::time_point> deadline) { deadline_ = deadline; }
-  bool ReceiveOverdue(SteadyClock::time_point now) const {
-    return receiving_.load() && deadline_.has_value() && now > *deadline_ + kOverdueGrace;
-  }
-
-  int receiveBytes(void* buffer, int length, int flags) override {
-    if (pending_offset_ < pending_.size()) {
-      const size_t n = std::min(pending_.size() - pending_offset_, static_cast<size_t>(length));
-      std::memcpy(buffer, pending_.data() + pending_offset_, n);
-      pending_offset_ += n;
-      if (pending_offset_ == pending_.size()) {
-        pending_.clear();
-        pending_offset_ = 0;
-      }
-      return static_cast<int>(n);
-    }
-    if (deadline_.has_value() && raw_.getBlocking()) {
-      const auto left = *deadline_ - SteadyClock::now();
-      if (left <= SteadyClock::duration::zero()) {
-        throw Poco::TimeoutException("request not received within the header time-out");
-      }
-      raw_.setReceiveTimeout(ToTimespan(left));
-    }
-    struct Receiving {
-      std::atomic<bool>& flag;
-      explicit Receiving(std::atomic<bool>& f) : flag(f) { flag = true; }
-      ~Receiving() { flag = false; }
-    } receiving(receiving_);
-    return io_.impl()->receiveBytes(buffer, length, flags);
-  }
-  int sendBytes(const void* buffer, int length, int flags) override {
-    return io_.impl()->sendBytes(buffer, length, flags);
-  }
-  int available() override {
-    return static_cast<int>(pending_.size() - pending_offset_) + io_.impl()->available();
-  }
-  bool poll(const Poco::Timespan& timeout, int mode) override {
-    if ((mode & SELECT_READ) != 0 && pending_offset_ < pending_.size()) return true;
-    return io_.impl()->poll(timeout, mode);
-  }
-  void close() override {
-    reset();
-    io_.close();  // TLS: close_notify when possible, then the fd
-  }
-  void shutdownReceive() override { io_.impl()->shutdownReceive(); }
-  void shutdownSend() override { io_.impl()->shutdownSend(); }
-  void shutdown() override { io_.impl()->shutdown(); }
-  bool secure() const override { return io_.secure(); }
-  // Blocking mode and time-outs live in the plain socket: SecureSocketImpl reads them there.
-  void setBlocking(bool flag) override { raw_.setBlocking(flag); }
-  bool getBlocking() const override { return raw_.getBlocking(); }
-  void setReceiveTimeout(const Poco::Timespan& timeout) override {
-    raw_.setReceiveTimeout(timeout);
-  }
-  Poco::Timespan getReceiveTimeout() override { return raw_.getReceiveTimeout(); }
-  void setSendTimeout(const Poco::Timespan& timeout) override { raw_.setSendTimeout(timeout); }
-  Poco::Timespan getSendTimeout() override { return raw_.getSendTimeout(); }
-
- private:
-  Poco::Net::StreamSocket raw_;
-  Poco::Net::StreamSocket io_;  // raw_ itself, or a SecureStreamSocket over it
-  std::string pending_;         // read by the front, not yet given to Poco
-  size_t pending_offset_ = 0;
-  std::optional<SteadyClock::time_point> deadline_;
-  std::atomic<bool> receiving_{false};
-};
 
 struct Connection {
   Poco::Net::StreamSocket socket;  // owns `impl`
@@ -230,7 +121,7 @@ void RequestFront::Impl::FrontLoop() {
   while (!front_stop.load()) {
     Poco::Net::PollSet::SocketModeMap ready;
     try {
-      ready = poll_set.poll(ToTimespan(kFrontTurn));
+      ready = poll_set.poll(AtLeastOneMs(kFrontTurn));
     } catch (const std::exception&) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -433,7 +324,7 @@ void RequestFront::Impl::SweepLocked(SteadyClock::time_point now) {
     CloseReadingLocked(expired, "header_timeout");
   }
   for (const std::shared_ptr<Connection>& c : serving) {
-    if (!c->impl->ReceiveOverdue(now)) continue;
+    if (!c->impl->ReceiveOverdue(now, kOverdueGrace)) continue;
     try {
       c->impl->raw().shutdown();  // wakes the worker; the worker closes
     } catch (const std::exception&) {
@@ -486,7 +377,7 @@ void RequestFront::Impl::WorkerLoop() {
 bool RequestFront::Impl::Serve(Connection& c) {
   using Poco::Net::HTTPResponse;
   c.impl->setBlocking(true);
-  c.impl->setSendTimeout(ToTimespan(options.header_timeout));
+  c.impl->setSendTimeout(AtLeastOneMs(options.header_timeout));
   c.impl->SetReceiveDeadline(SteadyClock::now() + options.header_timeout);
   Poco::Net::HTTPServerSession session(c.socket, params);
   bool keep_alive = false;
@@ -546,8 +437,8 @@ RequestFront::RequestFront(RequestFrontOptions options, Poco::Net::Context::Ptr 
   impl_->metrics = metrics;
   impl_->params = new Poco::Net::HTTPServerParams;
   impl_->params->setKeepAlive(true);
-  impl_->params->setTimeout(ToTimespan(options.header_timeout));
-  impl_->params->setKeepAliveTimeout(ToTimespan(options.header_timeout));
+  impl_->params->setTimeout(AtLeastOneMs(options.header_timeout));
+  impl_->params->setKeepAliveTimeout(AtLeastOneMs(options.header_timeout));
   impl_->params->setSoftwareVersion("");
   metrics->DescribeGauge(kConnections,
                          "Open connections of the notification endpoint, by state "

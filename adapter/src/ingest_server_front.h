@@ -23,11 +23,11 @@
 //    buffer budget), the front waits for the body as well; Poco's HTTPRequest::read parses
 //    the head for that. Chunked bodies and `Expect: 100-continue` go at the end of the head.
 //  - A complete request goes, with the bytes already read, to a bounded queue served by a
-//    fixed pool of worker threads. The worker replays the bytes through a socket wrapper into
-//    Poco's HTTPServerSession / HTTPServerRequestImpl, which parse the request; the handler
-//    (a Poco HTTPRequestHandler) then reads the body with a receive time-out and a total
-//    deadline of the same length. After a keep-alive answer the connection goes back to the
-//    front (bytes the session had already buffered are kept).
+//    fixed pool of worker threads. The worker replays the bytes (PrefetchedSocketImpl,
+//    ingest_server_socket.h) into Poco's HTTPServerSession / HTTPServerRequestImpl, which parse the
+//    request; the handler (a Poco HTTPRequestHandler) then reads the body with a receive time-out
+//    and a total deadline of the same length. After a keep-alive answer the connection goes back to
+//    the front (bytes the session had already buffered are kept).
 //  - Queue full: the front answers 503 Service Unavailable with Retry-After itself (a few
 //    hundred bytes into an empty socket buffer) and closes. More than `max_connections` open
 //    connections: the oldest connection still waiting for its head is closed to make room, so
