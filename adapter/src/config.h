@@ -93,6 +93,13 @@ struct Config {
     // terminating proxy or service mesh in front).
     bool allow_plain_http = false;
     size_t max_body_bytes = 1024 * 1024;
+    // A connection that has not sent a complete request head this long after accept (or
+    // after its previous answer) is closed; the same time bounds the body and TLS handshake.
+    int header_timeout_seconds = 10;
+    // Open connections; at the limit the oldest one still reading its head is closed.
+    int max_connections = 1024;
+    // Complete requests waiting for a worker; beyond it the answer is 503 with Retry-After.
+    int max_queued_requests = 100;
   } notifications;
 
   struct Subscriptions {

@@ -6,17 +6,14 @@
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetSSL.h>
-#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/SHA2Engine.h>
-#include <Poco/ThreadPool.h>
 #include <openssl/ssl.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -33,6 +30,7 @@
 #include "bonewatch/fhir/reference.h"
 #include "ingest_decode.h"
 #include "ingest_server_access.h"
+#include "ingest_server_front.h"
 
 namespace bonewatch::adapter {
 
@@ -41,10 +39,8 @@ struct NotificationServer::Impl {
   NotificationServerDeps deps;
   StatusOr<ClientAllowList> allow_list = ClientAllowList();
   bool tls = false;  // HTTPS: the SSL library was initialised and must be released
-  std::unique_ptr<Poco::ThreadPool> pool;  // our own: no Poco default-pool singleton
-  std::unique_ptr<Poco::Net::HTTPServer> server;
+  std::unique_ptr<RequestFront> front;
   int port = 0;
-  std::atomic<int> in_flight{0};  // requests being handled (Stop waits for 0)
   std::mutex lifecycle_mutex;
 };
 
@@ -87,17 +83,12 @@ class NotifyHandler final : public Poco::Net::HTTPRequestHandler {
   explicit NotifyHandler(NotificationServer::Impl& impl) : impl_(impl) {}
 
   void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
-    struct InFlight {
-      std::atomic<int>& n;
-      explicit InFlight(std::atomic<int>& count) : n(count) { ++n; }
-      ~InFlight() { --n; }
-    } in_flight(impl_.in_flight);
     try {
       std::optional<Rejection> rejection = Handle(request);
       if (rejection.has_value()) {
         Reject(response, *rejection);
       } else {
-        response.setStatus(HTTPResponse::HTTP_OK);
+        response.setStatusAndReason(HTTPResponse::HTTP_OK);
         response.setContentLength(0);
         response.send();
       }
@@ -137,8 +128,9 @@ class NotifyHandler final : public Poco::Net::HTTPRequestHandler {
                                                        .Set("code", code)
                                                        .Set("diagnostics", r.diagnostics)))
             .Serialize();
-    response.setStatus(r.status);
+    response.setStatusAndReason(r.status);  // "401 Unauthorized", not "401 OK"
     if (r.status == HTTPResponse::HTTP_METHOD_NOT_ALLOWED) response.set("Allow", "POST, PUT");
+    if (r.status == HTTPResponse::HTTP_SERVICE_UNAVAILABLE) response.set("Retry-After", "1");
     if (r.status == HTTPResponse::HTTP_UNAUTHORIZED && !impl_.config.bearer_token.empty()) {
       response.set("WWW-Authenticate", "Bearer");
     }
@@ -202,6 +194,10 @@ class NotifyHandler final : public Poco::Net::HTTPRequestHandler {
                          "wrong or missing x-signature"};
       }
     }
+    if (std::optional<Rejection> r = CheckPathMatchesBody(hint, body)) {
+      Count(r->result);
+      return r;
+    }
     InboxItem item;
     item.origin = "rest-hook";
     item.hint = hint;
@@ -264,6 +260,32 @@ class NotifyHandler final : public Poco::Net::HTTPRequestHandler {
                        "the path must be /fhir/notify/{type}/{id}"};
     }
     *hint = std::string(type) + "/" + std::string(id);
+    return std::nullopt;
+  }
+
+  // HAPI delivers `PUT {endpoint}/{type}/{id}` with the resource: a body that names another
+  // type or id contradicts its own URL, and storing it would attach one resource's data to
+  // another's hint. Bodies without resourceType/id (empty, Medplum's `{}`) are left alone.
+  static std::optional<Rejection> CheckPathMatchesBody(const std::string& hint,
+                                                       const std::string& body) {
+    if (hint.empty() || body.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return std::nullopt;
+    }
+    StatusOr<fhir::Json> json = fhir::Json::Parse(body);
+    if (!json.ok()) return std::nullopt;  // DecodeInboxItem answers malformed JSON
+    const size_t slash = hint.find('/');
+    const std::string path_type = hint.substr(0, slash);
+    const std::string path_id = hint.substr(slash + 1);
+    const std::optional<std::string> type = json->GetString("resourceType");
+    const std::optional<std::string> id = json->GetString("id");
+    if (type.has_value() && *type != path_type) {
+      return Rejection{HTTPResponse::HTTP_BAD_REQUEST, "malformed",
+                       "the URL names " + path_type + " but the body is a " + *type};
+    }
+    if (id.has_value() && *id != path_id) {
+      return Rejection{HTTPResponse::HTTP_BAD_REQUEST, "malformed",
+                       "the URL id '" + path_id + "' differs from the body id '" + *id + "'"};
+    }
     return std::nullopt;
   }
 
@@ -360,7 +382,7 @@ NotificationServer::~NotificationServer() { Stop(); }
 
 Status NotificationServer::Start() {
   std::lock_guard<std::mutex> lock(impl_->lifecycle_mutex);
-  if (impl_->server) return FailedPreconditionError("notification server already started");
+  if (impl_->front) return FailedPreconditionError("notification server already started");
   const std::string where = impl_->config.listen_address + ":" + std::to_string(impl_->config.port);
   if (!impl_->allow_list.ok()) {
     return InvalidArgumentError("notifications.allowedClients: " +
@@ -374,60 +396,63 @@ Status NotificationServer::Start() {
     Poco::Net::initializeSSL();
     impl_->tls = true;
   }
-  try {
-    const Poco::Net::SocketAddress address(impl_->config.listen_address,
-                                           static_cast<Poco::UInt16>(impl_->config.port));
-    Poco::Net::ServerSocket socket;  // a SecureServerSocket's impl when TLS is on
-    if (tls_context.isNull()) {
-      socket = Poco::Net::ServerSocket(address, 64);
-    } else {
-      socket = Poco::Net::SecureServerSocket(address, 64, tls_context);
-    }
-    impl_->port = socket.address().port();
-    auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(impl_->deps.max_threads);
-    params->setMaxQueued(impl_->deps.max_queued);
-    params->setTimeout(Poco::Timespan(30, 0));
-    // Idle dispatcher threads wait this long for work; Stop() waits for them to end.
-    params->setThreadIdleTime(Poco::Timespan(0, 200000));
-    impl_->pool = std::make_unique<Poco::ThreadPool>(1, std::max(2, impl_->deps.max_threads + 1));
-    impl_->server = std::make_unique<Poco::Net::HTTPServer>(new NotifyHandlerFactory(*impl_),
-                                                            *impl_->pool, socket, params);
-    impl_->server->start();
-  } catch (const Poco::Exception& e) {
-    impl_->server.reset();
-    impl_->pool.reset();
+  const auto fail = [this] {
+    impl_->front.reset();
     impl_->port = 0;
     if (impl_->tls) Poco::Net::uninitializeSSL();
     impl_->tls = false;
+  };
+  Poco::Net::ServerSocket socket;
+  try {
+    const Poco::Net::SocketAddress address(impl_->config.listen_address,
+                                           static_cast<Poco::UInt16>(impl_->config.port));
+    // Plain TCP even for HTTPS: the front drives each TLS handshake without blocking.
+    socket = Poco::Net::ServerSocket(address, 256);
+    impl_->port = socket.address().port();
+  } catch (const Poco::Exception& e) {
+    fail();
     return UnavailableError("notification server: cannot listen on " + where + ": " +
                             e.displayText());
   }
+  RequestFrontOptions options;
+  options.worker_threads = impl_->deps.max_threads;
+  options.max_queued = impl_->config.max_queued_requests;
+  options.max_connections = impl_->config.max_connections;
+  options.max_prebuffered_body = impl_->config.max_body_bytes;
+  options.header_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(impl_->config.header_timeout_seconds) * 1000);
+  options.drain_timeout = std::chrono::milliseconds(impl_->deps.drain_timeout_ms);
+  impl_->front = std::make_unique<RequestFront>(
+      options, tls_context, std::make_unique<NotifyHandlerFactory>(*impl_), impl_->deps.metrics);
+  if (Status started = impl_->front->Start(socket); !started.ok()) {
+    fail();
+    return started;
+  }
+  // Each connection is a file descriptor; beyond the limit accept() fails (the front then
+  // closes the oldest waiting connection), so say so at start.
+  if (rlimit limit{}; ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+                      static_cast<rlim_t>(impl_->config.max_connections) + 128 > limit.rlim_cur) {
+    impl_->deps.logger->Warn(
+        "notification_server.open_file_limit",
+        {{"max_connections", std::to_string(impl_->config.max_connections)},
+         {"open_file_limit", std::to_string(static_cast<uint64_t>(limit.rlim_cur))}});
+  }
   impl_->deps.logger->Info(
       "notification_server.started",
-      {{"port", std::to_string(impl_->port)}, {"scheme", impl_->tls ? "https" : "http"}});
+      {{"port", std::to_string(impl_->port)},
+       {"scheme", impl_->tls ? "https" : "http"},
+       {"header_timeout_s", std::to_string(impl_->config.header_timeout_seconds)},
+       {"max_connections", std::to_string(impl_->config.max_connections)},
+       {"max_queued", std::to_string(impl_->config.max_queued_requests)}});
   return Status::Ok();
 }
 
 void NotificationServer::Stop() {
   std::lock_guard<std::mutex> lock(impl_->lifecycle_mutex);
-  if (!impl_->server) return;
-  try {
-    // No new connections; requests in progress complete (bounded), then idle keep-alive
-    // connections are cut.
-    impl_->server->stop();
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(impl_->deps.drain_timeout_ms);
-    while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    impl_->server->stopAll(true);
-    impl_->pool->joinAll();
-  } catch (const std::exception& e) {
-    impl_->deps.logger->Warn("notification_server.stop_failed", {{"reason", e.what()}});
-  }
-  impl_->server.reset();
-  impl_->pool.reset();
+  if (!impl_->front) return;
+  // No new connections; requests in progress complete (bounded), then the rest are cut.
+  impl_->front->Stop();
+  impl_->front.reset();
   if (impl_->tls) Poco::Net::uninitializeSSL();
   impl_->tls = false;
   impl_->deps.logger->Info("notification_server.stopped");

@@ -6,16 +6,23 @@
 // Routes: POST/PUT /fhir/notify and /fhir/notify/{type}/{id} (the latter sets InboxItem.hint).
 // Transport: HTTPS only (TLS 1.2+, no client certificates) when tls_cert_file/tls_key_file are
 // set, else plain HTTP (the config parser allows that on loopback or with allowPlainHttp).
-// Answers:
+// Connections: accepted and read by a RequestFront (ingest_server_front.h): a connection holds
+// no worker thread until its request head is complete; `header_timeout_seconds` after accept
+// (or after the previous answer) a connection without a complete head is closed; at most
+// `max_queued_requests` complete requests wait for the `max_threads` workers, more get 503.
+// Answers (reason phrases from Poco's HTTPStatus: "401 Unauthorized", never "401 OK"):
 //   403  the client address is outside allowed_clients (checked first, before anything else)
 //   401  shared-secret header missing/wrong (constant-time compare), `Authorization: Bearer`
 //        token missing/wrong (constant-time; the answer carries WWW-Authenticate: Bearer), or
 //        x-signature (hex HMAC-SHA256 of the body, optional "sha256=" prefix) missing/wrong.
 //        Every configured check must pass.
 //   413  body over max_body_bytes (Content-Length checked first, chunked bodies while reading)
-//   400  malformed JSON or a shape DecodeInboxItem rejects (OperationOutcome; nothing stored)
+//   400  malformed JSON or a shape DecodeInboxItem rejects, or a body whose resourceType/id
+//        differ from the {type}/{id} of the URL (OperationOutcome; nothing stored); a request
+//        head Poco cannot parse (no body)
 //   404/405 other paths/methods
-//   503  the Store could not enqueue (the sender retries)
+//   503  the Store could not enqueue, or the request queue is full; with Retry-After
+//        (the sender retries)
 //   500  any unexpected exception (never crashes the process)
 //   200  stored (or nothing to do: own writes, handshakes); then `wake` is called.
 // Metrics: bonewatch_notifications_received_total{result=stored|ignored|forbidden|unauthorized|
@@ -23,7 +30,7 @@
 // The stored headers_json keeps only content-type and the x-medplum-* headers (never secrets).
 //
 // Ownership: borrows the Store, Metrics, Logger and Clock; REQUIRES they outlive the server.
-// Thread-safety: requests run on the server's own thread pool; Start/Stop from one thread.
+// Thread-safety: requests run on the front's worker threads; Start/Stop from one thread.
 // Stop() stops accepting, waits (bounded) for in-flight requests, and is idempotent.
 #pragma once
 
@@ -50,8 +57,7 @@ struct NotificationServerDeps {
   std::function<void()> wake;    // optional; called after each stored notification
   // meta.tag system of our own writes ({base}/CodeSystem/tag): such bodies are not stored.
   std::string own_tag_system = "http://bonewatch.example/fhir/CodeSystem/tag";
-  int max_threads = 8;
-  int max_queued = 100;
+  int max_threads = 8;  // workers that serve complete requests
   int drain_timeout_ms = 10000;
 };
 

@@ -29,7 +29,7 @@ using Poco::Net::HTTPResponse;
 
 void Send(Poco::Net::HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
           const std::string& content_type, const std::string& body, bool head) {
-  response.setStatus(status);
+  response.setStatusAndReason(status);  // "404 Not Found", not "404 OK"
   response.setContentType(content_type);
   response.set("Cache-Control", "no-store");
   response.setContentLength(static_cast<std::streamsize>(body.size()));

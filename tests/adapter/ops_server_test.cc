@@ -18,6 +18,7 @@ namespace {
 
 struct Answer {
   int status = 0;
+  std::string reason;
   std::string content_type;
   std::string body;
 };
@@ -31,6 +32,7 @@ Answer Get(int port, const std::string& path, const std::string& method = "GET")
   std::istream& in = session.receiveResponse(response);
   Answer answer;
   answer.status = response.getStatus();
+  answer.reason = response.getReason();
   answer.content_type = response.getContentType();
   Poco::StreamCopier::copyToString(in, answer.body);
   return answer;
@@ -123,8 +125,10 @@ TEST_F(OpsServerTest, UnknownPathAndMethod) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);
   EXPECT_EQ(Get(server->port(), "/nope").status, 404);
+  EXPECT_EQ(Get(server->port(), "/nope").reason, "Not Found");  // not "404 OK"
   EXPECT_EQ(Get(server->port(), "/status").status, 404);  // no status function
   EXPECT_EQ(Get(server->port(), "/healthz", "POST").status, 405);
+  EXPECT_EQ(Get(server->port(), "/healthz", "POST").reason, "Method Not Allowed");
   EXPECT_EQ(Get(server->port(), "/healthz?verbose=1").status, 200);
 }
 

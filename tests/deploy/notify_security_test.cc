@@ -3,13 +3,19 @@
 // with a self-signed certificate made at test time (plain HTTP to the TLS port fails), 401 for a
 // bad bearer and 403 for a denied address, each counted in
 // bonewatch_notifications_received_total{result=...}.
+#include <Poco/Exception.h>
 #include <Poco/Net/IPAddress.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "deploy_test_util.h"
 #include "ingest_server.h"
@@ -174,6 +180,51 @@ TEST_F(NotifySecurityTest, HttpsDeliversAndPlainHttpToTheTlsPortFails) {
                 .status,
             200);
   EXPECT_EQ(Depth(), 2u);
+}
+
+// Issue 13 item 8 over HTTPS: connections that never start or never finish their TLS handshake
+// hold no worker (a notification is served while they are open) and are closed after the header
+// time-out.
+TEST_F(NotifySecurityTest, HttpsIdleAndStalledHandshakesDoNotBlockAndTimeOut) {
+  const TlsFiles tls = MakeSelfSignedCertificate(dir_.path());
+  Config::Notifications config;
+  config.tls_cert_file = tls.cert;
+  config.tls_key_file = tls.key;
+  config.header_timeout_seconds = 2;
+  ASSERT_TRUE(StartServer(config).ok());
+  constexpr int kIdle = 200;
+  std::vector<Poco::Net::StreamSocket> idle(kIdle);
+  for (int i = 0; i < kIdle; ++i) {
+    idle[static_cast<size_t>(i)].connect(
+        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(server_->port())));
+    // Half begin a TLS record (handshake, TLS 1.0 header) and stop there.
+    if (i % 2 == 1) idle[static_cast<size_t>(i)].sendBytes("\x16\x03\x01\x00", 4);
+  }
+  const HttpAnswer https =
+      Http("POST", Url("https"), kObservation, {"Content-Type: application/fhir+json"}, tls.cert);
+  EXPECT_EQ(https.status, 200) << https.error << https.body;
+  EXPECT_EQ(Depth(), 1u);
+
+  const auto closed = [](Poco::Net::StreamSocket& socket) {
+    try {
+      if (!socket.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ)) return false;
+      char c = 0;
+      return socket.receiveBytes(&c, 1) <= 0;
+    } catch (const Poco::Exception&) {
+      return true;  // reset
+    }
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  int open = kIdle;
+  while (open > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    open = 0;
+    for (Poco::Net::StreamSocket& socket : idle) open += closed(socket) ? 0 : 1;
+  }
+  EXPECT_EQ(open, 0) << "connections still open 10 s after a 2 s header time-out";
+  EXPECT_GE(metrics_.Value("bonewatch_notification_connections_closed_total",
+                           {{"reason", "header_timeout"}}),
+            kIdle);
 }
 
 TEST_F(NotifySecurityTest, TlsRefusesVersionsBeforeTls12) {
