@@ -29,7 +29,7 @@ std::optional<int64_t> ParseWatermark(const std::optional<std::string>& text) {
 
 Poller::Poller(Config::Poller config, Config::Inputs inputs,
                std::vector<mappings::Criteria> criteria, PollerDeps deps)
-    : config_(config), types_(IngestTypes(inputs)), criteria_(std::move(criteria)), deps_(deps) {
+    : config_(config), types_(WatchedTypes(inputs)), criteria_(std::move(criteria)), deps_(deps) {
   deps_.metrics->DescribeCounter(kResources, "Resources received by the poller, by type.");
   deps_.metrics->DescribeGauge(kLag, "Seconds since the start of the last completed poll.");
   deps_.metrics->DescribeCounter(kErrors, "Failed polls, by type.");
@@ -130,6 +130,13 @@ Status Poller::PollStream(const Stream& stream, PollStats& stats) {
   if (!cursor.ok()) return cursor.status().WithContext("poll " + name + ": read watermark");
   std::optional<int64_t> watermark = ParseWatermark(*cursor);
   const std::optional<int64_t> start_watermark = watermark;
+  if (!watermark.has_value() && stream.type == "Medication") {
+    // Medications are read when a resource references them; only their later changes matter,
+    // so the first poll starts the watermark now instead of reading the formulary.
+    return deps_.store
+        ->SetCursor(stream.cursor, fhir::FormatInstant(EpochMillis(deps_.clock->Now())))
+        .WithContext("poll " + name + ": start watermark");
+  }
 
   const int pages_before = stats.pages;
   StatusOr<fhir::SearchPage> page =

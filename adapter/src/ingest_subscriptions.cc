@@ -19,7 +19,7 @@ SubscriptionManager::SubscriptionManager(Config::Notifications notifications, Co
 
 std::vector<fhir::Json> SubscriptionManager::Desired() const {
   std::vector<fhir::Json> desired;
-  for (const std::string& type : IngestTypes(inputs_)) {
+  for (const std::string& type : WatchedTypes(inputs_)) {
     std::vector<std::string> chunks =
         CodeFilterChunks(FindCriteria(criteria_, type), deps_.max_criteria_chars);
     std::vector<std::string> criteria_texts;

@@ -10,6 +10,12 @@ std::vector<std::string> IngestTypes(const Config::Inputs& inputs) {
   return types;
 }
 
+std::vector<std::string> WatchedTypes(const Config::Inputs& inputs) {
+  std::vector<std::string> types = IngestTypes(inputs);
+  types.push_back("Medication");
+  return types;
+}
+
 const mappings::Criteria* FindCriteria(const std::vector<mappings::Criteria>& criteria,
                                        const std::string& type) {
   for (const mappings::Criteria& c : criteria) {

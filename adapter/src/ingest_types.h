@@ -21,6 +21,11 @@ namespace bonewatch::adapter {
 
 std::vector<std::string> IngestTypes(const Config::Inputs& inputs);
 
+// The types whose changes the daemon watches (Subscriptions and the Poller): the ingest types and
+// Medication, whose changes re-map the MedicationRequests and MedicationStatements that reference
+// it (issue 13 item 2). Not searched by patient: a Medication has no subject.
+std::vector<std::string> WatchedTypes(const Config::Inputs& inputs);
+
 // The criteria of `type` in `criteria` (nullptr when absent).
 const mappings::Criteria* FindCriteria(const std::vector<mappings::Criteria>& criteria,
                                        const std::string& type);

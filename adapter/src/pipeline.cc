@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "bonewatch/fhir/datetime.h"
+#include "bonewatch/fhir/reference.h"
 #include "ops_metric_names.h"
 
 namespace bonewatch::adapter {
@@ -204,7 +205,21 @@ Status Pipeline::ProcessResource(const Json& resource, const InboxItem& item, bo
     deps_.logger.Debug("pipeline.own_write", {{"resource", what}});
     return Status::Ok();
   }
-  const mappings::MapResult result = deps_.mapper.Map(resource);
+  if (resource.GetStringView("resourceType") == "Medication") {
+    return MedicationChanged(resource.GetString("id").value_or(""), item);
+  }
+  RETURN_IF_ERROR(EnsureMedication(resource));
+  const std::string base_url = deps_.config.fhir.base_url;
+  std::string medication_version;  // "Medication/{id}/_history/{v}" when one was resolved
+  const mappings::ReferenceResolver resolver = [&](std::string_view reference) -> const Json* {
+    const std::optional<std::string> medication_id = ServerMedicationId(reference, base_url);
+    if (!medication_id) return nullptr;
+    const MedicationCache::Entry* entry = medications_.Find(*medication_id);
+    if (entry == nullptr || !entry->resource) return nullptr;
+    medication_version = "Medication/" + *medication_id + "/_history/" + entry->version_id;
+    return &*entry->resource;
+  };
+  const mappings::MapResult result = deps_.mapper.Map(resource, resolver);
   const std::string type = resource.GetString("resourceType").value_or(result.resource_type);
   const std::string id = resource.GetString("id").value_or(result.source.id);
   deps_.metrics.Increment(
@@ -238,6 +253,10 @@ Status Pipeline::ProcessResource(const Json& resource, const InboxItem& item, bo
       source.version_id = vid->AsString();
     }
   }
+  // What the facts of a resource mapped through a server Medication depend on: the resource's
+  // version and the Medication's, so that a changed Medication replaces them (store.h: another
+  // version with the same lastUpdated, read later, wins).
+  if (!medication_version.empty()) source.version_id += "|" + medication_version;
   source.facts = result.facts;
   source.medications = result.medications;
   source.risk_factors = result.risk_factors;
@@ -250,6 +269,50 @@ Status Pipeline::ProcessResource(const Json& resource, const InboxItem& item, bo
                       {"changed", Changed(outcome) ? "true" : "false"}});
   if (with_history && !source.patient_id.empty()) {
     RETURN_IF_ERROR(EnsureHistory(source.patient_id, item));
+  }
+  return Status::Ok();
+}
+
+Status Pipeline::EnsureMedication(const Json& resource) {
+  const Json* reference = resource.At({"medicationReference", "reference"});
+  if (reference == nullptr || !reference->is_string()) return Status::Ok();
+  const std::optional<std::string> id =
+      ServerMedicationId(reference->AsString(), deps_.config.fhir.base_url);
+  if (!id || medications_.Find(*id) != nullptr) return Status::Ok();
+  RETURN_IF_ERROR(CommitInboxBatch());
+  StatusOr<fhir::FhirResult> read = deps_.client.Read("Medication", *id);
+  OpenInboxBatch();
+  if (read.ok()) {
+    medications_.Put(*id, {std::move(read->resource), read->version_id});
+    return Status::Ok();
+  }
+  if (read.status().code() == StatusCode::kNotFound) {
+    deps_.logger.Info("pipeline.medication_missing", {{"resource", "Medication/" + *id}});
+    medications_.Put(*id, {std::nullopt, ""});
+    return Status::Ok();
+  }
+  return read.status().WithContext("read Medication/" + *id + " referenced by " +
+                                   resource.GetString("resourceType").value_or("") + "/" +
+                                   resource.GetString("id").value_or(""));
+}
+
+Status Pipeline::MedicationChanged(const std::string& id, const InboxItem& item) {
+  if (!fhir::IsValidId(id)) return Status::Ok();
+  medications_.Invalidate(id);
+  std::vector<std::string> types = {"MedicationStatement"};
+  if (deps_.config.inputs.medication_request) types.push_back("MedicationRequest");
+  for (const std::string& type : types) {
+    RETURN_IF_ERROR(CommitInboxBatch());
+    StatusOr<std::vector<Json>> users =
+        deps_.client.SearchAll(type, {{"medication", "Medication/" + id}, {"_count", "100"}});
+    OpenInboxBatch();
+    if (!users.ok()) return users.status().WithContext("Medication/" + id + " changed");
+    deps_.logger.Info("pipeline.medication_changed", {{"resource", "Medication/" + id},
+                                                      {"type", type},
+                                                      {"users", std::to_string(users->size())}});
+    for (const Json& user : *users) {
+      RETURN_IF_ERROR(ProcessResource(user, item, /*with_history=*/true));
+    }
   }
   return Status::Ok();
 }

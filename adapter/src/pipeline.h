@@ -9,7 +9,10 @@
 // notification event numbers are kept per Subscription in Store cursors
 // (StoreEventNumberTracker): a gap, also across restarts, runs poll_now.
 // The units:
-//  - kResource: Mapper::Map; kMapped -> Store::UpsertSource (older versions
+//  - kResource: Mapper::Map (a medicationReference to a server Medication is
+//    read first and cached, see EnsureMedication; a Medication itself is not
+//    mapped but re-maps the resources that reference it, MedicationChanged);
+//    kMapped -> Store::UpsertSource (older versions
 //    and duplicates change nothing); kRetracted -> RetractSource; kIgnored ->
 //    RetractSource (a new version that no longer maps withdraws the facts of
 //    the old one); kRejected -> a dead letter naming the resource and field;
@@ -73,6 +76,7 @@
 #include "config.h"
 #include "ingest_decode.h"
 #include "logger.h"
+#include "medication_cache.h"
 #include "metrics.h"
 #include "store.h"
 #include "work_unit.h"
@@ -129,6 +133,14 @@ class Pipeline {
   // `with_history`: fetch a first-seen patient's history (not while storing it).
   Status ProcessResource(const fhir::Json& resource, const InboxItem& item, bool with_history);
   Status Retract(const std::string& type, const std::string& id);
+  // A medicationReference to a Medication on the server: read into medications_ (outside the
+  // inbox batch) unless cached. A 404/410 is cached as missing (the Mapper then rejects the
+  // resource naming the reference); another failure is returned, so the item is retried and,
+  // after Config::max_inbox_attempts, dead-lettered.
+  Status EnsureMedication(const fhir::Json& resource);
+  // A Medication changed (or was deleted): forget it and map again the MedicationRequests and
+  // MedicationStatements on the server that reference it, so their patients are re-evaluated.
+  Status MedicationChanged(const std::string& id, const InboxItem& item);
   Status EnsureHistory(const std::string& patient_id, const InboxItem& item);
   Status DeadLetter(const InboxItem& item, const std::string& resource,
                     const std::string& reason_code, const std::string& reason,
@@ -149,11 +161,12 @@ class Pipeline {
   StoreEventNumberTracker events_;                                     // used by ProcessInbox only
   std::optional<StoreBatch> inbox_batch_;                              // used by ProcessInbox only
   std::map<std::string, std::vector<fhir::Json>> prefetched_history_;  // ProcessInbox only
+  MedicationCache medications_{10000};                                 // ProcessInbox only
   DecodeOptions decode_;
   std::mutex findings_mutex_;
   // Patients with at least one active finding only (a backfill of 100k
   // patients must not keep an entry per patient): the bonewatch_active_findings gauge.
-  std::unordered_map<std::string, RuleMask> active_rules_;    // GUARDED_BY(findings_mutex_)
+  std::unordered_map<std::string, RuleMask> active_rules_;            // GUARDED_BY(findings_mutex_)
   std::array<int64_t, std::size(rules::kRuleCodes)> active_count_{};  // GUARDED_BY(findings_mutex_)
 };
 
