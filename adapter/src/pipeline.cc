@@ -29,12 +29,9 @@ bool Changed(UpsertOutcome outcome) {
 
 }  // namespace
 
-rules::Date TodayAt(std::chrono::system_clock::time_point now, int utc_offset_minutes) {
-  const int64_t ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() +
-      int64_t{utc_offset_minutes} * 60'000;
-  constexpr int64_t kDay = 86'400'000;
-  return rules::Date::FromDays(ms >= 0 ? ms / kDay : -((-ms + kDay - 1) / kDay));
+rules::Date TodayAt(std::chrono::system_clock::time_point now, const fhir::TimeZone& zone) {
+  const fhir::LocalDate d = zone.LocalDateAt(now);
+  return rules::Date::FromYmd(d.year, d.month, d.day);
 }
 
 Pipeline::Pipeline(PipelineDeps deps)

@@ -28,7 +28,7 @@
 // Returns the number of items acknowledged (dead-lettered ones included).
 //
 // EvaluateDirty(max_patients) evaluates the oldest dirty marks (PeekDirty):
-// LoadRecord -> rules::Evaluate(today in Config::utc_offset_minutes) ->
+// LoadRecord -> rules::Evaluate(today in Config::time_zone) ->
 // Writer::Write, for up to Config::worker_threads patients at a time (one
 // patient's writes stay in order on one thread; the fhir::Client must be
 // thread-safe); then, in one store batch for the whole pass: PutWritten of
@@ -98,8 +98,8 @@ struct PipelineDeps {
   std::function<void()> poll_now;  // empty: kPollNow is ignored
 };
 
-// Today's date at `now` in a fixed UTC offset.
-rules::Date TodayAt(std::chrono::system_clock::time_point now, int utc_offset_minutes);
+// Today's date at `now` in the configured zone (its offset at `now`).
+rules::Date TodayAt(std::chrono::system_clock::time_point now, const fhir::TimeZone& zone);
 
 class Pipeline {
  public:

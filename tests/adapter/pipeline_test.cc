@@ -53,12 +53,13 @@ Json TScore(double value, const std::string& version = "1",
 
 class PipelineTest : public ::testing::Test {
  protected:
-  PipelineTest()
+  PipelineTest() : PipelineTest(mappings::MapperOptions{}) {}
+  explicit PipelineTest(const mappings::MapperOptions& mapper_options)
       : clock_(At("2026-03-01")),
         logger_(LogFormat::kText, LogLevel::kDebug, clock_, &log_),
         store_(NewMemoryStore()),
         client_(fake_),
-        mapper_(LoadDefaultMappings(), mappings::MapperOptions{}) {
+        mapper_(LoadDefaultMappings(), mapper_options) {
     config_.max_inbox_attempts = 3;
   }
 
@@ -186,6 +187,35 @@ TEST_F(PipelineTest, ADeletedSourceIsRetracted) {
   RunAll();
   // The episode no longer exists: its Flag is withdrawn, never left active.
   EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "entered-in-error");
+}
+
+// The configured zone dates both the facts (the Mapper) and "today" (the
+// Pipeline's clock): a T-score taken at 00:30 summer time on July 1st in
+// Berlin (22:30Z on June 30th) is seen by an evaluation at 00:45 that day,
+// and the osteoporosis finding dates from July 1st. Were "today" taken in
+// UTC (June 30th), the T-score would lie in the future and give no finding.
+class PipelineBerlinTest : public PipelineTest {
+ protected:
+  PipelineBerlinTest() : PipelineTest(Options()) { config_.time_zone = Berlin(); }
+  static fhir::TimeZone Berlin() { return *fhir::TimeZone::Named("Europe/Berlin"); }
+  static mappings::MapperOptions Options() {
+    mappings::MapperOptions options;
+    options.time_zone = Berlin();
+    return options;
+  }
+};
+
+TEST_F(PipelineBerlinTest, FactsAndTodayAreCalendarDatesInTheNamedZone) {
+  Json tscore = TScore(-2.7);
+  tscore.Set("effectiveDateTime", "2026-06-30T22:30:00Z");
+  clock_.Set(At("2026-06-30") + std::chrono::minutes(10 * 60 + 45));  // 22:45Z, 00:45 CEST
+  ASSERT_EQ(TodayAt(clock_.Now(), config_.time_zone), *rules::Date::Parse("2026-07-01"));
+  EnqueueResource(AiStatement());
+  EnqueueResource(tscore);
+  RunAll();
+  // The finding dates from the session: July 1st (at a fixed +01:00 it would be June 30th).
+  EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-07-01"), "active");
+  EXPECT_EQ(metrics_.Value("bonewatch_active_findings", {{"rule", "osteoporosis"}}), 1);
 }
 
 TEST_F(PipelineTest, RejectedResourceIsADeadLetterAndCounted) {
@@ -479,9 +509,22 @@ TEST(PipelineOwnTag, FollowsTheCanonicalBaseLikeTheWriter) {
 
 TEST(PipelineToday, UsesTheConfiguredOffset) {
   const auto late_evening_utc = At("2026-03-01") + std::chrono::hours(11);  // 23:00Z
-  EXPECT_EQ(TodayAt(late_evening_utc, 0), *rules::Date::Parse("2026-03-01"));
-  EXPECT_EQ(TodayAt(late_evening_utc, 120), *rules::Date::Parse("2026-03-02"));
-  EXPECT_EQ(TodayAt(late_evening_utc, -60), *rules::Date::Parse("2026-03-01"));
+  EXPECT_EQ(TodayAt(late_evening_utc, fhir::TimeZone()), *rules::Date::Parse("2026-03-01"));
+  EXPECT_EQ(TodayAt(late_evening_utc, fhir::TimeZone::FixedOffset(120)),
+            *rules::Date::Parse("2026-03-02"));
+  EXPECT_EQ(TodayAt(late_evening_utc, fhir::TimeZone::FixedOffset(-60)),
+            *rules::Date::Parse("2026-03-01"));
+}
+
+TEST(PipelineToday, UsesTheNamedZonesOffsetAtThatInstant) {
+  StatusOr<fhir::TimeZone> berlin = fhir::TimeZone::Named("Europe/Berlin");
+  ASSERT_TRUE(berlin.ok()) << berlin.status().message();
+  // 22:30Z: 23:30 CET in winter (same day), 00:30 CEST in summer (next day).
+  const auto winter = At("2026-01-10") + std::chrono::hours(10) + std::chrono::minutes(30);
+  const auto summer = At("2026-06-30") + std::chrono::hours(10) + std::chrono::minutes(30);
+  EXPECT_EQ(TodayAt(winter, *berlin), *rules::Date::Parse("2026-01-10"));
+  EXPECT_EQ(TodayAt(summer, *berlin), *rules::Date::Parse("2026-07-01"));
+  EXPECT_EQ(TodayAt(summer, fhir::TimeZone::FixedOffset(60)), *rules::Date::Parse("2026-06-30"));
 }
 
 }  // namespace
