@@ -44,7 +44,16 @@
 // bonewatch_facts (gauge), bonewatch_evaluations_total,
 // bonewatch_active_findings{rule} (gauge, from the evaluations this process
 // ran), bonewatch_dead_letters and bonewatch_inbox_depth (gauges),
-// bonewatch_dead_lettered_total{reason}, bonewatch_dirty_patients (gauge).
+// bonewatch_dead_lettered_total{reason} (letters added),
+// bonewatch_rejections_total{reason} (every refusal, repeats included),
+// bonewatch_dirty_patients (gauge).
+//
+// Dead letters: one per refused input (Store::AddDeadLetter merges by key).
+// A rejected resource is keyed by type, id and meta.versionId
+// ("Observation/9/_history/3"), or by a SHA-1 of its JSON when it has no
+// versionId; a malformed or abandoned inbox item by its reason, hint and a
+// SHA-1 of its body. So overlapping polls, history reads and replays that fail
+// the same way add no letter.
 //
 // Never throws. Ownership: the deps are references the caller keeps alive.
 // Thread-safety: ProcessInbox and EvaluateDirty may run on different threads;
@@ -130,9 +139,10 @@ class Pipeline {
   Status ProcessResource(const fhir::Json& resource, const InboxItem& item, bool with_history);
   Status Retract(const std::string& type, const std::string& id);
   Status EnsureHistory(const std::string& patient_id, const InboxItem& item);
+  // `key`: DeadLetter::key (see the file comment).
   Status DeadLetter(const InboxItem& item, const std::string& resource,
                     const std::string& reason_code, const std::string& reason,
-                    const std::string& payload);
+                    const std::string& payload, const std::string& key);
   // One patient evaluated and written back; nothing stored (EvaluateDirty does).
   struct EvaluatedPatient {
     Status status;                         // of the write-back

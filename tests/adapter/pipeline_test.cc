@@ -232,6 +232,74 @@ TEST_F(PipelineTest, RejectedResourceIsADeadLetterAndCounted) {
   EXPECT_EQ(*store_->InboxDepth(), 0u);
 }
 
+TEST_F(PipelineTest, ARejectedVersionReadAgainIsStillOneDeadLetter) {
+  const Json bad = TScore(-2.7, "1", "2026-01-05T10:00:00.000Z", "kg");
+  for (int poll = 0; poll < 5; ++poll) {  // overlapping polls, history reads: the same version
+    EnqueueResource(bad);
+    RunAll();
+  }
+  EXPECT_EQ(Resources("Observation", "rejected"), 5);
+  const std::string reason = (*store_->ListDeadLetters(1))[0].reason_code;
+  EXPECT_EQ(metrics_.Value("bonewatch_rejections_total", {{"reason", reason}}), 5);
+  EXPECT_EQ(metrics_.Value("bonewatch_dead_lettered_total", {{"reason", reason}}), 1);
+  pipeline().UpdateGauges();
+  EXPECT_EQ(metrics_.Value("bonewatch_dead_letters"), 1);
+  auto letters = store_->ListDeadLetters(10);
+  ASSERT_TRUE(letters.ok());
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ((*letters)[0].key, "Observation/t1/_history/1");
+  EXPECT_EQ((*letters)[0].times_seen, 5);
+
+  // A newer version that is still bad is a letter of its own.
+  EnqueueResource(TScore(-2.7, "2", "2026-01-06T10:00:00.000Z", "kg"));
+  RunAll();
+  EXPECT_EQ(*store_->DeadLetterDepth(), 2u);
+}
+
+TEST_F(PipelineTest, ARejectedResourceWithoutVersionIsKeyedByItsContent) {
+  Json bad = TScore(-2.7, "1", "2026-01-05T10:00:00.000Z", "kg");
+  bad.Set("meta", Json::Object());
+  EnqueueResource(bad);
+  EnqueueResource(bad);
+  RunAll();
+  EXPECT_EQ(*store_->DeadLetterDepth(), 1u);
+  EXPECT_EQ((*store_->ListDeadLetters(1))[0].key.rfind("Observation/t1#sha1:", 0), 0u);
+  bad.Set("valueQuantity", Json::Object().Set("value", -2.9).Set("unit", "kg"));
+  EnqueueResource(bad);  // other content: another letter
+  RunAll();
+  EXPECT_EQ(*store_->DeadLetterDepth(), 2u);
+}
+
+TEST_F(PipelineTest, AReplayThatFailsTheSameWayLeavesOneLetterAndOneThatWorksLeavesNone) {
+  EnqueueResource(TScore(-2.7, "1", "2026-01-05T10:00:00.000Z", "kg"));
+  RunAll();
+  // `bonewatch dead-letters replay`: take the letter, enqueue its payload.
+  auto letter = store_->TakeDeadLetter((*store_->ListDeadLetters(1))[0].id);
+  ASSERT_TRUE(letter.ok());
+  for (int replay = 0; replay < 2; ++replay) {
+    Enqueue(letter->payload, letter->resource);
+    RunAll();
+  }
+  EXPECT_EQ(*store_->DeadLetterDepth(), 1u);
+  // Fixed at the source (a unit that maps): the replay works and no letter is left.
+  auto again = store_->TakeDeadLetter((*store_->ListDeadLetters(1))[0].id);
+  ASSERT_TRUE(again.ok());
+  EnqueueResource(TScore(-2.7, "1", "2026-01-05T10:00:00.000Z"));
+  RunAll();
+  EXPECT_EQ(*store_->DeadLetterDepth(), 0u);
+}
+
+TEST_F(PipelineTest, TheSameMalformedBodyIsOneDeadLetter) {
+  Enqueue("{not json");
+  Enqueue("{not json");
+  RunAll();
+  Enqueue("{not json either");
+  RunAll();
+  EXPECT_EQ(*store_->DeadLetterDepth(), 2u);
+  EXPECT_EQ(metrics_.Value("bonewatch_rejections_total", {{"reason", "malformed"}}), 3);
+  EXPECT_EQ(metrics_.Value("bonewatch_dead_lettered_total", {{"reason", "malformed"}}), 2);
+}
+
 TEST_F(PipelineTest, MalformedItemIsADeadLetterAtOnce) {
   Enqueue("{not json");
   RunAll();
