@@ -124,8 +124,10 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
   const Config& c = *s.config;
   Logger& log = *s.logger;
   const auto started = steady_clock::now();
-  log.Info("daemon.starting",
-           {{"version", BONEWATCH_VERSION}, {"config", c.source_path}, {"fhir", c.fhir.base_url}});
+  log.Info("daemon.starting", {{"version", BONEWATCH_VERSION},
+                               {"config", c.source_path},
+                               {"fhir", c.fhir.base_url},
+                               {"time_zone", c.time_zone.Name()}});
 
   WorkSignal signal;
   const std::vector<mappings::Criteria> criteria = s.mapper->mappings().CriteriaLists();
