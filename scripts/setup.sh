@@ -8,12 +8,14 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libpoco-dev rapidjson-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
+  libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   openssl
   python3-yaml systemd
 )
 # python3-yaml: tests/deploy reads deploy/kubernetes/*.yaml with /usr/bin/python3 and PyYAML.
 # systemd: tests/deploy runs `systemd-analyze verify` on deploy/systemd/bonewatch.service.
+# libhowardhinnant-date-dev (+ its libdate-tz3) and tzdata: named time zones (`timeZone`).
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

@@ -33,13 +33,14 @@ int List(Store& store, size_t limit) {
             << "  " << std::setw(24) << "CREATED"
             << "  " << std::setw(9) << "ORIGIN"
             << "  " << std::setw(36) << "RESOURCE"
+            << "  " << std::setw(5) << "SEEN"
             << "  "
             << "REASON\n";
   for (const DeadLetter& d : *letters) {
     std::cout << std::left << std::setw(6) << d.id << "  " << std::setw(24) << d.created_at << "  "
               << std::setw(9) << d.origin << "  " << std::setw(36)
-              << Clip(d.resource.empty() ? "-" : d.resource, 36) << "  "
-              << Clip(d.reason_code + ": " + d.reason, 200) << "\n";
+              << Clip(d.resource.empty() ? "-" : d.resource, 36) << "  " << std::setw(5)
+              << d.times_seen << "  " << Clip(d.reason_code + ": " + d.reason, 200) << "\n";
   }
   auto depth = store.DeadLetterDepth();
   std::cout << letters->size() << " dead letter(s) shown";

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -72,6 +73,7 @@ class Parser {
       if (m.key.starts_with("_")) continue;  // "_comment" keys
       const std::string path = prefix.empty() ? m.key : prefix + "." + m.key;
       if (const FieldSpec* field = FindField(path)) {
+        given_.insert(path);
         Apply(*field, m.value);
       } else if (IsSection(path)) {
         if (m.value.is_object())
@@ -118,6 +120,22 @@ class Parser {
   void Normalize() {
     std::string& base = config_.canonical_base;
     while (base.ends_with('/')) base.pop_back();
+  }
+
+  // Config::time_zone from timeZone or timeZoneOffset (at most one).
+  void ResolveTimeZone() {
+    if (config_.time_zone_name.empty()) {
+      config_.time_zone = fhir::TimeZone::FixedOffset(config_.utc_offset_minutes);
+      return;
+    }
+    if (given_.count("timeZoneOffset") != 0) {
+      return Error("timeZone",
+                   "set either timeZone (an IANA name) or timeZoneOffset (a fixed offset), "
+                   "not both");
+    }
+    StatusOr<fhir::TimeZone> zone = fhir::TimeZone::Named(config_.time_zone_name);
+    if (!zone.ok()) return Error("timeZone", zone.status().message());
+    config_.time_zone = *zone;
   }
 
   void CheckCombinations() {
@@ -364,6 +382,7 @@ class Parser {
   const std::map<std::string, std::string>& env_;
   std::filesystem::path base_dir_;
   Config config_;
+  std::set<std::string> given_;  // the keys the file sets, dotted
   std::vector<std::string> errors_;
 };
 
@@ -381,6 +400,7 @@ StatusOr<std::shared_ptr<const Config>> ParseConfig(const std::string& text,
   parser.Walk(*json, "");
   parser.ApplyEnvironment();
   parser.Normalize();
+  parser.ResolveTimeZone();
   parser.CheckCombinations();
   return parser.Finish();
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bonewatch/fhir/status.h"
+#include "bonewatch/fhir/time_zone.h"
 
 namespace bonewatch::adapter {
 
@@ -61,8 +62,13 @@ struct Config {
 
   // Canonical base of everything BoneWatch writes ({base} in the spec).
   std::string canonical_base = "http://bonewatch.example/fhir";
-  // The configured time zone as a fixed UTC offset, "+HH:MM" / "-HH:MM".
-  int utc_offset_minutes = 0;
+  // The configured time zone: `timeZone` (an IANA name, with daylight saving
+  // time, from the system's tzdata) or `timeZoneOffset` (a fixed "+HH:MM" /
+  // "-HH:MM"), at most one of them; UTC when neither is set. `time_zone` is
+  // the one to use; the other two are the file's values as written.
+  fhir::TimeZone time_zone;
+  std::string time_zone_name;  // "timeZone", "" = not set
+  int utc_offset_minutes = 0;  // "timeZoneOffset"
 
   struct Inputs {  // spec §1 "where enabled"
     bool medication_request = true;

@@ -45,6 +45,7 @@ const std::vector<FieldSpec>& Fields() {
       {"fhir.maxAttempts", T::kInt, BW_INT(fhir.max_attempts), 1, 20},
       {"fhir.transactionMaxEntries", T::kInt, BW_INT(fhir.transaction_max_entries), 1, 1000},
       {"canonicalBase", T::kUrl, BW_STR(canonical_base)},
+      {"timeZone", T::kString, BW_STR(time_zone_name)},
       {"timeZoneOffset", T::kUtcOffset, BW_INT(utc_offset_minutes)},
       {"inputs.medicationRequest", T::kBool, BW_BOOL(inputs.medication_request)},
       {"inputs.condition", T::kBool, BW_BOOL(inputs.condition)},

@@ -25,16 +25,18 @@ namespace {
 constexpr std::string_view kEvaluateUsage =
     "usage: bonewatch evaluate [--as-of YYYY-MM-DD] [--format bundle|summary]\n"
     "                          [--rules FILE] [--mappings DIR] [--base URL]\n"
-    "                          [--threads N] FILE...\n"
+    "                          [--threads N] [--time-zone ZONE] FILE...\n"
     "  FILE: a FHIR Bundle (.json, any type) or NDJSON (.ndjson)\n"
-    "  --as-of     evaluation date (default: today, UTC)\n"
+    "  --as-of     evaluation date (default: today in --time-zone)\n"
     "  --format    bundle: the transaction Bundle BoneWatch would write (default)\n"
     "              summary: a table of active findings per patient\n"
     "  --rules     rule thresholds over rules/default-rules.json\n"
     "  --mappings  local mapping files over mappings/default\n"
     "  --base      canonical base of written identifiers and codes\n"
     "              (default http://bonewatch.example/fhir)\n"
-    "  --threads   worker threads (default: one per CPU); the output is the same\n";
+    "  --threads   worker threads (default: one per CPU); the output is the same\n"
+    "  --time-zone the zone of calendar dates: an IANA name (Europe/Berlin) or\n"
+    "              a fixed offset (+01:00); default UTC, as the daemon's timeZone\n";
 
 // Patients per worker thread in one batch: enough to keep the threads busy,
 // few enough that a batch's rendered output stays a few tens of MB.
@@ -52,10 +54,9 @@ StatusOr<rules::RuleSet> LoadRules(const EvaluateOptions& options) {
   return rules;
 }
 
-rules::Date TodayUtc() {
-  const auto now = std::chrono::system_clock::now();
-  const auto days = std::chrono::floor<std::chrono::days>(now).time_since_epoch().count();
-  return rules::Date::FromDays(days);
+rules::Date Today(const fhir::TimeZone& zone) {
+  const fhir::LocalDate d = zone.LocalDateAt(std::chrono::system_clock::now());
+  return rules::Date::FromYmd(d.year, d.month, d.day);
 }
 
 }  // namespace
@@ -74,7 +75,9 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
     err << "bonewatch evaluate: mappings: " << mapping_set.status().message() << "\n";
     return 1;
   }
-  const mappings::Mapper mapper(std::move(*mapping_set), mappings::MapperOptions());
+  mappings::MapperOptions mapper_options;
+  mapper_options.time_zone = options.time_zone;
+  const mappings::Mapper mapper(std::move(*mapping_set), mapper_options);
 
   CohortStore store;
   const unsigned threads = ResolveThreadCount(options.threads);
@@ -230,6 +233,13 @@ int EvaluateCommand(const std::vector<std::string_view>& args) {
         return 2;
       }
       options.threads = threads;
+    } else if (arg == "--time-zone" && has_value) {
+      StatusOr<fhir::TimeZone> zone = fhir::TimeZone::Parse(args[++i]);
+      if (!zone.ok()) {
+        std::cerr << "bonewatch evaluate: --time-zone: " << zone.status().message() << "\n";
+        return 2;
+      }
+      options.time_zone = *zone;
     } else if (arg == "--help" || arg == "-h") {
       std::cout << kEvaluateUsage;
       return 0;
@@ -244,7 +254,7 @@ int EvaluateCommand(const std::vector<std::string_view>& args) {
     std::cerr << "bonewatch evaluate: no input FILE\n" << kEvaluateUsage;
     return 2;
   }
-  options.as_of = as_of ? *as_of : TodayUtc();  // the only clock read
+  options.as_of = as_of ? *as_of : Today(options.time_zone);  // the only clock read
   return RunEvaluate(options, std::cout, std::cerr);
 }
 

@@ -2,7 +2,7 @@
 //
 //   bonewatch evaluate [--as-of YYYY-MM-DD] [--format bundle|summary]
 //                      [--rules FILE] [--mappings DIR] [--base URL]
-//                      [--threads N] FILE...
+//                      [--threads N] [--time-zone ZONE] FILE...
 //
 // Reads FHIR Bundles and NDJSON files (evaluate_command_input.h), groups the
 // mapped facts by patient (evaluate_command_cohort.h), evaluates every
@@ -21,8 +21,11 @@
 // nothing is printed on stdout) or the configuration does not load; 2 for a
 // usage error.
 //
-// The clock is read in EvaluateCommand only (default --as-of = today, UTC);
-// RunEvaluate is a pure function of its options and files.
+// Dates are calendar dates in --time-zone (an IANA name such as
+// "Europe/Berlin", or a fixed "+HH:MM"; default UTC), as the daemon's
+// timeZone / timeZoneOffset. The clock is read in EvaluateCommand only
+// (default --as-of = today in that zone); RunEvaluate is a pure function of
+// its options and files.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bonewatch/fhir/time_zone.h"
 #include "bonewatch/rules/date.h"
 #include "writeback_identity.h"
 
@@ -44,6 +48,8 @@ struct EvaluateOptions {
   std::string rules_file;    // optional override over rules/default-rules.json
   std::string mappings_dir;  // optional local mappings over mappings/default
   WritebackOptions writeback;
+  // The zone in which instants become calendar dates (default UTC).
+  fhir::TimeZone time_zone;
   std::vector<std::string> files;
   // Worker threads for reading and evaluating (0: one per hardware thread).
   // The output does not depend on it.

@@ -22,7 +22,10 @@ void DescribeDaemonMetrics(Metrics& metrics) {
                             DefaultLatencyBuckets());
   metrics.DescribeGauge(kInboxDepth, "Inbox items waiting to be processed.");
   metrics.DescribeGauge(kDeadLetterDepth, "Dead letters kept for inspection and replay.");
-  metrics.DescribeCounter(kDeadLettered, "Items turned into dead letters, by reason code.");
+  metrics.DescribeCounter(kDeadLettered,
+                          "Dead letters added, by reason code (an input refused again adds none).");
+  metrics.DescribeCounter(kRejections,
+                          "Inputs refused (each time, repeats included), by reason code.");
   metrics.DescribeGauge(kPollLag, "Seconds between now and the poll watermark, by type.");
   metrics.DescribeCounter(kPollResources, "Resources enqueued by the poller, by type.");
   metrics.DescribeCounter(kPollErrors, "Failed polls, by type.");

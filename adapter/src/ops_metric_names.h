@@ -42,8 +42,10 @@ inline constexpr std::string_view kFhirRequestSeconds = "bonewatch_fhir_request_
 inline constexpr std::string_view kInboxDepth = "bonewatch_inbox_depth";
 // gauge: dead letters kept.
 inline constexpr std::string_view kDeadLetterDepth = "bonewatch_dead_letters";
-// counter{reason="..."}: items turned into dead letters (reason_code).
+// counter{reason="..."}: dead letters added (reason_code); an input refused again adds none.
 inline constexpr std::string_view kDeadLettered = "bonewatch_dead_lettered_total";
+// counter{reason="..."}: every refusal of an input (reason_code, as above), repeats included.
+inline constexpr std::string_view kRejections = "bonewatch_rejections_total";
 // gauge{type="Observation"}: seconds between now and the poll watermark.
 inline constexpr std::string_view kPollLag = "bonewatch_poll_lag_seconds";
 // counter{type}: resources the poller enqueued; counter{type}: failed polls.

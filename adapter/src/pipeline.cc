@@ -6,6 +6,7 @@
 #include "bonewatch/fhir/datetime.h"
 #include "bonewatch/fhir/reference.h"
 #include "ops_metric_names.h"
+#include "sha1.h"
 
 namespace bonewatch::adapter {
 namespace {
@@ -17,6 +18,35 @@ constexpr char kFactsGauge[] = "bonewatch_facts";
 constexpr char kInboxDepth[] = "bonewatch_inbox_depth";
 constexpr char kDeadLetters[] = "bonewatch_dead_letters";
 constexpr char kDeadLettered[] = "bonewatch_dead_lettered_total";
+
+std::string Sha1Hex(std::string_view bytes) {
+  Sha1 sha1;
+  sha1.Update(bytes);
+  const Sha1Digest digest = sha1.Finish();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(digest.size() * 2);
+  for (const unsigned char b : digest) {
+    out += kHex[b >> 4];
+    out += kHex[b & 0xf];
+  }
+  return out;
+}
+
+// DeadLetter::key of a rejected resource: its version, else its content.
+std::string RejectedResourceKey(const std::string& type_and_id, const Json& resource,
+                                const std::string& serialized) {
+  if (const Json* vid = resource.At({"meta", "versionId"});
+      vid != nullptr && vid->is_string() && !vid->AsString().empty()) {
+    return type_and_id + "/_history/" + vid->AsString();
+  }
+  return type_and_id + "#sha1:" + Sha1Hex(serialized);
+}
+
+// DeadLetter::key of an inbox item refused as a whole (malformed, abandoned).
+std::string InboxItemKey(const std::string& reason_code, const InboxItem& item) {
+  return reason_code + ":" + item.hint + "#sha1:" + Sha1Hex(item.body);
+}
 
 std::string NowInstant(const Clock& clock) {
   return fhir::FormatInstant(
@@ -30,12 +60,9 @@ bool Changed(UpsertOutcome outcome) {
 
 }  // namespace
 
-rules::Date TodayAt(std::chrono::system_clock::time_point now, int utc_offset_minutes) {
-  const int64_t ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() +
-      int64_t{utc_offset_minutes} * 60'000;
-  constexpr int64_t kDay = 86'400'000;
-  return rules::Date::FromDays(ms >= 0 ? ms / kDay : -((-ms + kDay - 1) / kDay));
+rules::Date TodayAt(std::chrono::system_clock::time_point now, const fhir::TimeZone& zone) {
+  const fhir::LocalDate d = zone.LocalDateAt(now);
+  return rules::Date::FromYmd(d.year, d.month, d.day);
 }
 
 Pipeline::Pipeline(PipelineDeps deps)
@@ -50,7 +77,8 @@ Pipeline::Pipeline(PipelineDeps deps)
   m.DescribeGauge(kFactsGauge, "Facts currently in the store.");
   m.DescribeGauge(kInboxDepth, "Inbox items waiting.");
   m.DescribeGauge(kDeadLetters, "Dead letters kept.");
-  m.DescribeCounter(kDeadLettered, "Items turned into dead letters, by reason.");
+  m.DescribeCounter(kDeadLettered, "Dead letters added, by reason.");
+  m.DescribeCounter(metric::kRejections, "Inputs refused, repeats included, by reason.");
   m.DescribeGauge(metric::kDirtyPatients, "Patients waiting for evaluation and write-back.");
 }
 
@@ -147,7 +175,7 @@ StatusOr<size_t> Pipeline::ProcessInboxItems(const std::vector<InboxItem>& items
       Status dead = DeadLetter(item, item.hint, "retries-exhausted",
                                "inbox item " + id + " failed " + std::to_string(item.attempts + 1) +
                                    " times; last error: " + status.message(),
-                               item.body);
+                               item.body, InboxItemKey("retries-exhausted", item));
       if (dead.ok()) dead = deps_.store.AckInbox(item.id);
       if (dead.ok()) {
         ++acknowledged;
@@ -167,7 +195,8 @@ StatusOr<size_t> Pipeline::ProcessInboxItems(const std::vector<InboxItem>& items
 Status Pipeline::ProcessItem(const InboxItem& item) {
   StatusOr<std::vector<WorkUnit>> units = DecodeInboxItem(item, decode_);
   if (!units.ok()) {
-    return DeadLetter(item, item.hint, "malformed", units.status().message(), item.body);
+    return DeadLetter(item, item.hint, "malformed", units.status().message(), item.body,
+                      InboxItemKey("malformed", item));
   }
   for (const WorkUnit& unit : *units) RETURN_IF_ERROR(ProcessUnit(unit, item));
   return Status::Ok();
@@ -226,11 +255,13 @@ Status Pipeline::ProcessResource(const Json& resource, const InboxItem& item, bo
       kResourcesTotal,
       {{"type", type}, {"result", std::string(mappings::MapOutcomeCode(result.outcome))}});
   switch (result.outcome) {
-    case mappings::MapOutcome::kRejected:
+    case mappings::MapOutcome::kRejected: {
       deps_.logger.Info("pipeline.rejected",
                         {{"resource", type + "/" + id}, {"reason", result.reason_code}});
+      const std::string payload = resource.Serialize();
       return DeadLetter(item, type + "/" + id, "rejected:" + result.reason_code, result.reason,
-                        resource.Serialize());
+                        payload, RejectedResourceKey(type + "/" + id, resource, payload));
+    }
     case mappings::MapOutcome::kRetracted:
       return Retract(result.source.resource_type.empty() ? type : result.source.resource_type,
                      result.source.id.empty() ? id : result.source.id);
@@ -354,7 +385,7 @@ Status Pipeline::EnsureHistory(const std::string& patient_id, const InboxItem& i
 
 Status Pipeline::DeadLetter(const InboxItem& item, const std::string& resource,
                             const std::string& reason_code, const std::string& reason,
-                            const std::string& payload) {
+                            const std::string& payload, const std::string& key) {
   adapter::DeadLetter letter;
   letter.created_at = NowInstant(deps_.clock);
   letter.origin = item.origin;
@@ -362,12 +393,19 @@ Status Pipeline::DeadLetter(const InboxItem& item, const std::string& resource,
   letter.reason_code = reason_code;
   letter.reason = reason;
   letter.payload = payload;
-  ASSIGN_OR_RETURN(int64_t id, deps_.store.AddDeadLetter(letter));
+  letter.key = key;
+  ASSIGN_OR_RETURN(DeadLetterAdded added, deps_.store.AddDeadLetter(letter));
+  deps_.metrics.Increment(metric::kRejections, {{"reason", reason_code}});
+  const LogFields fields = {{"dead_letter_id", std::to_string(added.id)},
+                            {"inbox_id", std::to_string(item.id)},
+                            {"resource", resource},
+                            {"reason", reason_code}};
+  if (!added.added) {  // refused again: counted on the letter already kept
+    deps_.logger.Debug("pipeline.dead_letter_again", fields);
+    return Status::Ok();
+  }
   deps_.metrics.Increment(kDeadLettered, {{"reason", reason_code}});
-  deps_.logger.Warn("pipeline.dead_letter", {{"dead_letter_id", std::to_string(id)},
-                                             {"inbox_id", std::to_string(item.id)},
-                                             {"resource", resource},
-                                             {"reason", reason_code}});
+  deps_.logger.Warn("pipeline.dead_letter", fields);
   return Status::Ok();
 }
 

@@ -31,7 +31,7 @@
 // Returns the number of items acknowledged (dead-lettered ones included).
 //
 // EvaluateDirty(max_patients) evaluates the oldest dirty marks (PeekDirty):
-// LoadRecord -> rules::Evaluate(today in Config::utc_offset_minutes) ->
+// LoadRecord -> rules::Evaluate(today in Config::time_zone) ->
 // Writer::Write, for up to Config::worker_threads patients at a time (one
 // patient's writes stay in order on one thread; the fhir::Client must be
 // thread-safe); then, in one store batch for the whole pass: PutWritten of
@@ -47,7 +47,16 @@
 // bonewatch_facts (gauge), bonewatch_evaluations_total,
 // bonewatch_active_findings{rule} (gauge, from the evaluations this process
 // ran), bonewatch_dead_letters and bonewatch_inbox_depth (gauges),
-// bonewatch_dead_lettered_total{reason}, bonewatch_dirty_patients (gauge).
+// bonewatch_dead_lettered_total{reason} (letters added),
+// bonewatch_rejections_total{reason} (every refusal, repeats included),
+// bonewatch_dirty_patients (gauge).
+//
+// Dead letters: one per refused input (Store::AddDeadLetter merges by key).
+// A rejected resource is keyed by type, id and meta.versionId
+// ("Observation/9/_history/3"), or by a SHA-1 of its JSON when it has no
+// versionId; a malformed or abandoned inbox item by its reason, hint and a
+// SHA-1 of its body. So overlapping polls, history reads and replays that fail
+// the same way add no letter.
 //
 // Never throws. Ownership: the deps are references the caller keeps alive.
 // Thread-safety: ProcessInbox and EvaluateDirty may run on different threads;
@@ -102,8 +111,8 @@ struct PipelineDeps {
   std::function<void()> poll_now;  // empty: kPollNow is ignored
 };
 
-// Today's date at `now` in a fixed UTC offset.
-rules::Date TodayAt(std::chrono::system_clock::time_point now, int utc_offset_minutes);
+// Today's date at `now` in the configured zone (its offset at `now`).
+rules::Date TodayAt(std::chrono::system_clock::time_point now, const fhir::TimeZone& zone);
 
 class Pipeline {
  public:
@@ -142,9 +151,10 @@ class Pipeline {
   // MedicationStatements on the server that reference it, so their patients are re-evaluated.
   Status MedicationChanged(const std::string& id, const InboxItem& item);
   Status EnsureHistory(const std::string& patient_id, const InboxItem& item);
+  // `key`: DeadLetter::key (see the file comment).
   Status DeadLetter(const InboxItem& item, const std::string& resource,
                     const std::string& reason_code, const std::string& reason,
-                    const std::string& payload);
+                    const std::string& payload, const std::string& key);
   // One patient evaluated and written back; nothing stored (EvaluateDirty does).
   struct EvaluatedPatient {
     Status status;                         // of the write-back

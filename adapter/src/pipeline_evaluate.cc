@@ -19,7 +19,7 @@ constexpr char kActiveFindings[] = "bonewatch_active_findings";
 StatusOr<size_t> Pipeline::EvaluateDirty(size_t max_patients) {
   ASSIGN_OR_RETURN(std::vector<DirtyMark> marks, deps_.store.PeekDirty(max_patients));
   if (marks.empty()) return size_t{0};
-  const rules::Date today = TodayAt(deps_.clock.Now(), deps_.config.utc_offset_minutes);
+  const rules::Date today = TodayAt(deps_.clock.Now(), deps_.config.time_zone);
 
   // 1. Evaluate and write back, up to Config::worker_threads patients at a
   //    time. Each patient's writes stay in order on one thread; nothing is

@@ -124,8 +124,10 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
   const Config& c = *s.config;
   Logger& log = *s.logger;
   const auto started = steady_clock::now();
-  log.Info("daemon.starting",
-           {{"version", BONEWATCH_VERSION}, {"config", c.source_path}, {"fhir", c.fhir.base_url}});
+  log.Info("daemon.starting", {{"version", BONEWATCH_VERSION},
+                               {"config", c.source_path},
+                               {"fhir", c.fhir.base_url},
+                               {"time_zone", c.time_zone.Name()}});
 
   WorkSignal signal;
   const std::vector<mappings::Criteria> criteria = s.mapper->mappings().CriteriaLists();
@@ -167,7 +169,7 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
     log.Info("daemon.reconcile", {{"patients", std::to_string(ids->size())}});
     return Status();
   };
-  steps.today = [&s, &c] { return TodayAt(s.eval_clock().Now(), c.utc_offset_minutes); };
+  steps.today = [&s, &c] { return TodayAt(s.eval_clock().Now(), c.time_zone); };
   steps.schedule = [&s](rules::Date today) { return s.scheduler->RunOnce(today); };
   steps.process_inbox = [&s](size_t n) { return s.pipeline->ProcessInbox(n); };
   steps.evaluate_dirty = [&s](size_t n) { return s.pipeline->EvaluateDirty(n); };

@@ -38,7 +38,7 @@ StatusOr<std::unique_ptr<mappings::Mapper>> LoadMapper(const Config& config) {
     return InvalidArgumentError(message);
   }
   mappings::MapperOptions options;
-  options.utc_offset_minutes = config.utc_offset_minutes;
+  options.time_zone = config.time_zone;
   options.medication_request_enabled = config.inputs.medication_request;
   options.condition_enabled = config.inputs.condition;
   options.procedure_enabled = config.inputs.procedure;
@@ -130,7 +130,7 @@ StatusOr<std::unique_ptr<DaemonServices>> OpenServices(const ServicesOptions& op
                                level, s->system_clock, options.log_out);
   if (options.as_of) {
     s->evaluation_clock =
-        std::make_unique<ShiftedClock>(s->system_clock, *options.as_of, c.utc_offset_minutes);
+        std::make_unique<ShiftedClock>(s->system_clock, *options.as_of, c.time_zone);
     s->logger->Warn("test_hook.as_of", {{"today", options.as_of->ToString()}});
   } else {
     s->evaluation_clock = std::make_unique<SystemClock>();

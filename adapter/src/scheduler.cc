@@ -7,9 +7,7 @@
 
 namespace bonewatch::adapter {
 
-rules::Date Scheduler::Today() const {
-  return TodayAt(deps_.clock.Now(), deps_.config.utc_offset_minutes);
-}
+rules::Date Scheduler::Today() const { return TodayAt(deps_.clock.Now(), deps_.config.time_zone); }
 
 StatusOr<size_t> Scheduler::RunOnce() { return RunOnce(Today()); }
 

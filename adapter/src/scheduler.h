@@ -6,7 +6,7 @@
 // on or before `today`; the Pipeline's EvaluateDirty then re-evaluates them and
 // stores their next date. So dxa-follow-up-due appears on its due date, and
 // btm-3-month-due resolves when its window closes, with no new data.
-// Today() gives the date of the injected Clock in Config::utc_offset_minutes.
+// Today() gives the date of the injected Clock in Config::time_zone.
 //
 // Ownership: the deps are references the caller keeps alive. Thread-safety:
 // as thread-safe as the Store; RunOnce holds no state between calls.

@@ -15,7 +15,10 @@
 //  - what was last written: per written resource identifier, the server id,
 //    versionId, content hash and status;
 //  - the durable inbox of notifications/poll results not yet processed;
-//  - dead letters: inputs that could not be processed, kept for replay;
+//  - dead letters: inputs that could not be processed, kept for replay. One
+//    per `DeadLetter::key`: the same input refused again (a resource version
+//    re-read by overlapping polls or history reads, a replay that fails the
+//    same way) adds no letter; it counts on the one that is there;
 //  - cursors: named string values (poll watermarks, subscription state).
 //
 // Idempotency contract of UpsertSource: a newer version (by meta.lastUpdated;
@@ -121,6 +124,18 @@ struct DeadLetter {
   std::string reason_code;  // short, for metrics labels ("rejected:unknown-unit", "malformed-json")
   std::string reason;       // for operators: names the resource, file/field and what is wrong
   std::string payload;      // the body or resource JSON, to replay
+  // What was refused, so that refusing it again adds nothing: for a rejected
+  // resource "Observation/9/_history/3" (or "Observation/9#sha1:<content>"
+  // without a versionId); see Pipeline. "" = never merged with another.
+  std::string key;
+  int64_t times_seen = 1;    // how often it was refused (the first time included)
+  std::string last_seen_at;  // FHIR instant of the latest refusal ("" = created_at)
+};
+
+// What AddDeadLetter did.
+struct DeadLetterAdded {
+  int64_t id = 0;      // the letter's id (the one already kept, when not added)
+  bool added = false;  // false: a letter with the same non-empty key was already kept
 };
 
 class Store {
@@ -189,7 +204,11 @@ class Store {
   virtual StatusOr<uint64_t> InboxDepth() = 0;
 
   // ---- Dead letters ----
-  virtual StatusOr<int64_t> AddDeadLetter(const DeadLetter& letter) = 0;
+  // Keeps `letter` under a new id (last_seen_at "" = created_at). When a
+  // letter with the same non-empty key is kept already, adds none: that one
+  // takes the new reason_code and reason, last_seen_at = letter.created_at,
+  // and times_seen + 1.
+  virtual StatusOr<DeadLetterAdded> AddDeadLetter(const DeadLetter& letter) = 0;
   virtual StatusOr<std::vector<DeadLetter>> ListDeadLetters(size_t limit) = 0;
   // Removes and returns one (for replay); NotFound when absent.
   virtual StatusOr<DeadLetter> TakeDeadLetter(int64_t id) = 0;

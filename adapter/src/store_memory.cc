@@ -264,12 +264,23 @@ class MemoryStore final : public Store {
     return static_cast<uint64_t>(inbox_.size());
   }
 
-  StatusOr<int64_t> AddDeadLetter(const DeadLetter& letter) override {
+  StatusOr<DeadLetterAdded> AddDeadLetter(const DeadLetter& letter) override {
     std::lock_guard lock(mu_);
+    if (!letter.key.empty()) {  // few letters (one per refused input): a scan will do
+      for (auto& [id, kept] : dead_letters_) {
+        if (kept.key != letter.key) continue;
+        kept.reason_code = letter.reason_code;
+        kept.reason = letter.reason;
+        kept.last_seen_at = letter.created_at;
+        ++kept.times_seen;
+        return DeadLetterAdded{id, false};
+      }
+    }
     DeadLetter stored = letter;
     stored.id = ++last_dead_letter_id_;
+    if (stored.last_seen_at.empty()) stored.last_seen_at = stored.created_at;
     dead_letters_[stored.id] = std::move(stored);
-    return last_dead_letter_id_;
+    return DeadLetterAdded{last_dead_letter_id_, true};
   }
   StatusOr<std::vector<DeadLetter>> ListDeadLetters(size_t limit) override {
     std::lock_guard lock(mu_);

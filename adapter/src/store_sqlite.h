@@ -67,7 +67,7 @@ class SqliteStore final : public Store {
   Status AckInbox(int64_t id) override;
   Status FailInbox(int64_t id, const std::string& error) override;
   StatusOr<uint64_t> InboxDepth() override;
-  StatusOr<int64_t> AddDeadLetter(const DeadLetter& letter) override;
+  StatusOr<DeadLetterAdded> AddDeadLetter(const DeadLetter& letter) override;
   StatusOr<std::vector<DeadLetter>> ListDeadLetters(size_t limit) override;
   StatusOr<DeadLetter> TakeDeadLetter(int64_t id) override;
   StatusOr<uint64_t> DeadLetterDepth() override;

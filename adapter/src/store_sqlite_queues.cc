@@ -141,31 +141,56 @@ StatusOr<uint64_t> SqliteStore::InboxDepth() {
 
 // ---- Dead letters ----
 
-StatusOr<int64_t> SqliteStore::AddDeadLetter(const DeadLetter& d) {
-  return RunFor<int64_t>("AddDeadLetter " + d.resource, true, [&](Session& s) -> StatusOr<int64_t> {
-    s << "INSERT INTO dead_letters (created_at, origin, resource, reason_code, reason, payload)"
-         " VALUES (?, ?, ?, ?, ?, ?)",
-        bind(d.created_at), bind(d.origin), bind(d.resource), bind(d.reason_code), bind(d.reason),
-        bind(ToBlob(d.payload)), now;
-    Poco::Int64 id = 0;
-    s << "SELECT last_insert_rowid()", into(id), now;
-    return static_cast<int64_t>(id);
-  });
+StatusOr<DeadLetterAdded> SqliteStore::AddDeadLetter(const DeadLetter& d) {
+  return RunFor<DeadLetterAdded>(
+      "AddDeadLetter " + d.resource, true, [&](Session& s) -> StatusOr<DeadLetterAdded> {
+        if (!d.key.empty()) {
+          std::vector<Poco::Int64> kept;
+          s << "SELECT id FROM dead_letters WHERE dedup_key = ?", bind(d.key), into(kept), now;
+          if (!kept.empty()) {
+            s << "UPDATE dead_letters SET reason_code = ?, reason = ?, last_seen_at = ?,"
+                 " times_seen = times_seen + 1 WHERE id = ?",
+                bind(d.reason_code), bind(d.reason), bind(d.created_at), bind(kept[0]), now;
+            return DeadLetterAdded{static_cast<int64_t>(kept[0]), false};
+          }
+        }
+        const std::string last_seen = d.last_seen_at.empty() ? d.created_at : d.last_seen_at;
+        const Poco::Int64 times_seen = d.times_seen < 1 ? 1 : d.times_seen;
+        s << "INSERT INTO dead_letters (created_at, origin, resource, reason_code, reason,"
+             " payload, dedup_key, times_seen, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            bind(d.created_at), bind(d.origin), bind(d.resource), bind(d.reason_code),
+            bind(d.reason), bind(ToBlob(d.payload)), bind(d.key), bind(times_seen), bind(last_seen),
+            now;
+        Poco::Int64 id = 0;
+        s << "SELECT last_insert_rowid()", into(id), now;
+        return DeadLetterAdded{static_cast<int64_t>(id), true};
+      });
 }
 
 namespace {
 std::vector<DeadLetter> SelectDeadLetters(Session& s, const std::string& tail, Poco::Int64 key) {
-  std::vector<Poco::Int64> id;
-  std::vector<std::string> created, origin, resource, code, reason;
+  std::vector<Poco::Int64> id, times_seen;
+  std::vector<std::string> created, origin, resource, code, reason, dedup_key, last_seen;
   std::vector<BLOB> payload;
-  s << "SELECT id, created_at, origin, resource, reason_code, reason, payload FROM dead_letters " +
+  s << "SELECT id, created_at, origin, resource, reason_code, reason, payload, dedup_key,"
+       " times_seen, last_seen_at FROM dead_letters " +
            tail,
       bind(key), into(id), into(created), into(origin), into(resource), into(code), into(reason),
-      into(payload), now;
+      into(payload), into(dedup_key), into(times_seen), into(last_seen), now;
   std::vector<DeadLetter> out;
   for (size_t i = 0; i < id.size(); ++i) {
-    out.push_back(DeadLetter{id[i], created[i], origin[i], resource[i], code[i], reason[i],
-                             FromBlob(payload[i])});
+    DeadLetter letter;
+    letter.id = id[i];
+    letter.created_at = std::move(created[i]);
+    letter.origin = std::move(origin[i]);
+    letter.resource = std::move(resource[i]);
+    letter.reason_code = std::move(code[i]);
+    letter.reason = std::move(reason[i]);
+    letter.payload = FromBlob(payload[i]);
+    letter.key = std::move(dedup_key[i]);
+    letter.times_seen = times_seen[i];
+    letter.last_seen_at = std::move(last_seen[i]);
+    out.push_back(std::move(letter));
   }
   return out;
 }

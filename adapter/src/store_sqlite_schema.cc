@@ -73,6 +73,33 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
            "CREATE TRIGGER sources_fact_total_delete AFTER DELETE ON sources BEGIN"
            " UPDATE fact_total SET n = n - OLD.fact_count WHERE id = 1; END",
        }},
+      {4,
+       {
+           // One dead letter per refused input (DeadLetter::key, '' = never merged):
+           // a version re-read by every poll used to add a letter each time.
+           "ALTER TABLE dead_letters ADD COLUMN dedup_key TEXT NOT NULL DEFAULT ''",
+           "ALTER TABLE dead_letters ADD COLUMN times_seen INTEGER NOT NULL DEFAULT 1",
+           "ALTER TABLE dead_letters ADD COLUMN last_seen_at TEXT NOT NULL DEFAULT ''",
+           // The letters kept so far: rejected resource versions get their key, and
+           // their repeats collapse into the first letter (which counts them).
+           "UPDATE dead_letters SET dedup_key = resource || '/_history/' ||"
+           " json_extract(CAST(payload AS TEXT), '$.meta.versionId')"
+           " WHERE reason_code LIKE 'rejected:%' AND resource <> ''"
+           " AND json_valid(CAST(payload AS TEXT))"
+           " AND json_type(CAST(payload AS TEXT), '$.meta.versionId') = 'text'"
+           " AND json_extract(CAST(payload AS TEXT), '$.meta.versionId') <> ''",
+           "UPDATE dead_letters SET"
+           " times_seen = (SELECT COUNT(*) FROM dead_letters d"
+           " WHERE d.dedup_key = dead_letters.dedup_key),"
+           " last_seen_at = (SELECT MAX(created_at) FROM dead_letters d"
+           " WHERE d.dedup_key = dead_letters.dedup_key)"
+           " WHERE dedup_key <> ''",
+           "DELETE FROM dead_letters WHERE dedup_key <> '' AND id <> (SELECT MIN(id)"
+           " FROM dead_letters d WHERE d.dedup_key = dead_letters.dedup_key)",
+           "UPDATE dead_letters SET last_seen_at = created_at WHERE last_seen_at = ''",
+           "CREATE UNIQUE INDEX dead_letters_by_key ON dead_letters (dedup_key)"
+           " WHERE dedup_key <> ''",
+       }},
   };
   return kMigrations;
 }

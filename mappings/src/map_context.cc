@@ -114,7 +114,7 @@ std::optional<rules::Date> MapContext::ReadDate(const fhir::Json* value, std::st
            "'" + value->AsString() + "' is not a FHIR date/dateTime: " + parsed.status().message());
     return std::nullopt;
   }
-  const fhir::LocalDate d = parsed->ToLocalDate(options_.utc_offset_minutes);
+  const fhir::LocalDate d = options_.time_zone.LocalDateOf(*parsed);
   return rules::Date::FromYmd(d.year, d.month, d.day);
 }
 

@@ -116,6 +116,59 @@ TEST(Config, ErrorsAreCollectedAndNameFileAndField) {
   EXPECT_THAT(error, HasSubstr("bw.json: inputs.condition: must be true or false"));
 }
 
+TEST(Config, TimeZoneDefaultsToUtc) {
+  auto c = MustParse(kMinimal);
+  ASSERT_NE(c, nullptr);
+  EXPECT_FALSE(c->time_zone.is_named());
+  EXPECT_EQ(c->time_zone.Name(), "+00:00");
+}
+
+TEST(Config, TimeZoneOffsetGivesAFixedZone) {
+  auto c = MustParse(
+      R"({"fhir":{"baseUrl":"http://f/"},"subscriptions":{"enabled":false},
+          "timeZoneOffset":"+01:00"})");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->time_zone.Name(), "+01:00");
+  // 2026-06-30T22:30:00Z: 23:30 at +01:00, still June 30th.
+  EXPECT_EQ(c->time_zone.LocalDateAt(int64_t{1782858600000}).ToString(), "2026-06-30");
+}
+
+TEST(Config, TimeZoneNameGivesTheIanaZoneWithSummerTime) {
+  auto c = MustParse(
+      R"({"fhir":{"baseUrl":"http://f/"},"subscriptions":{"enabled":false},
+          "timeZone":"Europe/Berlin"})");
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->time_zone.is_named());
+  EXPECT_EQ(c->time_zone.Name(), "Europe/Berlin");
+  EXPECT_EQ(c->time_zone_name, "Europe/Berlin");
+  // 2026-06-30T22:30:00Z is 00:30 CEST on July 1st.
+  EXPECT_EQ(c->time_zone.LocalDateAt(int64_t{1782858600000}).ToString(), "2026-07-01");
+}
+
+TEST(Config, UnknownTimeZoneNameIsAnErrorNamingTheField) {
+  const std::string error = ErrorOf(
+      R"({"fhir":{"baseUrl":"http://f/"},"subscriptions":{"enabled":false},
+          "timeZone":"Europe/Atlantis"})");
+  EXPECT_THAT(error, HasSubstr("bw.json: timeZone: unknown IANA time zone 'Europe/Atlantis'"));
+  EXPECT_THAT(ErrorOf(R"({"fhir":{"baseUrl":"http://f/"},"subscriptions":{"enabled":false},
+                          "timeZone":"+01:00"})"),
+              HasSubstr("bw.json: timeZone: unknown IANA time zone '+01:00'"));
+  EXPECT_THAT(ErrorOf(R"({"fhir":{"baseUrl":"http://f/"},"subscriptions":{"enabled":false},
+                          "timeZone":60})"),
+              HasSubstr("bw.json: timeZone: must be a string"));
+}
+
+TEST(Config, TimeZoneAndTimeZoneOffsetTogetherAreAnError) {
+  // Even an offset that agrees with the zone: one key says which rules apply.
+  const std::string error = ErrorOf(
+      R"({"fhir":{"baseUrl":"http://f/"},"subscriptions":{"enabled":false},
+          "timeZone":"Europe/Berlin","timeZoneOffset":"+01:00"})");
+  EXPECT_THAT(error, HasSubstr("bw.json: timeZone: set either timeZone"));
+  EXPECT_THAT(ErrorOf(R"({"fhir":{"baseUrl":"http://f/"},"subscriptions":{"enabled":false},
+                          "timeZone":"UTC","timeZoneOffset":"Z"})"),
+              HasSubstr("not both"));
+}
+
 TEST(Config, UnknownNestedKeyIsRejected) {
   EXPECT_THAT(ErrorOf(R"({"fhir":{"baseUrl":"http://f/","baseURL":"http://g/"},
                          "subscriptions":{"enabled":false}})"),
@@ -239,7 +292,7 @@ TEST(Config, ShippedExampleLoads) {
                              {"BONEWATCH_NOTIFY_TLS_KEY_FILE", key}});
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ((*c)->fhir.auth, "smart-backend");
-  EXPECT_EQ((*c)->utc_offset_minutes, 60);
+  EXPECT_EQ((*c)->time_zone.Name(), "Europe/Berlin");
   EXPECT_EQ((*c)->notifications.listen_address, "0.0.0.0");
   EXPECT_TRUE((*c)->notifications.public_endpoint.starts_with("https://"));
   // Without the TLS files the example does not start.
@@ -305,7 +358,8 @@ TEST(Config, DocsKeyTableMatchesTheParser) {
 
 TEST(Config, ExampleSetsEveryTopLevelSection) {
   // The example is "complete": every key of the table appears in it, except the
-  // alternatives it documents elsewhere (other auth kinds' secrets, TLS client keys).
+  // alternatives it documents elsewhere (other auth kinds' secrets, TLS client keys, the
+  // fixed-offset alternative to timeZone).
   std::ifstream in(std::string(BONEWATCH_SOURCE_DIR) + "/deploy/bonewatch.example.json");
   std::stringstream text;
   text << in.rdbuf();
@@ -313,7 +367,7 @@ TEST(Config, ExampleSetsEveryTopLevelSection) {
     const std::string leaf = key.substr(key.rfind('.') + 1);
     if (leaf == "bearerTokenFile" || leaf == "basicUsername" || leaf == "basicPasswordFile" ||
         leaf == "clientCertFile" || leaf == "clientKeyFile" || leaf == "hmacSecretFile" ||
-        leaf == "smartScope" || leaf.starts_with("oauth")) {
+        leaf == "smartScope" || leaf.starts_with("oauth") || leaf == "timeZoneOffset") {
       continue;
     }
     EXPECT_THAT(text.str(), HasSubstr("\"" + leaf + "\"")) << key;

@@ -223,6 +223,40 @@ TEST(EvaluateCommand, UsageErrorsExitTwo) {
   EXPECT_EQ(EvaluateCommand({"--threads", "65", "x.json"}), 2);
 }
 
+// --time-zone dates the instants as the daemon's timeZone does: a vitamin D
+// result taken at 22:30Z on June 30th is on July 1st in Berlin (00:30 CEST),
+// after an evaluation as of June 30th, so it is not seen there; in UTC and at
+// a fixed +01:00 (23:30) it is on June 30th and is.
+TEST(EvaluateCommand, TimeZoneDatesInstantsWithSummerTime) {
+  TempDir dir;
+  const std::string vitamin_d =
+      R"({"resourceType":"Observation","id":"vd","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"62292-8"}]},"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-06-30T22:30:00Z","valueQuantity":{"value":12,"unit":"ng/mL"}})";
+  const std::string path =
+      dir.Write("cohort.ndjson", AiStatement("m1", "p1") + "\n" + vitamin_d + "\n");
+  const auto deficient_as_of_june_30 = [&](const char* zone) {
+    EvaluateOptions options;
+    options.as_of = *rules::Date::Parse("2026-06-30");
+    options.format = EvaluateFormat::kSummary;
+    options.files = {path};
+    StatusOr<fhir::TimeZone> parsed = fhir::TimeZone::Parse(zone);
+    EXPECT_TRUE(parsed.ok()) << parsed.status().message();
+    options.time_zone = parsed.value_or(fhir::TimeZone());
+    std::ostringstream out;
+    std::ostringstream err;
+    EXPECT_EQ(RunEvaluate(options, out, err), 0) << err.str();
+    return out.str().find("vitamin-d-deficient") != std::string::npos;
+  };
+  EXPECT_TRUE(deficient_as_of_june_30("Z"));
+  EXPECT_TRUE(deficient_as_of_june_30("+01:00"));
+  EXPECT_FALSE(deficient_as_of_june_30("Europe/Berlin"));
+  EXPECT_TRUE(deficient_as_of_june_30("America/New_York"));
+}
+
+TEST(EvaluateCommand, UnknownTimeZoneIsAUsageError) {
+  EXPECT_EQ(EvaluateCommand({"--time-zone", "Europe/Atlantis", "x.json"}), 2);
+  EXPECT_EQ(EvaluateCommand({"--time-zone", "+15:00", "x.json"}), 2);
+}
+
 // A varied multi-patient NDJSON cohort: several batches of lines and of
 // patients, Medications referenced before and after they are read, later
 // versions, retractions, rejected resources, blank lines and CRLF ends.

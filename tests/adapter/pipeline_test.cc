@@ -53,12 +53,13 @@ Json TScore(double value, const std::string& version = "1",
 
 class PipelineTest : public ::testing::Test {
  protected:
-  PipelineTest()
+  PipelineTest() : PipelineTest(mappings::MapperOptions{}) {}
+  explicit PipelineTest(const mappings::MapperOptions& mapper_options)
       : clock_(At("2026-03-01")),
         logger_(LogFormat::kText, LogLevel::kDebug, clock_, &log_),
         store_(NewMemoryStore()),
         client_(fake_),
-        mapper_(LoadDefaultMappings(), mappings::MapperOptions{}) {
+        mapper_(LoadDefaultMappings(), mapper_options) {
     config_.max_inbox_attempts = 3;
   }
 
@@ -188,6 +189,35 @@ TEST_F(PipelineTest, ADeletedSourceIsRetracted) {
   EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-01-10"), "entered-in-error");
 }
 
+// The configured zone dates both the facts (the Mapper) and "today" (the
+// Pipeline's clock): a T-score taken at 00:30 summer time on July 1st in
+// Berlin (22:30Z on June 30th) is seen by an evaluation at 00:45 that day,
+// and the osteoporosis finding dates from July 1st. Were "today" taken in
+// UTC (June 30th), the T-score would lie in the future and give no finding.
+class PipelineBerlinTest : public PipelineTest {
+ protected:
+  PipelineBerlinTest() : PipelineTest(Options()) { config_.time_zone = Berlin(); }
+  static fhir::TimeZone Berlin() { return *fhir::TimeZone::Named("Europe/Berlin"); }
+  static mappings::MapperOptions Options() {
+    mappings::MapperOptions options;
+    options.time_zone = Berlin();
+    return options;
+  }
+};
+
+TEST_F(PipelineBerlinTest, FactsAndTodayAreCalendarDatesInTheNamedZone) {
+  Json tscore = TScore(-2.7);
+  tscore.Set("effectiveDateTime", "2026-06-30T22:30:00Z");
+  clock_.Set(At("2026-06-30") + std::chrono::minutes(10 * 60 + 45));  // 22:45Z, 00:45 CEST
+  ASSERT_EQ(TodayAt(clock_.Now(), config_.time_zone), *rules::Date::Parse("2026-07-01"));
+  EnqueueResource(AiStatement());
+  EnqueueResource(tscore);
+  RunAll();
+  // The finding dates from the session: July 1st (at a fixed +01:00 it would be June 30th).
+  EXPECT_EQ(FlagStatus("p1.osteoporosis.2026-07-01"), "active");
+  EXPECT_EQ(metrics_.Value("bonewatch_active_findings", {{"rule", "osteoporosis"}}), 1);
+}
+
 TEST_F(PipelineTest, RejectedResourceIsADeadLetterAndCounted) {
   EnqueueResource(TScore(-2.7, "1", "2026-01-05T10:00:00.000Z", "kg"));
   RunAll();
@@ -200,6 +230,74 @@ TEST_F(PipelineTest, RejectedResourceIsADeadLetterAndCounted) {
   EXPECT_NE((*letters)[0].reason.find("Observation"), std::string::npos);
   EXPECT_EQ(metrics_.Value("bonewatch_dead_letters"), 1);
   EXPECT_EQ(*store_->InboxDepth(), 0u);
+}
+
+TEST_F(PipelineTest, ARejectedVersionReadAgainIsStillOneDeadLetter) {
+  const Json bad = TScore(-2.7, "1", "2026-01-05T10:00:00.000Z", "kg");
+  for (int poll = 0; poll < 5; ++poll) {  // overlapping polls, history reads: the same version
+    EnqueueResource(bad);
+    RunAll();
+  }
+  EXPECT_EQ(Resources("Observation", "rejected"), 5);
+  const std::string reason = (*store_->ListDeadLetters(1))[0].reason_code;
+  EXPECT_EQ(metrics_.Value("bonewatch_rejections_total", {{"reason", reason}}), 5);
+  EXPECT_EQ(metrics_.Value("bonewatch_dead_lettered_total", {{"reason", reason}}), 1);
+  pipeline().UpdateGauges();
+  EXPECT_EQ(metrics_.Value("bonewatch_dead_letters"), 1);
+  auto letters = store_->ListDeadLetters(10);
+  ASSERT_TRUE(letters.ok());
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ((*letters)[0].key, "Observation/t1/_history/1");
+  EXPECT_EQ((*letters)[0].times_seen, 5);
+
+  // A newer version that is still bad is a letter of its own.
+  EnqueueResource(TScore(-2.7, "2", "2026-01-06T10:00:00.000Z", "kg"));
+  RunAll();
+  EXPECT_EQ(*store_->DeadLetterDepth(), 2u);
+}
+
+TEST_F(PipelineTest, ARejectedResourceWithoutVersionIsKeyedByItsContent) {
+  Json bad = TScore(-2.7, "1", "2026-01-05T10:00:00.000Z", "kg");
+  bad.Set("meta", Json::Object());
+  EnqueueResource(bad);
+  EnqueueResource(bad);
+  RunAll();
+  EXPECT_EQ(*store_->DeadLetterDepth(), 1u);
+  EXPECT_EQ((*store_->ListDeadLetters(1))[0].key.rfind("Observation/t1#sha1:", 0), 0u);
+  bad.Set("valueQuantity", Json::Object().Set("value", -2.9).Set("unit", "kg"));
+  EnqueueResource(bad);  // other content: another letter
+  RunAll();
+  EXPECT_EQ(*store_->DeadLetterDepth(), 2u);
+}
+
+TEST_F(PipelineTest, AReplayThatFailsTheSameWayLeavesOneLetterAndOneThatWorksLeavesNone) {
+  EnqueueResource(TScore(-2.7, "1", "2026-01-05T10:00:00.000Z", "kg"));
+  RunAll();
+  // `bonewatch dead-letters replay`: take the letter, enqueue its payload.
+  auto letter = store_->TakeDeadLetter((*store_->ListDeadLetters(1))[0].id);
+  ASSERT_TRUE(letter.ok());
+  for (int replay = 0; replay < 2; ++replay) {
+    Enqueue(letter->payload, letter->resource);
+    RunAll();
+  }
+  EXPECT_EQ(*store_->DeadLetterDepth(), 1u);
+  // Fixed at the source (a unit that maps): the replay works and no letter is left.
+  auto again = store_->TakeDeadLetter((*store_->ListDeadLetters(1))[0].id);
+  ASSERT_TRUE(again.ok());
+  EnqueueResource(TScore(-2.7, "1", "2026-01-05T10:00:00.000Z"));
+  RunAll();
+  EXPECT_EQ(*store_->DeadLetterDepth(), 0u);
+}
+
+TEST_F(PipelineTest, TheSameMalformedBodyIsOneDeadLetter) {
+  Enqueue("{not json");
+  Enqueue("{not json");
+  RunAll();
+  Enqueue("{not json either");
+  RunAll();
+  EXPECT_EQ(*store_->DeadLetterDepth(), 2u);
+  EXPECT_EQ(metrics_.Value("bonewatch_rejections_total", {{"reason", "malformed"}}), 3);
+  EXPECT_EQ(metrics_.Value("bonewatch_dead_lettered_total", {{"reason", "malformed"}}), 2);
 }
 
 TEST_F(PipelineTest, MalformedItemIsADeadLetterAtOnce) {
@@ -479,9 +577,22 @@ TEST(PipelineOwnTag, FollowsTheCanonicalBaseLikeTheWriter) {
 
 TEST(PipelineToday, UsesTheConfiguredOffset) {
   const auto late_evening_utc = At("2026-03-01") + std::chrono::hours(11);  // 23:00Z
-  EXPECT_EQ(TodayAt(late_evening_utc, 0), *rules::Date::Parse("2026-03-01"));
-  EXPECT_EQ(TodayAt(late_evening_utc, 120), *rules::Date::Parse("2026-03-02"));
-  EXPECT_EQ(TodayAt(late_evening_utc, -60), *rules::Date::Parse("2026-03-01"));
+  EXPECT_EQ(TodayAt(late_evening_utc, fhir::TimeZone()), *rules::Date::Parse("2026-03-01"));
+  EXPECT_EQ(TodayAt(late_evening_utc, fhir::TimeZone::FixedOffset(120)),
+            *rules::Date::Parse("2026-03-02"));
+  EXPECT_EQ(TodayAt(late_evening_utc, fhir::TimeZone::FixedOffset(-60)),
+            *rules::Date::Parse("2026-03-01"));
+}
+
+TEST(PipelineToday, UsesTheNamedZonesOffsetAtThatInstant) {
+  StatusOr<fhir::TimeZone> berlin = fhir::TimeZone::Named("Europe/Berlin");
+  ASSERT_TRUE(berlin.ok()) << berlin.status().message();
+  // 22:30Z: 23:30 CET in winter (same day), 00:30 CEST in summer (next day).
+  const auto winter = At("2026-01-10") + std::chrono::hours(10) + std::chrono::minutes(30);
+  const auto summer = At("2026-06-30") + std::chrono::hours(10) + std::chrono::minutes(30);
+  EXPECT_EQ(TodayAt(winter, *berlin), *rules::Date::Parse("2026-01-10"));
+  EXPECT_EQ(TodayAt(summer, *berlin), *rules::Date::Parse("2026-07-01"));
+  EXPECT_EQ(TodayAt(summer, fhir::TimeZone::FixedOffset(60)), *rules::Date::Parse("2026-06-30"));
 }
 
 }  // namespace

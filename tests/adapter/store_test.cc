@@ -2,8 +2,10 @@
 // plus SQLite-only persistence, migration, WAL and concurrency tests.
 #include "store.h"
 
+#include <Poco/Data/LOB.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
+#include <Poco/Exception.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -444,11 +447,16 @@ TEST_P(StoreContractTest, DeadLettersAddListTake) {
                "Observation/9",
                "rejected:unknown-unit",
                "Observation/9: valueQuantity.unit 'furlong' is not mapped",
-               R"({"resourceType":"Observation"})"};
-  auto id1 = store_->AddDeadLetter(d);
+               R"({"resourceType":"Observation"})",
+               /*key=*/"",
+               /*times_seen=*/1,
+               /*last_seen_at=*/""};
+  auto added1 = store_->AddDeadLetter(d);
   d.resource = "Observation/10";
-  auto id2 = store_->AddDeadLetter(d);
-  ASSERT_TRUE(id1.ok() && id2.ok());
+  auto added2 = store_->AddDeadLetter(d);  // no key: never merged
+  ASSERT_TRUE(added1.ok() && added2.ok());
+  EXPECT_TRUE(added1->added && added2->added);
+  const std::optional<int64_t> id1 = added1->id;
   EXPECT_EQ(store_->DeadLetterDepth().value_or(0), 2u);
   auto list = store_->ListDeadLetters(10);
   ASSERT_TRUE(list.ok());
@@ -462,6 +470,83 @@ TEST_P(StoreContractTest, DeadLettersAddListTake) {
   EXPECT_EQ(taken->resource, "Observation/9");
   EXPECT_EQ(store_->TakeDeadLetter(*id1).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->DeadLetterDepth().value_or(0), 1u);
+}
+
+DeadLetter RejectedVersion(const std::string& version, const std::string& at) {
+  DeadLetter d;
+  d.created_at = at;
+  d.origin = "poll";
+  d.resource = "Observation/9";
+  d.reason_code = "rejected:unknown-unit";
+  d.reason = "Observation/9: valueQuantity.unit 'furlong' is not mapped";
+  d.payload = R"({"resourceType":"Observation","id":"9","meta":{"versionId":")" + version + "\"}}";
+  d.key = "Observation/9/_history/" + version;
+  return d;
+}
+
+TEST_P(StoreContractTest, TheSameKeyIsOneDeadLetterThatCountsTheRepeats) {
+  auto first = store_->AddDeadLetter(RejectedVersion("3", "2024-03-05T10:00:00Z"));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(first->added);
+  for (int poll = 1; poll < 10; ++poll) {
+    DeadLetter again = RejectedVersion("3", "2024-03-05T10:0" + std::to_string(poll) + ":00Z");
+    again.origin = "history";
+    again.reason_code = "rejected:unconvertible-unit";  // the mapping changed meanwhile
+    auto added = store_->AddDeadLetter(again);
+    ASSERT_TRUE(added.ok()) << added.status().ToString();
+    EXPECT_FALSE(added->added);
+    EXPECT_EQ(added->id, first->id);
+  }
+  EXPECT_EQ(store_->DeadLetterDepth().value_or(0), 1u);
+  auto list = store_->ListDeadLetters(10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  const DeadLetter& kept = (*list)[0];
+  EXPECT_EQ(kept.times_seen, 10);
+  EXPECT_EQ(kept.created_at, "2024-03-05T10:00:00Z");
+  EXPECT_EQ(kept.last_seen_at, "2024-03-05T10:09:00Z");
+  EXPECT_EQ(kept.origin, "poll");                              // the first refusal's
+  EXPECT_EQ(kept.reason_code, "rejected:unconvertible-unit");  // the latest reason
+  EXPECT_EQ(kept.key, "Observation/9/_history/3");
+  // Another version of the same resource is another letter.
+  auto next = store_->AddDeadLetter(RejectedVersion("4", "2024-03-06T10:00:00Z"));
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE(next->added);
+  EXPECT_EQ(store_->DeadLetterDepth().value_or(0), 2u);
+}
+
+TEST_P(StoreContractTest, ATakenDeadLetterCanComeBackOnce) {
+  // A replay takes the letter; when the replay fails the same way, one letter is back.
+  auto first = store_->AddDeadLetter(RejectedVersion("3", "2024-03-05T10:00:00Z"));
+  ASSERT_TRUE(first.ok());
+  auto taken = store_->TakeDeadLetter(first->id);
+  ASSERT_TRUE(taken.ok());
+  EXPECT_EQ(taken->key, "Observation/9/_history/3");
+  EXPECT_EQ(store_->DeadLetterDepth().value_or(9), 0u);
+  for (int i = 0; i < 2; ++i) {
+    DeadLetter again = RejectedVersion("3", "2024-03-05T11:00:00Z");
+    again.origin = "replay";
+    ASSERT_TRUE(store_->AddDeadLetter(again).ok());
+  }
+  auto list = store_->ListDeadLetters(10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_NE((*list)[0].id, first->id);
+  EXPECT_EQ((*list)[0].origin, "replay");
+  EXPECT_EQ((*list)[0].times_seen, 2);
+}
+
+TEST_P(StoreContractTest, ADeadLetterMergedInsideAnAbortedBatchIsUndone) {
+  ASSERT_TRUE(store_->AddDeadLetter(RejectedVersion("3", "2024-03-05T10:00:00Z")).ok());
+  ASSERT_TRUE(store_->BeginBatch().ok());
+  ASSERT_TRUE(store_->AddDeadLetter(RejectedVersion("3", "2024-03-05T10:05:00Z")).ok());
+  ASSERT_TRUE(store_->AddDeadLetter(RejectedVersion("4", "2024-03-05T10:05:00Z")).ok());
+  store_->AbortBatch();
+  auto list = store_->ListDeadLetters(10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].times_seen, 1);
+  EXPECT_EQ((*list)[0].last_seen_at, "2024-03-05T10:00:00Z");
 }
 
 TEST_P(StoreContractTest, Cursors) {
@@ -821,6 +906,86 @@ TEST_F(SqliteStoreTest, ABatchIsAllOrNothingAcrossACrash) {
   EXPECT_EQ(left[0].body, "two");
   EXPECT_EQ(DirtyIds(*store), std::vector<std::string>{"p1"});
   EXPECT_EQ(store->FactCount().value_or(0), 1u);
+}
+
+TEST_F(SqliteStoreTest, OneDeadLetterPerKeyAcrossReopen) {
+  {
+    auto store = MustOpenSqlite(path_);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->AddDeadLetter(RejectedVersion("3", "2024-03-05T10:00:00Z")).ok());
+  }
+  auto store = MustOpenSqlite(path_);
+  ASSERT_NE(store, nullptr);
+  auto again = store->AddDeadLetter(RejectedVersion("3", "2024-03-05T10:01:00Z"));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_FALSE(again->added);
+  EXPECT_EQ(store->DeadLetterDepth().value_or(0), 1u);
+  EXPECT_EQ(store->ListDeadLetters(1).value_or({}).at(0).times_seen, 2);
+  // The key is unique in the file itself.
+  Poco::Data::Session session("SQLite", path_);
+  const auto insert_duplicate = [&session] {
+    session << "INSERT INTO dead_letters (created_at, origin, resource, reason_code, reason,"
+               " dedup_key) VALUES ('t', 'poll', 'Observation/9', 'r', 'r',"
+               " 'Observation/9/_history/3')",
+        Poco::Data::Keywords::now;
+  };
+  EXPECT_THROW(insert_duplicate(), Poco::Exception);
+}
+
+TEST_F(SqliteStoreTest, MigrationFourCollapsesTheRepeatedDeadLettersOfAVersion) {
+  {
+    // A version-3 file holding what every poll used to add: 3 letters for version 3 of
+    // Observation/9, 1 for Observation/10 (no versionId) and 2 malformed bodies.
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session session("SQLite", path_);
+    session << "CREATE TABLE schema_version (version INTEGER NOT NULL)", Poco::Data::Keywords::now;
+    for (size_t i = 0; i < 3; ++i) {
+      for (const std::string& sql : SqliteMigrations().at(i).statements) {
+        session << sql, Poco::Data::Keywords::now;
+      }
+    }
+    session << "INSERT INTO schema_version (version) VALUES (3)", Poco::Data::Keywords::now;
+    const std::string v3 = R"({"resourceType":"Observation","id":"9","meta":{"versionId":"3"}})";
+    for (const char* at :
+         {"2024-03-05T10:00:00Z", "2024-03-05T10:01:00Z", "2024-03-05T10:02:00Z"}) {
+      session << "INSERT INTO dead_letters (created_at, origin, resource, reason_code, reason,"
+                 " payload) VALUES (?, 'poll', 'Observation/9', 'rejected:unknown-unit', 'r', ?)",
+          Poco::Data::Keywords::bind(std::string(at)),
+          Poco::Data::Keywords::bind(
+              Poco::Data::BLOB(reinterpret_cast<const unsigned char*>(v3.data()), v3.size())),
+          Poco::Data::Keywords::now;
+    }
+    session << "INSERT INTO dead_letters (created_at, origin, resource, reason_code, reason,"
+               " payload) VALUES ('2024-03-05T10:03:00Z', 'poll', 'Observation/10',"
+               " 'rejected:unknown-unit', 'r', '{\"resourceType\":\"Observation\"}')",
+        Poco::Data::Keywords::now;
+    for (int i = 0; i < 2; ++i) {
+      session << "INSERT INTO dead_letters (created_at, origin, resource, reason_code, reason,"
+                 " payload) VALUES ('2024-03-05T10:04:00Z', 'rest-hook', '', 'malformed', 'r',"
+                 " '{not json')",
+          Poco::Data::Keywords::now;
+    }
+  }
+  auto store = MustOpenSqlite(path_);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(SchemaVersion(path_), SqliteMigrations().back().version);
+  auto list = store->ListDeadLetters(10);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 4u);
+  EXPECT_EQ((*list)[0].key, "Observation/9/_history/3");
+  EXPECT_EQ((*list)[0].times_seen, 3);
+  EXPECT_EQ((*list)[0].created_at, "2024-03-05T10:00:00Z");
+  EXPECT_EQ((*list)[0].last_seen_at, "2024-03-05T10:02:00Z");
+  for (size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ((*list)[i].key, "");
+    EXPECT_EQ((*list)[i].times_seen, 1);
+    EXPECT_EQ((*list)[i].last_seen_at, (*list)[i].created_at);
+  }
+  // And the next poll of that version adds nothing.
+  auto again = store->AddDeadLetter(RejectedVersion("3", "2024-03-05T10:05:00Z"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->added);
+  EXPECT_EQ(store->DeadLetterDepth().value_or(0), 4u);
 }
 
 TEST_F(SqliteStoreTest, TheFactCountIsKeptAcrossReopenAndMigration) {

@@ -119,6 +119,8 @@ TEST_F(DockerfileTest, BothStagesAreDebian12) {
 TEST_F(DockerfileTest, RuntimeInstallsEveryLibraryTheBinaryLinksAndNoDevPackages) {
   const std::set<std::string> runtime_packages = AptPackages(runtime());
   EXPECT_EQ(runtime_packages.count("ca-certificates"), 1u);
+  // Read at run time, not linked: the IANA zones of `timeZone` (docs/configuration.md).
+  EXPECT_EQ(runtime_packages.count("tzdata"), 1u);
   for (const std::string& p : runtime_packages) {
     EXPECT_FALSE(p.ends_with("-dev")) << p;
     EXPECT_NE(p, "curl") << "no curl in the image: HEALTHCHECK uses bonewatch healthcheck";

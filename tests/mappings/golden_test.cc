@@ -3,7 +3,8 @@
 //
 // An input is a FHIR resource (expected: one result), a Bundle (every entry is
 // mapped with references resolved against the Bundle; expected: an array), or
-// a test wrapper {"options": {"utcOffsetMinutes": N, ...}, "input": ...}.
+// a test wrapper {"options": {"utcOffsetMinutes": N | "timeZone": "Area/City", ...},
+// "input": ...}.
 // Every case uses the shipped defaults plus tests/mappings/local-mappings.
 // With BONEWATCH_UPDATE_GOLDEN=1 the expected files are rewritten: review
 // every change by hand against the spec.
@@ -46,7 +47,16 @@ std::vector<std::string> CaseNames() {
 MapperOptions ReadOptions(const fhir::Json* options) {
   MapperOptions out;
   if (options == nullptr) return out;
-  out.utc_offset_minutes = static_cast<int>(options->GetInt64("utcOffsetMinutes").value_or(0));
+  out.time_zone = fhir::TimeZone::FixedOffset(
+      static_cast<int>(options->GetInt64("utcOffsetMinutes").value_or(0)));
+  if (const fhir::Json* name = options->Find("timeZone"); name != nullptr) {
+    StatusOr<fhir::TimeZone> zone = fhir::TimeZone::Named(name->AsString());
+    if (zone.ok()) {
+      out.time_zone = *zone;
+    } else {
+      ADD_FAILURE() << zone.status().message();
+    }
+  }
   out.medication_request_enabled = options->GetBool("medicationRequest").value_or(true);
   out.condition_enabled = options->GetBool("condition").value_or(true);
   out.procedure_enabled = options->GetBool("procedure").value_or(true);

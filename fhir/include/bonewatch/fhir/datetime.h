@@ -11,7 +11,8 @@
 //    shifted; a partial date takes the first day of its period.
 //  - ToEpochMillis(): the start of the value as UTC epoch milliseconds.
 //  - FormatInstant(ms): "2026-11-27T06:55:00.000Z".
-// Time zones are fixed UTC offsets in minutes; no tz database is used.
+// Offsets here are fixed UTC offsets in minutes; for a configured zone with
+// daylight saving time use TimeZone::LocalDateOf (time_zone.h).
 //
 // Ownership/thread-safety: plain values; thread-compatible.
 // REQUIRES: nothing beyond what each function states.

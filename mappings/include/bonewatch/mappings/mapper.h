@@ -22,7 +22,9 @@
 // contained Medication ("#id") or to one the resolver returns (Bundle entries
 // by fullUrl/urn:uuid or by "Type/id"). The resolver may be empty.
 //
-// Dates are calendar dates in MapperOptions::utc_offset_minutes; partial
+// Dates are calendar dates in MapperOptions::time_zone: a dateTime with a
+// time is an instant, dated by the zone's offset at that instant (daylight
+// saving time included); a date without a time is taken as written; partial
 // dates take the first day of their period.
 //
 // Ownership/thread-safety: Map() is const and thread-safe; the counters are
@@ -44,6 +46,7 @@
 #include <vector>
 
 #include "bonewatch/fhir/json.h"
+#include "bonewatch/fhir/time_zone.h"
 #include "bonewatch/mappings/mapping_set.h"
 #include "bonewatch/rules/model.h"
 
@@ -70,8 +73,8 @@ struct MapResult {
 using ReferenceResolver = std::function<const fhir::Json*(std::string_view reference)>;
 
 struct MapperOptions {
-  // The configured time zone as a fixed UTC offset (minutes east of UTC).
-  int utc_offset_minutes = 0;
+  // The configured time zone (a fixed offset or an IANA zone; default UTC).
+  fhir::TimeZone time_zone;
   // Input switches of spec §1 ("where enabled").
   bool medication_request_enabled = true;
   bool condition_enabled = true;
