@@ -208,6 +208,7 @@ Status Pipeline::ProcessUnit(const WorkUnit& unit, const InboxItem& item) {
       if (deps_.poll_now) deps_.poll_now();
       return Status::Ok();
     case WorkUnit::Kind::kDelete:
+      if (unit.resource_type == "Medication") return MedicationChanged(unit.resource_id, item);
       return Retract(unit.resource_type, unit.resource_id);
     case WorkUnit::Kind::kFetch: {
       RETURN_IF_ERROR(CommitInboxBatch());
@@ -215,6 +216,7 @@ Status Pipeline::ProcessUnit(const WorkUnit& unit, const InboxItem& item) {
       OpenInboxBatch();
       if (!read.ok()) {
         if (read.status().code() == StatusCode::kNotFound) {
+          if (unit.resource_type == "Medication") return MedicationChanged(unit.resource_id, item);
           return Retract(unit.resource_type, unit.resource_id);
         }
         return read.status();
