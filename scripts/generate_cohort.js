@@ -111,6 +111,27 @@ class PatientBuilder {
       verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }] },
       code: { coding: [{ system, code }] }, onsetDateTime: onset });
   }
+  // A DXA report as one panel Observation (LOINC 83311-1, which the default mappings do not map):
+  // the T-scores and the BMD only in components, as many DXA systems send them.
+  dxaPanel(date, tscore, { bmd = null } = {}) {
+    const component = (code, value, unit) => ({ code: { coding: [{ system: LOINC, code }] },
+      valueQuantity: { value, unit, system: UCUM, code: unit } });
+    const components = [component('38267-1', round(tscore, 1), '{T-score}'),
+      component('38264-8', round(tscore + between(0.1, 0.8), 1), '{T-score}')];
+    if (bmd !== null) components.push(component(BMD_SPINE, round(bmd, 3), 'g/cm2'));
+    return this.add({ resourceType: 'Observation', status: 'final',
+      code: { coding: [{ system: LOINC, code: '83311-1', display: 'DXA panel' }] },
+      effectiveDateTime: date, component: components });
+  }
+  // An AI prescription whose medicationReference points to a Medication resource on the server,
+  // as Epic and Cerner send them.
+  aiByReference(start) {
+    const [system, code] = pick(AI_DRUGS);
+    const medication = { resourceType: 'Medication', id: `${this.id}-med`, code: { coding: [{ system, code }] } };
+    this.resources.push(medication);
+    return this.add({ resourceType: 'MedicationRequest', status: 'active', intent: 'order', authoredOn: start,
+      medicationReference: { reference: `Medication/${medication.id}` } });
+  }
   smoker(date) {
     return this.add({ resourceType: 'Observation', status: 'final', code: { coding: [{ system: LOINC, code: '72166-2' }] },
       effectiveDateTime: date, valueCodeableConcept: { coding: [{ system: SCT, code: pick(['449868002', '428041000124106']) }] } });
@@ -194,6 +215,14 @@ const SCENARIOS = {
     p.patient(between(64, 80)); const end = between(1, 10);
     p.ai(monthsAgo(end + 60), { status: 'completed', end: monthsAgo(end) });
     p.dxa(monthsAgo(end + 14), between(-2.9, -2.5));
+  },
+  'dxa-panel-osteoporosis': (p) => {
+    p.patient(between(62, 80)); const start = between(2, 18);
+    p.ai(monthsAgo(start)); p.dxaPanel(monthsAgo(start + 0.2), between(-3.4, -2.6), { bmd: between(0.7, 0.85) });
+    p.vitaminD(monthsAgo(1), between(32, 48));
+  },
+  'medication-reference': (p) => {
+    p.patient(between(55, 75)); p.aiByReference(monthsAgo(between(1, 4)));
   },
   'medication-request': (p) => {
     p.patient(between(55, 75)); const start = between(1, 4);

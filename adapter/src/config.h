@@ -119,6 +119,14 @@ struct Config {
     int page_size = 100;
   } poller;
 
+  // The pass that finds deletes no notification told (ingest_reconcile.h).
+  struct Reconcile {
+    bool enabled = true;
+    int interval_seconds = 300;
+    int batch_size = 100;
+    int max_batches_per_run = 20;
+  } reconcile;
+
   struct Store {
     std::string path = "/var/lib/bonewatch/bonewatch.db";  // BONEWATCH_STORE_PATH
   } store;

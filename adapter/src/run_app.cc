@@ -15,6 +15,7 @@
 #include "ingest_decode.h"
 #include "ingest_history.h"
 #include "ingest_poller.h"
+#include "ingest_reconcile.h"
 #include "ingest_server.h"
 #include "ingest_subscriptions.h"
 #include "ops_metric_names.h"
@@ -189,6 +190,22 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
     poller = std::make_unique<Poller>(c.poller, c.inputs, s.mapper->mappings().CriteriaLists(),
                                       poller_deps);
     steps.poll = [&poller] { return poller->RunOnce(); };
+  }
+  std::unique_ptr<Reconciler> reconciler;
+  if (c.reconcile.enabled) {
+    ReconcilerDeps reconcile_deps;
+    reconcile_deps.client = s.client.get();
+    reconcile_deps.store = s.store.get();
+    reconcile_deps.metrics = &s.metrics;
+    reconcile_deps.logger = &log;
+    reconcile_deps.clock = &s.system_clock;
+    reconciler = std::make_unique<Reconciler>(c.reconcile, reconcile_deps);
+    // With the poll, which it follows: a pass when its interval has passed.
+    steps.poll = [&poller, &reconciler] {
+      Status polled = poller ? poller->RunOnce() : Status::Ok();
+      Status reconciled = reconciler->RunIfDue();
+      return polled.ok() ? reconciled : polled;
+    };
   }
   std::unique_ptr<SubscriptionManager> subscriptions;
   if (c.subscriptions.enabled && c.notifications.enabled) {

@@ -52,6 +52,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bonewatch/fhir/status.h"
@@ -161,6 +162,10 @@ class Store {
   // The patient's whole record (empty record with the id when unknown).
   virtual StatusOr<rules::PatientRecord> LoadRecord(const std::string& patient_id) = 0;
   virtual StatusOr<std::vector<std::string>> PatientIds() = 0;
+  // Up to `limit` (type, id) of the sources that still have facts (not retracted), in (type,
+  // id) order, after (after_type, after_id) ("", "" for the first); for the reconciliation pass.
+  virtual StatusOr<std::vector<std::pair<std::string, std::string>>> ListSources(
+      const std::string& after_type, const std::string& after_id, size_t limit) = 0;
   virtual StatusOr<uint64_t> FactCount() = 0;
 
   // First-seen patients: true once their history has been fetched.

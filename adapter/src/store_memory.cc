@@ -133,6 +133,17 @@ class MemoryStore final : public Store {
     return record;
   }
 
+  StatusOr<std::vector<std::pair<std::string, std::string>>> ListSources(
+      const std::string& after_type, const std::string& after_id, size_t limit) override {
+    std::lock_guard lock(mu_);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto it = sources_.upper_bound(std::make_pair(after_type, after_id));
+         it != sources_.end() && out.size() < limit; ++it) {
+      if (!it->second.retracted) out.push_back(it->first);
+    }
+    return out;
+  }
+
   StatusOr<std::vector<std::string>> PatientIds() override {
     std::lock_guard lock(mu_);
     std::vector<std::string> ids;

@@ -298,6 +298,24 @@ StatusOr<std::vector<std::string>> SqliteStore::PatientIds() {
       });
 }
 
+StatusOr<std::vector<std::pair<std::string, std::string>>> SqliteStore::ListSources(
+    const std::string& after_type, const std::string& after_id, size_t limit) {
+  using Keys = std::vector<std::pair<std::string, std::string>>;
+  return RunFor<Keys>("ListSources", false, [&](Session& s) -> StatusOr<Keys> {
+    std::vector<std::string> types;
+    std::vector<std::string> ids;
+    const Poco::Int64 n = static_cast<Poco::Int64>(limit);
+    // The primary key's order; the row value comparison uses the primary key index.
+    s << "SELECT resource_type, resource_id FROM sources WHERE retracted = 0 AND"
+         " (resource_type, resource_id) > (?, ?) ORDER BY resource_type, resource_id LIMIT ?",
+        bind(after_type), bind(after_id), bind(n), into(types), into(ids), now;
+    Keys keys;
+    keys.reserve(types.size());
+    for (size_t i = 0; i < types.size(); ++i) keys.emplace_back(types[i], ids[i]);
+    return keys;
+  });
+}
+
 StatusOr<uint64_t> SqliteStore::FactCount() {
   return RunFor<uint64_t>("FactCount", false, [&](Session& s) -> StatusOr<uint64_t> {
     Poco::Int64 n = 0;

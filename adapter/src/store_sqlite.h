@@ -48,6 +48,8 @@ class SqliteStore final : public Store {
                                          const std::string& resource_id) override;
   StatusOr<rules::PatientRecord> LoadRecord(const std::string& patient_id) override;
   StatusOr<std::vector<std::string>> PatientIds() override;
+  StatusOr<std::vector<std::pair<std::string, std::string>>> ListSources(
+      const std::string& after_type, const std::string& after_id, size_t limit) override;
   StatusOr<uint64_t> FactCount() override;
   StatusOr<bool> HistoryFetched(const std::string& patient_id) override;
   Status SetHistoryFetched(const std::string& patient_id) override;

@@ -194,6 +194,24 @@ TEST_P(StoreContractTest, WithoutAnOrderingTimestampTheReadLaterWins) {
   EXPECT_EQ(Upsert(d), UpsertOutcome::kReplaced);
 }
 
+TEST_P(StoreContractTest, ListSourcesPagesThroughTheSourcesWithFactsInKeyOrder) {
+  Upsert(Observation("o2", "1", "2024-03-05T10:00:00Z", -1.0));
+  Upsert(Observation("o1", "1", "2024-03-05T10:00:00Z", -1.0));
+  Upsert(Observation("o3", "1", "2024-03-05T10:00:00Z", -1.0));
+  ASSERT_TRUE(store_->UpsertSource(AiStatement("m1")).ok());
+  ASSERT_TRUE(store_->RetractSource("Observation", "o2").ok());  // a tombstone: not listed
+  using Keys = std::vector<std::pair<std::string, std::string>>;
+  auto first = store_->ListSources("", "", 2);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, (Keys{{"MedicationStatement", "m1"}, {"Observation", "o1"}}));
+  auto rest = store_->ListSources("Observation", "o1", 2);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(*rest, (Keys{{"Observation", "o3"}}));
+  auto none = store_->ListSources("Observation", "o3", 2);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_P(StoreContractTest, InvalidLastUpdatedIsAnError) {
   auto r = store_->UpsertSource(Observation("o1", "v1", "yesterday", -1.0));
   ASSERT_FALSE(r.ok());

@@ -40,6 +40,7 @@ struct DaemonConfig {
   bool subscriptions = false;
   bool poller = true;
   int poll_interval_seconds = 1;
+  int reconcile_interval_seconds = 300;  // the reconciliation pass (runs with the polls)
   std::string shared_secret = "e2e-secret";
   size_t max_body_bytes = 64 * 1024;
   int shutdown_grace_seconds = 10;
@@ -164,6 +165,7 @@ inline DaemonProcess::DaemonProcess(DaemonConfig config) : config_(std::move(con
       << "},\n"
       << "  \"poller\": {\"enabled\": " << (config_.poller ? "true" : "false")
       << ", \"intervalSeconds\": " << config_.poll_interval_seconds << "},\n"
+      << "  \"reconcile\": {\"intervalSeconds\": " << config_.reconcile_interval_seconds << "},\n"
       << "  \"store\": {\"path\": \"" << dir_ << "/bonewatch.db\"},\n"
       << "  \"ops\": {\"listenAddress\": \"127.0.0.1\", \"port\": " << ops_port_ << "},\n"
       << "  \"logging\": {\"format\": \"text\", \"level\": \"debug\"},\n"

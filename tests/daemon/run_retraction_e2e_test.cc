@@ -154,6 +154,44 @@ TEST_F(RetractionE2eTest, ADeleteDeliveredByTheSubscriptionRetracts) {
   EXPECT_EQ(daemon.Stop(SIGTERM), 0);
 }
 
+// Issue 13 item 5: a delete that no notification told (no Subscriptions; searches cannot show
+// deletes) is found by the reconciliation pass: the deleted T-score is retracted, and the
+// osteoporosis Flag it gave is withdrawn.
+TEST_F(RetractionE2eTest, ADeleteNoNotificationToldIsFoundByTheReconciliationPass) {
+  LoadCohort();
+  DaemonConfig config = Config();
+  config.reconcile_interval_seconds = 1;
+  DaemonProcess daemon(config);
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  ASSERT_TRUE(
+      WaitFor([&] { return ActiveFlagRules("p2").count("osteoporosis") == 1; }, seconds(60)))
+      << daemon.Log();
+  WaitConverged(daemon);
+  // A pass has checked the sources (the first one ran before any was stored).
+  ASSERT_TRUE(
+      WaitFor([&] { return daemon.Metric("bonewatch_reconcile_checked_total") >= 5; }, seconds(30)))
+      << daemon.Log();
+  ASSERT_EQ(server().Raw("DELETE", "/fhir/Observation/p2-dxa").status, 200);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const Json& flag : Search("Flag?subject=Patient/p2&_count=100")) {
+          const Json* code = flag.At({"code", "coding"});
+          if (code != nullptr && (*code)[0].GetString("code") == "osteoporosis" &&
+              flag.GetString("status") == "entered-in-error") {
+            return true;
+          }
+        }
+        return false;
+      },
+      seconds(30)))
+      << daemon.Log();
+  EXPECT_EQ(daemon.Metric("bonewatch_reconcile_deleted_total", "type=\"Observation\""), 1);
+  EXPECT_EQ(ActiveFlagRules("p2").count("osteoporosis"), 0u);
+  // Nothing else was taken for deleted.
+  EXPECT_EQ(ActiveFlagRules("p1").count("baseline-dxa-missing"), 1u);
+  EXPECT_EQ(daemon.Stop(SIGTERM), 0);
+}
+
 // Spec §3 (v1.1): a Flag whose episode vanished becomes entered-in-error, and
 // the episode that the data now give gets its own Flag.
 //  - p5: a second T-score of the same DXA session (10 days later) re-dates the
