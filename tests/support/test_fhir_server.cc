@@ -220,6 +220,17 @@ void TestFhirServer::InjectFault(const FaultSpec& fault) {
 
 void TestFhirServer::ClearFaults() { Admin("DELETE", "faults", ""); }
 
+const char* ServerModeName(ServerMode mode) {
+  return mode == ServerMode::kMedplum ? "medplum" : "default";
+}
+
+void TestFhirServer::SetMode(ServerMode mode, bool atomic_transactions) {
+  Poco::JSON::Object body;
+  body.set("mode", std::string(ServerModeName(mode)));
+  body.set("atomicTransactions", atomic_transactions);
+  Admin("POST", "mode", Stringify(body));
+}
+
 void TestFhirServer::SetAuthNone() { Admin("POST", "auth", R"({"mode":"none"})"); }
 
 void TestFhirServer::SetAuthBearer(const std::string& token) {
