@@ -16,6 +16,7 @@
 #include "ingest_history.h"
 #include "ingest_poller.h"
 #include "ingest_server.h"
+#include "ingest_subscription_health.h"
 #include "ingest_subscriptions.h"
 #include "ops_metric_names.h"
 #include "ops_server.h"
@@ -91,7 +92,8 @@ class FhirReachability {
   std::atomic<int64_t> last_ok_ms_{0};
 };
 
-std::string StatusJson(DaemonServices& s, const WorkerLoop& worker) {
+std::string StatusJson(DaemonServices& s, const WorkerLoop& worker,
+                       const SubscriptionHealth* subscriptions) {
   fhir::Json j = fhir::Json::Object();
   auto inbox = s.store->InboxDepth();
   auto dirty = s.store->DirtyCount();
@@ -106,6 +108,7 @@ std::string StatusJson(DaemonServices& s, const WorkerLoop& worker) {
   j.Set("patients", static_cast<int64_t>(patients.ok() ? patients->size() : 0));
   j.Set("evaluations", s.metrics.Total(metric::kEvaluations));
   j.Set("writes", s.metrics.Total(metric::kWrites));
+  if (subscriptions != nullptr) j.Set("subscriptions", subscriptions->ToJson());
   return j.Serialize();
 }
 
@@ -189,19 +192,39 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
     steps.poll = [&poller] { return poller->RunOnce(); };
   }
   std::unique_ptr<SubscriptionManager> subscriptions;
+  std::unique_ptr<SubscriptionHealth> subscription_health;
   if (c.subscriptions.enabled && c.notifications.enabled) {
+    subscription_health = std::make_unique<SubscriptionHealth>(&s.metrics);
     SubscriptionManagerDeps subscription_deps;
     subscription_deps.client = s.client.get();
     subscription_deps.logger = &log;
     subscription_deps.canonical_base = c.canonical_base;
+    subscription_deps.clock = &s.system_clock;
+    subscription_deps.metrics = &s.metrics;
+    subscription_deps.health = subscription_health.get();
+    subscription_deps.activation_timeout =
+        std::chrono::seconds(c.subscriptions.activation_timeout_seconds);
     subscriptions = std::make_unique<SubscriptionManager>(
         c.notifications, c.inputs, s.mapper->mappings().CriteriaLists(), subscription_deps);
     steps.ensure_subscriptions = [&subscriptions] { return subscriptions->Ensure(); };
+    steps.subscriptions_delivering = [&subscription_health] {
+      return subscription_health->Delivering();
+    };
   }
   WorkerOptions worker_options;
   worker_options.poll_interval = std::chrono::seconds(std::max(1, c.poller.interval_seconds));
+  worker_options.degraded_poll_interval =
+      std::chrono::seconds(std::max(1, c.poller.degraded_interval_seconds));
+  worker_options.subscription_check_interval =
+      std::chrono::seconds(c.subscriptions.check_interval_seconds);
+  // While one is not active, look again when its activation time limit may have passed.
+  worker_options.degraded_subscription_check_interval =
+      std::chrono::seconds(std::max(1, std::min(c.subscriptions.check_interval_seconds,
+                                                c.subscriptions.activation_timeout_seconds)));
   WorkerLoop worker(std::move(steps), worker_options, signal, s.metrics, log);
-  ops_options.status = [&s, &worker] { return StatusJson(s, worker); };
+  ops_options.status = [&s, &worker, &subscription_health] {
+    return StatusJson(s, worker, subscription_health.get());
+  };
 
   auto ops = OpsServer::Start(ops_options, s.metrics);
   if (!ops.ok()) {

@@ -47,6 +47,11 @@ struct DaemonConfig {
   std::string canonical_base;       // "" = the default base
   int transaction_max_entries = 0;  // 0 = the default (1 = single requests only)
   int worker_threads = 0;           // 0 = the default (write-back threads)
+  // 0 = the defaults: subscriptions.checkIntervalSeconds, .activationTimeoutSeconds,
+  // poller.degradedIntervalSeconds.
+  int subscription_check_seconds = 0;
+  int subscription_activation_timeout_seconds = 0;
+  int degraded_poll_interval_seconds = 0;
 };
 
 struct HttpAnswer {
@@ -157,9 +162,21 @@ inline DaemonProcess::DaemonProcess(DaemonConfig config) : config_(std::move(con
       << notify_port_ << ", \"publicEndpoint\": \"http://127.0.0.1:" << notify_port_
       << "/fhir/notify\", \"maxBodyBytes\": " << config_.max_body_bytes << "},\n"
       << "  \"subscriptions\": {\"enabled\": " << (config_.subscriptions ? "true" : "false")
+      << (config_.subscription_check_seconds > 0
+              ? ", \"checkIntervalSeconds\": " + std::to_string(config_.subscription_check_seconds)
+              : std::string())
+      << (config_.subscription_activation_timeout_seconds > 0
+              ? ", \"activationTimeoutSeconds\": " +
+                    std::to_string(config_.subscription_activation_timeout_seconds)
+              : std::string())
       << "},\n"
       << "  \"poller\": {\"enabled\": " << (config_.poller ? "true" : "false")
-      << ", \"intervalSeconds\": " << config_.poll_interval_seconds << "},\n"
+      << ", \"intervalSeconds\": " << config_.poll_interval_seconds
+      << (config_.degraded_poll_interval_seconds > 0
+              ? ", \"degradedIntervalSeconds\": " +
+                    std::to_string(config_.degraded_poll_interval_seconds)
+              : std::string())
+      << "},\n"
       << "  \"store\": {\"path\": \"" << dir_ << "/bonewatch.db\"},\n"
       << "  \"ops\": {\"listenAddress\": \"127.0.0.1\", \"port\": " << ops_port_ << "},\n"
       << "  \"logging\": {\"format\": \"text\", \"level\": \"debug\"},\n"
