@@ -36,6 +36,17 @@ void SubscriptionHealth::CheckFailed(const std::string& error, const std::string
   last_error_ = error;
 }
 
+void SubscriptionHealth::RecordDelivery(const std::string& id, const std::string& at) {
+  std::lock_guard lock(mutex_);
+  // Bounded: only the ids we manage are kept.
+  bool ours = false;
+  for (const SubscriptionState& s : states_) ours = ours || s.id == id;
+  if (!ours) return;
+  if (at > last_delivery_) last_delivery_ = at;
+  std::string& last = last_delivery_by_id_[id];
+  if (at > last) last = at;
+}
+
 bool SubscriptionHealth::Delivering() const {
   std::lock_guard lock(mutex_);
   if (!checked_ || states_.size() < desired_) return false;
@@ -63,6 +74,9 @@ fhir::Json SubscriptionHealth::ToJson() const {
                           .Set("lastCheck", s.last_check)
                           .Set("repairs", static_cast<int64_t>(s.repairs));
     if (!s.not_active_since.empty()) item.Set("notActiveSince", s.not_active_since);
+    if (auto it = last_delivery_by_id_.find(s.id); it != last_delivery_by_id_.end()) {
+      item.Set("lastDelivery", it->second);
+    }
     items.Push(std::move(item));
   }
   fhir::Json j = fhir::Json::Object()
@@ -71,6 +85,7 @@ fhir::Json SubscriptionHealth::ToJson() const {
                      .Set("items", std::move(items));
   if (!last_check_.empty()) j.Set("lastCheck", last_check_);
   if (!last_error_.empty()) j.Set("lastError", last_error_);
+  if (!last_delivery_.empty()) j.Set("lastDelivery", last_delivery_);
   return j;
 }
 

@@ -13,6 +13,7 @@
 // Thread-safety: every method may be called from any thread (one mutex).
 #pragma once
 
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -42,21 +43,27 @@ class SubscriptionHealth {
   void Publish(std::vector<SubscriptionState> states, size_t desired, const std::string& at);
   // After a failed check: the last states are kept.
   void CheckFailed(const std::string& error, const std::string& at);
+  // A notification from Subscription `id` arrived at `at` (shown as lastDelivery).
+  void RecordDelivery(const std::string& id, const std::string& at);
 
   bool Delivering() const;
   std::vector<SubscriptionState> States() const;
   // {"delivering": bool, "lastCheck": instant, "lastError": "...", "desired": n,
-  //  "items": [{"id","key","criteria","status","lastCheck","notActiveSince","repairs"}]}
+  //  "lastDelivery": instant, "items": [{"id","key","criteria","status","lastCheck",
+  //  "notActiveSince","repairs","lastDelivery"}]} (lastDelivery when known: the server named
+  //  the Subscription in x-medplum-subscription)
   fhir::Json ToJson() const;
 
  private:
   Metrics* const metrics_;
   mutable std::mutex mutex_;
-  bool checked_ = false;                   // GUARDED_BY(mutex_)
-  size_t desired_ = 0;                     // GUARDED_BY(mutex_)
-  std::vector<SubscriptionState> states_;  // GUARDED_BY(mutex_)
-  std::string last_check_;                 // GUARDED_BY(mutex_)
-  std::string last_error_;                 // GUARDED_BY(mutex_)
+  bool checked_ = false;                                    // GUARDED_BY(mutex_)
+  size_t desired_ = 0;                                      // GUARDED_BY(mutex_)
+  std::vector<SubscriptionState> states_;                   // GUARDED_BY(mutex_)
+  std::string last_check_;                                  // GUARDED_BY(mutex_)
+  std::string last_error_;                                  // GUARDED_BY(mutex_)
+  std::string last_delivery_;                               // GUARDED_BY(mutex_)
+  std::map<std::string, std::string> last_delivery_by_id_;  // GUARDED_BY(mutex_)
 };
 
 }  // namespace bonewatch::adapter

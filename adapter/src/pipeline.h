@@ -96,6 +96,10 @@ struct PipelineDeps {
   const Clock& clock;
   HistoryFetch fetch_history;      // empty: history is not fetched
   std::function<void()> poll_now;  // empty: kPollNow is ignored
+  // Called for each rest-hook item that names its Subscription (x-medplum-subscription), with
+  // the item's received_at; empty: not reported.
+  std::function<void(const std::string& subscription_id, const std::string& received_at)>
+      on_delivery = {};
 };
 
 // Today's date at `now` in a fixed UTC offset.
@@ -153,7 +157,7 @@ class Pipeline {
   std::mutex findings_mutex_;
   // Patients with at least one active finding only (a backfill of 100k
   // patients must not keep an entry per patient): the bonewatch_active_findings gauge.
-  std::unordered_map<std::string, RuleMask> active_rules_;    // GUARDED_BY(findings_mutex_)
+  std::unordered_map<std::string, RuleMask> active_rules_;            // GUARDED_BY(findings_mutex_)
   std::array<int64_t, std::size(rules::kRuleCodes)> active_count_{};  // GUARDED_BY(findings_mutex_)
 };
 

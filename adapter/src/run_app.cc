@@ -135,9 +135,6 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
   HistoryFetch fetch_history = [&s, &c, &criteria](const std::string& patient_id) {
     return FetchPatientHistory(*s.client, patient_id, c.inputs, criteria);
   };
-  s.pipeline = std::make_unique<Pipeline>(
-      PipelineDeps{c, *s.store, *s.client, *s.mapper, s.ruleset, s.metrics, log, s.eval_clock(),
-                   fetch_history, [&signal] { signal.RequestPoll(); }});
 
   FhirReachability reachability(*s.client, log, std::chrono::seconds(10));
   OpsServerOptions ops_options;
@@ -211,6 +208,16 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
       return subscription_health->Delivering();
     };
   }
+  PipelineDeps pipeline_deps{
+      c,         *s.store, *s.client,      *s.mapper,     s.ruleset,
+      s.metrics, log,      s.eval_clock(), fetch_history, [&signal] { signal.RequestPoll(); }};
+  if (subscription_health) {
+    pipeline_deps.on_delivery = [&subscription_health](const std::string& id,
+                                                       const std::string& at) {
+      subscription_health->RecordDelivery(id, at);
+    };
+  }
+  s.pipeline = std::make_unique<Pipeline>(std::move(pipeline_deps));
   WorkerOptions worker_options;
   worker_options.poll_interval = std::chrono::seconds(std::max(1, c.poller.interval_seconds));
   worker_options.degraded_poll_interval =

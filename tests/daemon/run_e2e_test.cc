@@ -119,6 +119,18 @@ TEST_P(RunE2eModeTest, SubscriptionDeliveryOfANewDxaRaisesTheFlag) {
   EXPECT_EQ(daemon.Metric("bonewatch_subscriptions", "status=\"active\""),
             Search("Subscription?status=active").size());
   EXPECT_EQ(daemon.Metric("bonewatch_subscriptions", "status=\"requested\""), 0);
+  // /status names the Subscription that delivered (x-medplum-subscription).
+  auto status = Json::Parse(daemon.Ops("/status").body);
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE(status->At({"subscriptions", "lastDelivery"}) != nullptr) << status->Serialize();
+  int delivered = 0;
+  for (const Json& item : status->At({"subscriptions", "items"})->elements()) {
+    if (item.Find("lastDelivery") != nullptr) {
+      ++delivered;
+      EXPECT_TRUE(item.GetString("criteria").value_or("").starts_with("Observation?code="));
+    }
+  }
+  EXPECT_GE(delivered, 1);
   EXPECT_EQ(daemon.Stop(SIGTERM, seconds(15)), 0);
 }
 
