@@ -152,6 +152,26 @@ TEST_F(IngestSubscriptionsTest, ARequestedOneIsRepairedOnceItsActivationTimeLimi
   EXPECT_EQ(stats.unchanged, 2);
 }
 
+TEST_F(IngestSubscriptionsTest, AServerThatRefusesActiveGetsRequestedAndActivatesThem) {
+  server().SetMode(testing::ServerMode::kDefault, /*atomic_transactions=*/false,
+                   /*refuse_active_subscriptions=*/true);
+  SubscriptionManager manager = Manager();
+  EnsureStats stats;
+  ASSERT_TRUE(manager.Ensure(&stats).ok());
+  EXPECT_EQ(stats.created, 2);
+  EXPECT_FALSE(manager.writes_active());
+  EXPECT_THAT(log_.str(), HasSubstr("subscription.active_refused"));
+  for (const fhir::Json& s : AllSubscriptions()) EXPECT_EQ(s.GetString("status"), "active");
+  EXPECT_TRUE(health_.Delivering());
+  // A repair writes `requested` too (the server activates it).
+  const std::string id = health_.States().at(0).id;
+  ForceStatus(id, "off");  // only `active` is refused
+  ASSERT_TRUE(manager.Ensure(&stats).ok());
+  EXPECT_EQ(stats.repaired, 1);
+  EXPECT_EQ(StatusOnServer(id), "active");
+  EXPECT_EQ(stats.unchanged, 1);
+}
+
 TEST_F(IngestSubscriptionsTest, AnOffOrErrorOneIsRepairedAtOnceInBothModes) {
   for (testing::ServerMode mode : {testing::ServerMode::kDefault, testing::ServerMode::kMedplum}) {
     SCOPED_TRACE(testing::ServerModeName(mode));

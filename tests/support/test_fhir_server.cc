@@ -224,10 +224,12 @@ const char* ServerModeName(ServerMode mode) {
   return mode == ServerMode::kMedplum ? "medplum" : "default";
 }
 
-void TestFhirServer::SetMode(ServerMode mode, bool atomic_transactions) {
+void TestFhirServer::SetMode(ServerMode mode, bool atomic_transactions,
+                             bool refuse_active_subscriptions) {
   Poco::JSON::Object body;
   body.set("mode", std::string(ServerModeName(mode)));
   body.set("atomicTransactions", atomic_transactions);
+  body.set("refuseActiveSubscriptions", refuse_active_subscriptions);
   Admin("POST", "mode", Stringify(body));
 }
 

@@ -93,7 +93,9 @@ class TestFhirServer {
   void ClearFaults();
   // Switches the server's mode until the next Reset() (which returns to kDefault).
   // `atomic_transactions` matters in kMedplum only (Medplum's transaction-bundles feature).
-  void SetMode(ServerMode mode, bool atomic_transactions = false);
+  // `refuse_active_subscriptions`: a Subscription written `active` gets 422 (as HAPI FHIR 3.x).
+  void SetMode(ServerMode mode, bool atomic_transactions = false,
+               bool refuse_active_subscriptions = false);
 
   void SetAuthNone();
   void SetAuthBearer(const std::string& token);

@@ -117,8 +117,16 @@ class FhirService {
     return this.resourceResponse(200, record.resource);
   }
 
+  // With refuseActiveSubscriptions (lib/mode.js), a Subscription written `active` is refused.
+  checkSubscriptionStatus(resource) {
+    if (resource.resourceType === 'Subscription' && resource.status === 'active' && this.mode?.refuseActiveSubscriptions) {
+      throw new FhirError(422, "Subscription.status must be 'requested' or 'off' when written (refuseActiveSubscriptions)");
+    }
+  }
+
   async create(type, req, { assignedId = false } = {}) {
     const resource = requireResource(req.body, type);
+    this.checkSubscriptionStatus(resource);
     if (!assignedId) delete resource.id; // POST: the server always assigns the id
     const ifNoneExist = req.headers['if-none-exist'];
     if (ifNoneExist) {
@@ -137,6 +145,7 @@ class FhirService {
     if (resource.id !== id) {
       throw new FhirError(400, `Resource id ${JSON.stringify(resource.id)} does not match URL id ${id}`);
     }
+    this.checkSubscriptionStatus(resource);
     const ifMatch = parseIfMatch(req.headers['if-match']);
     const existed = Boolean(this.store.current(type, id));
     const updated = await this.store.updateResource(resource, { ifMatch });

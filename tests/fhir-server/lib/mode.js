@@ -12,6 +12,8 @@
 //    system-level _history (404), and the CapabilityStatement says so. A transaction runs as a
 //    batch (HTTP 200, failed entries carry their own response.status) unless atomicTransactions
 //    is switched on (the project's `transaction-bundles` feature).
+// Either mode can also refuse Subscriptions written `active` (refuseActiveSubscriptions, as
+// HAPI FHIR 3.x did: HTTP 422, "requested" or "off" only); clients must then write `requested`.
 const MODES = ['default', 'medplum'];
 
 class ServerMode {
@@ -26,8 +28,9 @@ class ServerMode {
     Object.assign(this, this.initial);
   }
 
-  // json: {"mode": "default"|"medplum", "atomicTransactions": bool (optional)}. Returns an
-  // error message, or undefined when applied.
+  // json: {"mode": "default"|"medplum", "atomicTransactions": bool (optional),
+  //        "refuseActiveSubscriptions": bool (optional)}. Returns an error message, or undefined
+  // when applied.
   configure(json) {
     const error = validate(json);
     if (error) return error;
@@ -45,21 +48,29 @@ class ServerMode {
   }
 
   toJSON() {
-    return { mode: this.name, atomicTransactions: this.atomic };
+    return {
+      mode: this.name,
+      atomicTransactions: this.atomic,
+      refuseActiveSubscriptions: this.refuseActiveSubscriptions,
+    };
   }
 }
 
 function validate(json) {
   const name = json.mode ?? 'default';
   if (!MODES.includes(name)) return `mode must be one of ${MODES.join(', ')}`;
-  if (json.atomicTransactions !== undefined && typeof json.atomicTransactions !== 'boolean') {
-    return 'atomicTransactions must be a boolean';
+  for (const key of ['atomicTransactions', 'refuseActiveSubscriptions']) {
+    if (json[key] !== undefined && typeof json[key] !== 'boolean') return `${key} must be a boolean`;
   }
   return undefined;
 }
 
 function settings(json) {
-  return { name: json.mode ?? 'default', atomicTransactions: Boolean(json.atomicTransactions) };
+  return {
+    name: json.mode ?? 'default',
+    atomicTransactions: Boolean(json.atomicTransactions),
+    refuseActiveSubscriptions: Boolean(json.refuseActiveSubscriptions),
+  };
 }
 
 module.exports = { ServerMode, MODES };

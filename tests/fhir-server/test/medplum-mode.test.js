@@ -32,7 +32,11 @@ function subscription(endpoint, status, extra = {}) {
 }
 
 test('the mode is reported, and reset returns to the start-up mode', async () => {
-  assert.deepEqual((await s.admin('GET', 'mode')).json, { mode: 'medplum', atomicTransactions: false });
+  assert.deepEqual((await s.admin('GET', 'mode')).json, {
+    mode: 'medplum',
+    atomicTransactions: false,
+    refuseActiveSubscriptions: false,
+  });
   const set = await s.admin('POST', 'mode', { mode: 'default' });
   assert.equal(set.status, 200);
   assert.equal((await s.admin('GET', 'mode')).json.mode, 'default');
@@ -161,4 +165,14 @@ test('default mode (admin switch): requested is stored active and payload decide
   const [n] = await sink.waitFor(1);
   assert.equal(n.method, 'PUT');
   assert.equal(n.url, `/hook/Observation/${o.json.id}`);
+});
+
+test('refuseActiveSubscriptions: active is refused with 422, requested is activated (default mode)', async () => {
+  await s.admin('POST', 'mode', { mode: 'default', refuseActiveSubscriptions: true });
+  const refused = await s.fhir('POST', 'Subscription', subscription(sink.url('/hook'), 'active'));
+  assert.equal(refused.status, 422);
+  const sub = await s.fhir('POST', 'Subscription', subscription(sink.url('/hook'), 'requested'));
+  assert.equal(sub.status, 201);
+  assert.equal(sub.json.status, 'active');
+  assert.equal((await s.fhir('PUT', `Subscription/${sub.json.id}`, sub.json)).status, 422);
 });
