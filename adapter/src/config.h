@@ -109,12 +109,16 @@ struct Config {
   } notifications;
 
   struct Subscriptions {
-    bool enabled = true;  // manage rest-hook Subscriptions on the FHIR server
+    bool enabled = true;                  // manage rest-hook Subscriptions on the FHIR server
+    int check_interval_seconds = 300;     // read ours back and repair them this often
+    int activation_timeout_seconds = 60;  // `requested` longer than this is repaired
   } subscriptions;
 
   struct Poller {
     bool enabled = true;
     int interval_seconds = 60;
+    // Used instead (when shorter) while a managed Subscription does not deliver.
+    int degraded_interval_seconds = 15;
     int overlap_seconds = 120;
     int page_size = 100;
   } poller;

@@ -35,6 +35,15 @@ void DescribeDaemonMetrics(Metrics& metrics) {
                         "1 when the last worker pass found an empty inbox and no dirty patient.");
   metrics.DescribeCounter(kWorkerErrors, "Worker errors (logged and retried), by stage.");
   metrics.DescribeGauge(kUptime, "Seconds since the daemon started.");
+  metrics.DescribeGauge(kSubscriptions,
+                        "BoneWatch's rest-hook Subscriptions by status, as last read from the "
+                        "FHIR server.");
+  metrics.DescribeCounter(kSubscriptionRepairs,
+                          "Subscriptions re-activated or re-created, by the status found.");
+  metrics.DescribeCounter(kPolls, "Poll passes run by the worker.");
+  metrics.DescribeGauge(kPollDegraded,
+                        "1 while polling runs at the degraded interval (a Subscription does not "
+                        "deliver).");
   // Series that should read 0 rather than be absent.
   metrics.SetGauge(kInboxDepth, {}, 0);
   metrics.SetGauge(kDeadLetterDepth, {}, 0);

@@ -59,6 +59,17 @@ inline constexpr std::string_view kDirtyPatients = "bonewatch_dirty_patients";
 inline constexpr std::string_view kConverged = "bonewatch_converged";
 // counter{stage="inbox"|"evaluate"|"schedule"|"poll"|"subscriptions"}: worker errors (retried).
 inline constexpr std::string_view kWorkerErrors = "bonewatch_worker_errors_total";
+// gauge{status="active"|"requested"|"error"|"off"|"other"}: our rest-hook Subscriptions as last
+// read from the FHIR server (SubscriptionHealth).
+inline constexpr std::string_view kSubscriptions = "bonewatch_subscriptions";
+// counter{status="requested"|"error"|"off"|...}: Subscriptions repaired (re-activated or
+// re-created), by the status they were found in.
+inline constexpr std::string_view kSubscriptionRepairs = "bonewatch_subscription_repairs_total";
+// counter: poll passes run by the worker (every type polled once per pass).
+inline constexpr std::string_view kPolls = "bonewatch_polls_total";
+// gauge: 1 while the poller runs at poller.degradedIntervalSeconds because a Subscription does
+// not deliver.
+inline constexpr std::string_view kPollDegraded = "bonewatch_poll_degraded";
 // gauge: seconds since the process started.
 inline constexpr std::string_view kUptime = "bonewatch_uptime_seconds";
 

@@ -193,6 +193,12 @@ StatusOr<size_t> Pipeline::ProcessInboxItems(const std::vector<InboxItem>& items
 }
 
 Status Pipeline::ProcessItem(const InboxItem& item) {
+  if (deps_.on_delivery && item.origin == "rest-hook" && !item.headers_json.empty()) {
+    StatusOr<Json> headers = Json::Parse(item.headers_json);
+    const std::string subscription =
+        headers.ok() ? headers->GetString("x-medplum-subscription").value_or("") : "";
+    if (!subscription.empty()) deps_.on_delivery(subscription, item.received_at);
+  }
   StatusOr<std::vector<WorkUnit>> units = DecodeInboxItem(item, decode_);
   if (!units.ok()) {
     return DeadLetter(item, item.hint, "malformed", units.status().message(), item.body,

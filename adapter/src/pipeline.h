@@ -109,6 +109,10 @@ struct PipelineDeps {
   const Clock& clock;
   HistoryFetch fetch_history;      // empty: history is not fetched
   std::function<void()> poll_now;  // empty: kPollNow is ignored
+  // Called for each rest-hook item that names its Subscription (x-medplum-subscription), with
+  // the item's received_at; empty: not reported.
+  std::function<void(const std::string& subscription_id, const std::string& received_at)>
+      on_delivery = {};
 };
 
 // Today's date at `now` in the configured zone (its offset at `now`).

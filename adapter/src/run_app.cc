@@ -17,6 +17,7 @@
 #include "ingest_poller.h"
 #include "ingest_reconcile.h"
 #include "ingest_server.h"
+#include "ingest_subscription_health.h"
 #include "ingest_subscriptions.h"
 #include "ops_metric_names.h"
 #include "ops_server.h"
@@ -92,7 +93,8 @@ class FhirReachability {
   std::atomic<int64_t> last_ok_ms_{0};
 };
 
-std::string StatusJson(DaemonServices& s, const WorkerLoop& worker) {
+std::string StatusJson(DaemonServices& s, const WorkerLoop& worker,
+                       const SubscriptionHealth* subscriptions) {
   fhir::Json j = fhir::Json::Object();
   auto inbox = s.store->InboxDepth();
   auto dirty = s.store->DirtyCount();
@@ -107,6 +109,7 @@ std::string StatusJson(DaemonServices& s, const WorkerLoop& worker) {
   j.Set("patients", static_cast<int64_t>(patients.ok() ? patients->size() : 0));
   j.Set("evaluations", s.metrics.Total(metric::kEvaluations));
   j.Set("writes", s.metrics.Total(metric::kWrites));
+  if (subscriptions != nullptr) j.Set("subscriptions", subscriptions->ToJson());
   return j.Serialize();
 }
 
@@ -135,9 +138,6 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
   HistoryFetch fetch_history = [&s, &c, &criteria](const std::string& patient_id) {
     return FetchPatientHistory(*s.client, patient_id, c.inputs, criteria);
   };
-  s.pipeline = std::make_unique<Pipeline>(
-      PipelineDeps{c, *s.store, *s.client, *s.mapper, s.ruleset, s.metrics, log, s.eval_clock(),
-                   fetch_history, [&signal] { signal.RequestPoll(); }});
 
   FhirReachability reachability(*s.client, log, std::chrono::seconds(10));
   OpsServerOptions ops_options;
@@ -208,19 +208,49 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
     };
   }
   std::unique_ptr<SubscriptionManager> subscriptions;
+  std::unique_ptr<SubscriptionHealth> subscription_health;
   if (c.subscriptions.enabled && c.notifications.enabled) {
+    subscription_health = std::make_unique<SubscriptionHealth>(&s.metrics);
     SubscriptionManagerDeps subscription_deps;
     subscription_deps.client = s.client.get();
     subscription_deps.logger = &log;
     subscription_deps.canonical_base = c.canonical_base;
+    subscription_deps.clock = &s.system_clock;
+    subscription_deps.metrics = &s.metrics;
+    subscription_deps.health = subscription_health.get();
+    subscription_deps.activation_timeout =
+        std::chrono::seconds(c.subscriptions.activation_timeout_seconds);
     subscriptions = std::make_unique<SubscriptionManager>(
         c.notifications, c.inputs, s.mapper->mappings().CriteriaLists(), subscription_deps);
     steps.ensure_subscriptions = [&subscriptions] { return subscriptions->Ensure(); };
+    steps.subscriptions_delivering = [&subscription_health] {
+      return subscription_health->Delivering();
+    };
   }
+  PipelineDeps pipeline_deps{
+      c,         *s.store, *s.client,      *s.mapper,     s.ruleset,
+      s.metrics, log,      s.eval_clock(), fetch_history, [&signal] { signal.RequestPoll(); }};
+  if (subscription_health) {
+    pipeline_deps.on_delivery = [&subscription_health](const std::string& id,
+                                                       const std::string& at) {
+      subscription_health->RecordDelivery(id, at);
+    };
+  }
+  s.pipeline = std::make_unique<Pipeline>(std::move(pipeline_deps));
   WorkerOptions worker_options;
   worker_options.poll_interval = std::chrono::seconds(std::max(1, c.poller.interval_seconds));
+  worker_options.degraded_poll_interval =
+      std::chrono::seconds(std::max(1, c.poller.degraded_interval_seconds));
+  worker_options.subscription_check_interval =
+      std::chrono::seconds(c.subscriptions.check_interval_seconds);
+  // While one is not active, look again when its activation time limit may have passed.
+  worker_options.degraded_subscription_check_interval =
+      std::chrono::seconds(std::max(1, std::min(c.subscriptions.check_interval_seconds,
+                                                c.subscriptions.activation_timeout_seconds)));
   WorkerLoop worker(std::move(steps), worker_options, signal, s.metrics, log);
-  ops_options.status = [&s, &worker] { return StatusJson(s, worker); };
+  ops_options.status = [&s, &worker, &subscription_health] {
+    return StatusJson(s, worker, subscription_health.get());
+  };
 
   auto ops = OpsServer::Start(ops_options, s.metrics);
   if (!ops.ok()) {

@@ -46,12 +46,25 @@ bool WorkerLoop::Step(const char* stage, const std::function<Status()>& step) {
   return false;
 }
 
+bool WorkerLoop::Degraded() const {
+  return steps_.subscriptions_delivering && !steps_.subscriptions_delivering();
+}
+
+std::chrono::milliseconds WorkerLoop::PollInterval() const {
+  return Degraded() ? std::min(options_.poll_interval, options_.degraded_poll_interval)
+                    : options_.poll_interval;
+}
+
 bool WorkerLoop::Pass(bool poll_now, bool* error) {
   const auto now = std::chrono::steady_clock::now();
-  if (steps_.ensure_subscriptions && !subscriptions_ensured_ && now >= next_subscription_try_) {
+  if (steps_.ensure_subscriptions && now >= next_subscription_try_) {
     if (Step("subscriptions", steps_.ensure_subscriptions)) {
+      if (!subscriptions_ensured_) logger_.Info("subscriptions.ensured");
       subscriptions_ensured_ = true;
-      logger_.Info("subscriptions.ensured");
+      subscription_backoff_ =
+          std::min<std::chrono::milliseconds>(std::chrono::seconds(1), options_.max_backoff);
+      next_subscription_try_ = now + (Degraded() ? options_.degraded_subscription_check_interval
+                                                 : options_.subscription_check_interval);
     } else {
       next_subscription_try_ = now + subscription_backoff_;
       subscription_backoff_ = std::min(subscription_backoff_ * 2, options_.max_backoff);
@@ -81,10 +94,16 @@ bool WorkerLoop::Pass(bool poll_now, bool* error) {
       ok = false;
     }
   }
-  if (steps_.poll && (poll_now || now >= next_poll_)) {
-    next_poll_ = now + options_.poll_interval;
+  if (steps_.subscriptions_delivering) {
+    metrics_.SetGauge(metric::kPollDegraded, {}, Degraded() ? 1 : 0);
+  }
+  if (steps_.poll && (poll_now || !polled_once_ || now >= last_poll_ + PollInterval())) {
+    last_poll_ = now;
+    polled_once_ = true;
+    metrics_.Increment(metric::kPolls);
     ok = Step("poll", steps_.poll) && ok;
   }
+  next_poll_ = last_poll_ + PollInterval();
   size_t processed = 0;
   size_t evaluated = 0;
   if (steps_.process_inbox) {

@@ -1,9 +1,13 @@
 // WorkerLoop: the daemon's background thread. First at_start (until it
 // succeeds), then each pass, in order:
 //  1. ensure_subscriptions, until it succeeds once (failures are logged,
-//     counted and retried with backoff; never fatal);
+//     counted and retried with backoff; never fatal), then again every
+//     subscription_check_interval (degraded_subscription_check_interval while
+//     subscriptions_delivering() says no): it reads them back and repairs;
 //  2. schedule(today) at start and whenever the date changes;
-//  3. poll() every poll_interval, and at once when the signal asks (kPollNow);
+//  3. poll() every poll_interval (degraded_poll_interval, when shorter, while
+//     subscriptions_delivering() says no), and at once when the signal asks
+//     (kPollNow);
 //  4. process_inbox(batch) and evaluate_dirty(batch);
 //  5. update_gauges().
 // It waits on the WorkSignal when a pass did no work, and backs off (1 s
@@ -36,7 +40,9 @@ namespace bonewatch::adapter {
 struct WorkerSteps {
   // Runs before the first pass, retried until it succeeds (start-up reconciliation).
   std::function<Status()> at_start;
-  std::function<Status()> ensure_subscriptions;            // empty: none to manage
+  std::function<Status()> ensure_subscriptions;  // empty: none to manage
+  // Whether every managed Subscription delivers; empty: nothing to watch (never degraded).
+  std::function<bool()> subscriptions_delivering;
   std::function<rules::Date()> today;                      // REQUIRED
   std::function<StatusOr<size_t>(rules::Date)> schedule;   // empty: no scheduler
   std::function<Status()> poll;                            // empty: poller off
@@ -47,6 +53,9 @@ struct WorkerSteps {
 
 struct WorkerOptions {
   std::chrono::milliseconds poll_interval{std::chrono::seconds(60)};
+  std::chrono::milliseconds degraded_poll_interval{std::chrono::seconds(15)};
+  std::chrono::milliseconds subscription_check_interval{std::chrono::minutes(5)};
+  std::chrono::milliseconds degraded_subscription_check_interval{std::chrono::seconds(60)};
   std::chrono::milliseconds idle_wait{std::chrono::seconds(1)};
   std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
   size_t inbox_batch = 50;
@@ -75,6 +84,8 @@ class WorkerLoop {
   // One pass; returns true when it did some work, sets *error on failure.
   bool Pass(bool poll_now, bool* error);
   bool Step(const char* stage, const std::function<Status()>& step);
+  bool Degraded() const;
+  std::chrono::milliseconds PollInterval() const;
 
   WorkerSteps steps_;
   WorkerOptions options_;
@@ -95,6 +106,8 @@ class WorkerLoop {
   bool scheduled_once_ = false;
   rules::Date last_schedule_date_;
   std::chrono::steady_clock::time_point next_poll_{};
+  std::chrono::steady_clock::time_point last_poll_{};
+  bool polled_once_ = false;
 };
 
 }  // namespace bonewatch::adapter

@@ -148,6 +148,16 @@ Status Writer::WriteTransaction(const std::vector<PlannedWrite>& writes,
     *fall_back = true;
     return InternalError("transaction-response does not answer every entry");
   }
+  // A server whose transactions are not atomic (Medplum without the transaction-bundles
+  // feature) answers 200 with failed entries: the single requests sort out what was written.
+  for (size_t i = 0; i < response->entries.size(); ++i) {
+    const int code = response->entries[i].response ? response->entries[i].response->status_code : 0;
+    if (code >= 300) {
+      *fall_back = true;
+      return FailedPreconditionError("transaction entry " + std::to_string(i) + " answered " +
+                                     std::to_string(code));
+    }
+  }
   for (size_t i = 0; i < writes.size(); ++i) {
     const fhir::BundleEntry& entry = response->entries[i];
     const fhir::BundleEntryResponse answer = entry.response.value_or(fhir::BundleEntryResponse{});

@@ -1,5 +1,7 @@
 // SubscriptionManager against the real test FHIR server: creates, is idempotent, updates on
-// changed criteria, removes its stale ones, splits long code lists, leaves others' alone.
+// changed criteria, removes its stale ones, splits long code lists, leaves others' alone; and,
+// with the server in medplum mode (a `requested` Subscription never delivers there), creates them
+// active, reads them back, and repairs one that is not active.
 #include "ingest_subscriptions.h"
 
 #include <gmock/gmock.h>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "bonewatch/fhir/client.h"
+#include "ops_metric_names.h"
 #include "test_fhir_server.h"
 #include "test_server_client.h"
 
@@ -25,6 +28,7 @@ class IngestSubscriptionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server().Reset();
+    metric::DescribeDaemonMetrics(metrics_);
     auto connection = testing::ConnectTestServer(server().base_url());
     ASSERT_TRUE(connection.ok()) << connection.status().ToString();
     connection_ = std::move(*connection);
@@ -48,6 +52,10 @@ class IngestSubscriptionsTest : public ::testing::Test {
     deps.client = connection_.client.get();
     deps.logger = &logger_;
     deps.max_criteria_chars = max_chars;
+    deps.clock = &manual_clock_;
+    deps.metrics = &metrics_;
+    deps.health = &health_;
+    deps.activation_timeout = std::chrono::seconds(60);
     return SubscriptionManager(notifications_, inputs_, criteria_, deps);
   }
 
@@ -69,7 +77,122 @@ class IngestSubscriptionsTest : public ::testing::Test {
   std::ostringstream log_;
   SystemClock clock_;
   Logger logger_{LogFormat::kText, LogLevel::kDebug, clock_, &log_};
+  ManualClock manual_clock_{std::chrono::system_clock::now()};
+  Metrics metrics_;
+  SubscriptionHealth health_{&metrics_};
+
+  // PUTs our Subscription `id` back with `status` (as an operator or the server might).
+  void ForceStatus(const std::string& id, const std::string& status) {
+    auto read = connection_.client->Read("Subscription", id);
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    fhir::Json changed = read->resource;
+    changed.Set("status", status);
+    ASSERT_TRUE(connection_.client->Update(changed).ok());
+  }
+  std::string StatusOnServer(const std::string& id) {
+    auto read = connection_.client->Read("Subscription", id);
+    return read.ok() ? read->resource.GetString("status").value_or("") : "<unreadable>";
+  }
 };
+
+TEST_F(IngestSubscriptionsTest, InMedplumModeTheyAreCreatedActiveReadBackAndPublished) {
+  server().SetMode(testing::ServerMode::kMedplum);
+  SubscriptionManager manager = Manager();
+  EXPECT_FALSE(health_.Delivering());  // nothing known before the first check
+  ASSERT_TRUE(manager.Ensure().ok());
+  std::vector<fhir::Json> all = AllSubscriptions();
+  ASSERT_EQ(all.size(), 2u);
+  for (const fhir::Json& s : all) EXPECT_EQ(s.GetString("status"), "active");
+  EXPECT_TRUE(manager.writes_active());
+  EXPECT_TRUE(health_.Delivering());
+  std::vector<SubscriptionState> states = health_.States();
+  ASSERT_EQ(states.size(), 2u);
+  for (const SubscriptionState& s : states) {
+    EXPECT_EQ(s.status, "active");
+    EXPECT_FALSE(s.id.empty());
+    EXPECT_FALSE(s.last_check.empty());
+    EXPECT_THAT(s.criteria, ::testing::AnyOf(::testing::StartsWith("Observation?code="),
+                                             ::testing::StartsWith("MedicationStatement?code=")));
+  }
+  EXPECT_EQ(metrics_.Value(metric::kSubscriptions, {{"status", "active"}}), 2);
+  EXPECT_EQ(metrics_.Value(metric::kSubscriptions, {{"status", "requested"}}), 0);
+}
+
+TEST_F(IngestSubscriptionsTest, ARequestedOneIsRepairedOnceItsActivationTimeLimitHasPassed) {
+  server().SetMode(testing::ServerMode::kMedplum);
+  SubscriptionManager manager = Manager();
+  ASSERT_TRUE(manager.Ensure().ok());
+  const std::string id = health_.States().at(0).id;
+  ForceStatus(id, "requested");  // on this server it stays requested and never delivers
+
+  EnsureStats stats;
+  ASSERT_TRUE(manager.Ensure(&stats).ok());
+  EXPECT_EQ(stats.repaired, 0);  // within the time limit: waiting for the server
+  EXPECT_FALSE(health_.Delivering());
+  EXPECT_EQ(metrics_.Value(metric::kSubscriptions, {{"status", "requested"}}), 1);
+  EXPECT_EQ(StatusOnServer(id), "requested");
+  const fhir::Json status = health_.ToJson();
+  EXPECT_EQ(status.GetBool("delivering"), false);
+
+  manual_clock_.Advance(std::chrono::seconds(61));
+  ASSERT_TRUE(manager.Ensure(&stats).ok());
+  EXPECT_EQ(stats.repaired, 1);
+  EXPECT_EQ(StatusOnServer(id), "active");
+  EXPECT_TRUE(health_.Delivering());
+  EXPECT_EQ(metrics_.Value(metric::kSubscriptionRepairs, {{"status", "requested"}}), 1);
+  EXPECT_THAT(log_.str(), HasSubstr("subscription.repair"));
+  EXPECT_THAT(log_.str(), HasSubstr(id));
+  for (const SubscriptionState& s : health_.States()) {
+    if (s.id == id) {
+      EXPECT_EQ(s.repairs, 1);
+    }
+  }
+  ASSERT_TRUE(manager.Ensure(&stats).ok());
+  EXPECT_EQ(stats.repaired, 0);
+  EXPECT_EQ(stats.unchanged, 2);
+}
+
+TEST_F(IngestSubscriptionsTest, AServerThatRefusesActiveGetsRequestedAndActivatesThem) {
+  server().SetMode(testing::ServerMode::kDefault, /*atomic_transactions=*/false,
+                   /*refuse_active_subscriptions=*/true);
+  SubscriptionManager manager = Manager();
+  EnsureStats stats;
+  ASSERT_TRUE(manager.Ensure(&stats).ok());
+  EXPECT_EQ(stats.created, 2);
+  EXPECT_FALSE(manager.writes_active());
+  EXPECT_THAT(log_.str(), HasSubstr("subscription.active_refused"));
+  for (const fhir::Json& s : AllSubscriptions()) EXPECT_EQ(s.GetString("status"), "active");
+  EXPECT_TRUE(health_.Delivering());
+  // A repair writes `requested` too (the server activates it).
+  const std::string id = health_.States().at(0).id;
+  ForceStatus(id, "off");  // only `active` is refused
+  ASSERT_TRUE(manager.Ensure(&stats).ok());
+  EXPECT_EQ(stats.repaired, 1);
+  EXPECT_EQ(StatusOnServer(id), "active");
+  EXPECT_EQ(stats.unchanged, 1);
+}
+
+TEST_F(IngestSubscriptionsTest, AnOffOrErrorOneIsRepairedAtOnceInBothModes) {
+  for (testing::ServerMode mode : {testing::ServerMode::kDefault, testing::ServerMode::kMedplum}) {
+    SCOPED_TRACE(testing::ServerModeName(mode));
+    server().Reset();
+    server().SetMode(mode);
+    SubscriptionManager manager = Manager();
+    ASSERT_TRUE(manager.Ensure().ok());
+    std::vector<SubscriptionState> states = health_.States();
+    ASSERT_EQ(states.size(), 2u);
+    ForceStatus(states[0].id, "off");
+    ForceStatus(states[1].id, "error");
+    EnsureStats stats;
+    ASSERT_TRUE(manager.Ensure(&stats).ok());
+    EXPECT_EQ(stats.repaired, 2);
+    EXPECT_EQ(StatusOnServer(states[0].id), "active");
+    EXPECT_EQ(StatusOnServer(states[1].id), "active");
+    EXPECT_TRUE(health_.Delivering());
+  }
+  EXPECT_EQ(metrics_.Value(metric::kSubscriptionRepairs, {{"status", "off"}}), 2);
+  EXPECT_EQ(metrics_.Value(metric::kSubscriptionRepairs, {{"status", "error"}}), 2);
+}
 
 TEST_F(IngestSubscriptionsTest, CreatesThenIsIdempotentAndLeavesOthersAlone) {
   const std::string foreign =

@@ -52,6 +52,11 @@ struct DaemonConfig {
   std::string fhir_extra;
   // More environment variables of the child (secrets such as BONEWATCH_OAUTH_CLIENT_SECRET).
   std::map<std::string, std::string> env;
+  // 0 = the defaults: subscriptions.checkIntervalSeconds, .activationTimeoutSeconds,
+  // poller.degradedIntervalSeconds.
+  int subscription_check_seconds = 0;
+  int subscription_activation_timeout_seconds = 0;
+  int degraded_poll_interval_seconds = 0;
 };
 
 struct HttpAnswer {
@@ -162,9 +167,21 @@ inline DaemonProcess::DaemonProcess(DaemonConfig config) : config_(std::move(con
       << notify_port_ << ", \"publicEndpoint\": \"http://127.0.0.1:" << notify_port_
       << "/fhir/notify\", \"maxBodyBytes\": " << config_.max_body_bytes << "},\n"
       << "  \"subscriptions\": {\"enabled\": " << (config_.subscriptions ? "true" : "false")
+      << (config_.subscription_check_seconds > 0
+              ? ", \"checkIntervalSeconds\": " + std::to_string(config_.subscription_check_seconds)
+              : std::string())
+      << (config_.subscription_activation_timeout_seconds > 0
+              ? ", \"activationTimeoutSeconds\": " +
+                    std::to_string(config_.subscription_activation_timeout_seconds)
+              : std::string())
       << "},\n"
       << "  \"poller\": {\"enabled\": " << (config_.poller ? "true" : "false")
-      << ", \"intervalSeconds\": " << config_.poll_interval_seconds << "},\n"
+      << ", \"intervalSeconds\": " << config_.poll_interval_seconds
+      << (config_.degraded_poll_interval_seconds > 0
+              ? ", \"degradedIntervalSeconds\": " +
+                    std::to_string(config_.degraded_poll_interval_seconds)
+              : std::string())
+      << "},\n"
       << "  \"reconcile\": {\"intervalSeconds\": " << config_.reconcile_interval_seconds << "},\n"
       << "  \"store\": {\"path\": \"" << dir_ << "/bonewatch.db\"},\n"
       << "  \"ops\": {\"listenAddress\": \"127.0.0.1\", \"port\": " << ops_port_ << "},\n"

@@ -5,7 +5,7 @@
 // JSON builders dated relative to today, searches, the written state (every
 // Flag and CarePlan by identifier, with status and period; duplicates
 // counted), and polling waits with generous deadlines (never fixed sleeps as
-// assertions).
+// assertions). With BONEWATCH_E2E_SERVER_MODE=medplum the server runs in its medplum mode.
 //
 // Header-only: the test suite globs *_test.cc only. One test thread.
 #pragma once
@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <set>
@@ -81,7 +82,13 @@ class DaemonE2eTest : public ::testing::Test {
   // "Type|system|value" -> what the server holds.
   using WrittenMap = std::map<std::string, Written>;
 
-  void SetUp() override { server().Reset(); }
+  // BONEWATCH_E2E_SERVER_MODE=medplum runs every daemon e2e test against the test server's
+  // medplum mode (ctest: daemon_e2e_medplum_mode); tests that set a mode themselves still do.
+  void SetUp() override {
+    server().Reset();
+    const char* mode = std::getenv("BONEWATCH_E2E_SERVER_MODE");
+    if (mode != nullptr && std::string(mode) == "medplum") server().SetMode(ServerMode::kMedplum);
+  }
   TestFhirServer& server() { return SharedTestFhirServer(); }
 
   void Put(const std::string& type, const std::string& id, const std::string& json) {

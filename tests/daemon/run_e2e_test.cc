@@ -27,7 +27,24 @@ using std::chrono::seconds;
 
 class RunE2eTest : public DaemonE2eTest {};
 
-TEST_F(RunE2eTest, PollOnlyConvergesAndSigtermExitsZero) {
+// The same test against each server mode (tests/fhir-server/README.md "Server modes"): the
+// default one, and medplum (only `active` Subscriptions deliver, bare-resource POST rest-hooks,
+// transactions that behave as batches).
+class RunE2eModeTest : public RunE2eTest, public ::testing::WithParamInterface<ServerMode> {
+ protected:
+  void SetUp() override {
+    RunE2eTest::SetUp();
+    server().SetMode(GetParam());
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(ServerModes, RunE2eModeTest,
+                         ::testing::Values(ServerMode::kDefault, ServerMode::kMedplum),
+                         [](const auto& param_info) {
+                           return std::string(ServerModeName(param_info.param));
+                         });
+
+TEST_P(RunE2eModeTest, PollOnlyConvergesAndSigtermExitsZero) {
   LoadCohort();
   DaemonProcess daemon(Config());
   ASSERT_TRUE(daemon.Start()) << daemon.Log();
@@ -71,15 +88,25 @@ TEST_F(RunE2eTest, RestHookDxaNotificationRaisesTheFlag) {
   EXPECT_EQ(daemon.Stop(SIGTERM, seconds(15)), 0);
 }
 
-TEST_F(RunE2eTest, SubscriptionDeliveryOfANewDxaRaisesTheFlag) {
+TEST_P(RunE2eModeTest, SubscriptionDeliveryOfANewDxaRaisesTheFlag) {
   LoadCohort();
   DaemonConfig config = Config(/*subscriptions=*/true);
   config.poll_interval_seconds = 3600;  // only the start-up poll: later data comes by rest-hook
+  config.degraded_poll_interval_seconds = 3600;  // not even while the Subscriptions are new
   DaemonProcess daemon(config);
   ASSERT_TRUE(daemon.Start()) << daemon.Log();
   ASSERT_TRUE(
       WaitFor([&] { return Search("Subscription?status=active").size() >= 2; }, seconds(20)))
       << daemon.Log();
+  EXPECT_TRUE(Search("Subscription?status=requested").empty());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto status = Json::Parse(daemon.Ops("/status").body);
+        return status.ok() && status->At({"subscriptions", "delivering"}) != nullptr &&
+               status->At({"subscriptions", "delivering"})->AsBool();
+      },
+      seconds(20)))
+      << daemon.Ops("/status").body;
   WaitConverged(daemon);
   ASSERT_EQ(ActiveFlagRules("p3").count("osteoporosis"), 0u);
   const auto written = std::chrono::steady_clock::now();
@@ -88,7 +115,22 @@ TEST_F(RunE2eTest, SubscriptionDeliveryOfANewDxaRaisesTheFlag) {
       WaitFor([&] { return ActiveFlagRules("p3").count("osteoporosis") == 1; }, seconds(10)))
       << daemon.Log();
   EXPECT_LT(std::chrono::steady_clock::now() - written, seconds(10));
-  EXPECT_GE(daemon.Metric("bonewatch_notifications_received_total"), 1);
+  EXPECT_GE(daemon.Metric("bonewatch_notifications_received_total", "result=\"stored\""), 1);
+  EXPECT_EQ(daemon.Metric("bonewatch_subscriptions", "status=\"active\""),
+            Search("Subscription?status=active").size());
+  EXPECT_EQ(daemon.Metric("bonewatch_subscriptions", "status=\"requested\""), 0);
+  // /status names the Subscription that delivered (x-medplum-subscription).
+  auto status = Json::Parse(daemon.Ops("/status").body);
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE(status->At({"subscriptions", "lastDelivery"}) != nullptr) << status->Serialize();
+  int delivered = 0;
+  for (const Json& item : status->At({"subscriptions", "items"})->elements()) {
+    if (item.Find("lastDelivery") != nullptr) {
+      ++delivered;
+      EXPECT_TRUE(item.GetString("criteria").value_or("").starts_with("Observation?code="));
+    }
+  }
+  EXPECT_GE(delivered, 1);
   EXPECT_EQ(daemon.Stop(SIGTERM, seconds(15)), 0);
 }
 

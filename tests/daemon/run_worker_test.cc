@@ -110,6 +110,34 @@ TEST_F(WorkerLoopTest, PollNowWakesThePoller) {
   EXPECT_TRUE(worker.Stop(milliseconds(2000)));
 }
 
+TEST_F(WorkerLoopTest, PollsFasterAndChecksSubscriptionsSoonerWhileOneDoesNotDeliver) {
+  options_.degraded_poll_interval = milliseconds(50);
+  options_.subscription_check_interval = std::chrono::hours(1);
+  options_.degraded_subscription_check_interval = milliseconds(50);
+  std::atomic<bool> delivering{false};
+  std::atomic<int> checks{0};
+  WorkerSteps steps = Steps();
+  steps.ensure_subscriptions = [&] {
+    ++checks;
+    return Status();
+  };
+  steps.subscriptions_delivering = [&] { return delivering.load(); };
+  WorkerLoop worker(std::move(steps), options_, signal_, metrics_, logger_);
+  worker.Start();
+  // Degraded: polls (interval 1 h) and checks (1 h) both come every 50 ms.
+  ASSERT_TRUE(WaitUntil([&] { return polls_.load() >= 5 && checks.load() >= 5; }));
+  EXPECT_EQ(metrics_.Value(metric::kPollDegraded), 1);
+  delivering = true;
+  ASSERT_TRUE(WaitUntil([&] { return metrics_.Value(metric::kPollDegraded) == 0; }));
+  std::this_thread::sleep_for(milliseconds(150));  // let a pass in flight finish
+  const int polls = polls_.load();
+  const int check_count = checks.load();
+  std::this_thread::sleep_for(milliseconds(400));
+  EXPECT_EQ(polls_.load(), polls);  // back to the 1 h interval
+  EXPECT_EQ(checks.load(), check_count);
+  EXPECT_TRUE(worker.Stop(milliseconds(2000)));
+}
+
 TEST_F(WorkerLoopTest, FailuresAreCountedRetriedAndNeverConverged) {
   options_.max_backoff = milliseconds(20);
   std::atomic<int> start_attempts{0};

@@ -3,12 +3,13 @@
 // BoneWatch test FHIR server: Medplum's in-memory repository behind a plain node:http server.
 //
 //   node server.js [--port N] [--host 127.0.0.1] [--no-validate] [--ignore-stdin] [--indexed]
+//                  [--mode default|medplum] [--atomic-transactions]
 //
 // Prints exactly one line "LISTENING <port>" on stdout when ready. Exits on SIGTERM/SIGINT and
 // when stdin closes (unless --ignore-stdin), so a crashed parent never leaves it orphaned.
 //   FHIR base:      http://127.0.0.1:<port>/fhir
 //   admin API:      http://127.0.0.1:<port>/admin/{reset,faults,stats,auth,auth/revoke,
-//                                                   deliveries,write-log,load}
+//                                                   deliveries,write-log,load,mode}
 //   token endpoint: http://127.0.0.1:<port>/auth/token
 // See README.md for the full contract.
 const http = require('node:http');
@@ -26,6 +27,7 @@ try {
 const { Auth, smartConfiguration } = require('./lib/auth');
 const { Faults } = require('./lib/faults');
 const { FhirService } = require('./lib/fhir');
+const { ServerMode } = require('./lib/mode');
 const { outcome } = require('./lib/outcomes');
 const { Store } = require('./lib/store');
 const { SubscriptionDispatcher } = require('./lib/subscriptions');
@@ -35,7 +37,15 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function parseArgs(argv) {
-  const args = { port: 0, host: '127.0.0.1', validate: true, watchStdin: true, indexed: false };
+  const args = {
+    port: 0,
+    host: '127.0.0.1',
+    validate: true,
+    watchStdin: true,
+    indexed: false,
+    mode: 'default',
+    atomicTransactions: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--port') args.port = Number(argv[++i]);
@@ -43,22 +53,26 @@ function parseArgs(argv) {
     else if (a === '--no-validate') args.validate = false;
     else if (a === '--ignore-stdin') args.watchStdin = false;
     else if (a === '--indexed') args.indexed = true;
+    else if (a === '--mode') args.mode = argv[++i];
+    else if (a === '--atomic-transactions') args.atomicTransactions = true;
     else throw new Error(`Unknown argument ${a}`);
   }
   return args;
 }
 
 function createServer(options = {}) {
-  const store = new Store({ validate: options.validate !== false, indexed: Boolean(options.indexed) });
+  const mode = new ServerMode({ mode: options.mode, atomicTransactions: options.atomicTransactions });
+  const store = new Store({ validate: options.validate !== false, indexed: Boolean(options.indexed), mode });
   const writeLog = new WriteLog();
   const auth = new Auth();
   const faults = new Faults();
-  const dispatcher = new SubscriptionDispatcher(store);
+  const dispatcher = new SubscriptionDispatcher(store, mode);
   let port = 0;
   const origin = () => `http://127.0.0.1:${port}`;
   const tokenUrl = () => `${origin()}/auth/token`;
   const service = new FhirService({
     store,
+    mode,
     baseUrl: () => `${origin()}/fhir`,
     authInfo: () => ({ mode: auth.mode, tokenUrl: tokenUrl() }),
   });
@@ -78,6 +92,7 @@ function createServer(options = {}) {
     faults.clear();
     dispatcher.reset();
     writeLog.reset();
+    mode.reset();
     stats = newStats();
   }
 
@@ -166,6 +181,13 @@ function createServer(options = {}) {
     }
     if (what === 'load' && req.method === 'POST') {
       return bulkLoad(res, json, url.searchParams.get('validate') !== 'false');
+    }
+    if (what === 'mode' && req.method === 'POST') {
+      const error = mode.configure(json);
+      return error ? bad(error) : ok(mode.toJSON());
+    }
+    if (what === 'mode' && req.method === 'GET') {
+      return sendJson(res, 200, mode.toJSON(), 'application/json');
     }
     if (what === 'deliveries' && req.method === 'GET') {
       return sendJson(res, 200, { deliveries: dispatcher.deliveries }, 'application/json');
@@ -302,7 +324,12 @@ function sendJson(res, status, body, contentType = 'application/fhir+json', head
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const app = createServer({ validate: args.validate, indexed: args.indexed });
+  const app = createServer({
+    validate: args.validate,
+    indexed: args.indexed,
+    mode: args.mode,
+    atomicTransactions: args.atomicTransactions,
+  });
   const port = await app.listen(args.port, args.host);
   const shutdown = () => {
     app.close();

@@ -220,6 +220,19 @@ void TestFhirServer::InjectFault(const FaultSpec& fault) {
 
 void TestFhirServer::ClearFaults() { Admin("DELETE", "faults", ""); }
 
+const char* ServerModeName(ServerMode mode) {
+  return mode == ServerMode::kMedplum ? "medplum" : "default";
+}
+
+void TestFhirServer::SetMode(ServerMode mode, bool atomic_transactions,
+                             bool refuse_active_subscriptions) {
+  Poco::JSON::Object body;
+  body.set("mode", std::string(ServerModeName(mode)));
+  body.set("atomicTransactions", atomic_transactions);
+  body.set("refuseActiveSubscriptions", refuse_active_subscriptions);
+  Admin("POST", "mode", Stringify(body));
+}
+
 void TestFhirServer::SetAuthNone() { Admin("POST", "auth", R"({"mode":"none"})"); }
 
 void TestFhirServer::SetAuthBearer(const std::string& token) {

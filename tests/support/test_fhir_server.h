@@ -45,6 +45,16 @@ struct FaultSpec {
   std::string path;
 };
 
+// Which real server the test server imitates where real servers differ
+// (tests/fhir-server/README.md "Server modes"):
+//   kDefault  our reading of R4; a `requested` Subscription is activated by the server (HAPI);
+//   kMedplum  like Medplum 5.0.2: only Subscriptions written `active` deliver (a `requested` one
+//             stays so, silently); rest-hooks POST the bare resource; no type-level _history;
+//             transactions run as batches unless atomic transactions are switched on.
+enum class ServerMode { kDefault, kMedplum };
+// "default" / "medplum" (also usable as a GoogleTest parameter name).
+const char* ServerModeName(ServerMode mode);
+
 // A SMART Backend Services client registered with the server's token endpoint.
 struct SmartClientSpec {
   std::string client_id;
@@ -88,6 +98,11 @@ class TestFhirServer {
   void Reset();
   void InjectFault(const FaultSpec& fault);
   void ClearFaults();
+  // Switches the server's mode until the next Reset() (which returns to kDefault).
+  // `atomic_transactions` matters in kMedplum only (Medplum's transaction-bundles feature).
+  // `refuse_active_subscriptions`: a Subscription written `active` gets 422 (as HAPI FHIR 3.x).
+  void SetMode(ServerMode mode, bool atomic_transactions = false,
+               bool refuse_active_subscriptions = false);
 
   void SetAuthNone();
   void SetAuthBearer(const std::string& token);

@@ -11,6 +11,11 @@
 // store snapshot taken at the start and answers the failing entry's 4xx status (400 when it had
 // none) with an OperationOutcome naming the entry. Callers serialize all requests, so no other
 // write can interleave with a transaction.
+//
+// In medplum mode without atomicTransactions (lib/mode.js), a transaction runs as a batch, as on
+// a Medplum project without the transaction-bundles feature: same order, urn:uuid references to
+// entries already created are rewritten, and each entry stands alone: HTTP 200 with a
+// transaction-response in which failed entries carry their own response.status and outcome.
 const { generateId, getStatus, normalizeOperationOutcome, parseSearchRequest } = require('@medplum/core');
 const { FhirError, outcome, statusLine } = require('./outcomes');
 
@@ -18,7 +23,10 @@ async function processBundle(service, req) {
   const body = req.body;
   if (!body || body.resourceType !== 'Bundle') throw new FhirError(400, 'Expected a Bundle');
   if (body.type === 'batch') return runBatch(service, req);
-  if (body.type === 'transaction') return runTransaction(service, req);
+  if (body.type === 'transaction') {
+    if (service.mode && !service.mode.atomic) return runTransactionAsBatch(service, req);
+    return runTransaction(service, req);
+  }
   throw new FhirError(400, `Bundle.type must be batch or transaction, got ${body.type}`);
 }
 
@@ -77,6 +85,77 @@ async function runBatch(service, req) {
 }
 
 const PHASE = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+
+// Runs one entry like FhirService.handle(): errors become {status, body}.
+async function settle(fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof FhirError) return { status: err.status, body: err.body };
+    const body = normalizeOperationOutcome(err);
+    const status = getStatus(body);
+    return { status: status >= 400 ? status : 500, body };
+  }
+}
+
+function errorResult(err) {
+  return { status: err.status || 400, body: err.body || outcome(err.status || 400, String(err.message)) };
+}
+
+async function runTransactionAsBatch(service, req) {
+  const entries = req.body.entry || [];
+  const results = new Array(entries.length);
+  const reqs = entries.map((e, i) => {
+    try {
+      const r = entryRequest(e, i);
+      if (PHASE[r.method] === undefined) throw new FhirError(400, `entry[${i}]: unsupported method ${r.method}`);
+      return r;
+    } catch (err) {
+      results[i] = errorResult(err);
+      return undefined;
+    }
+  });
+  const order = reqs
+    .map((_, i) => i)
+    .filter((i) => reqs[i])
+    .sort((a, b) => PHASE[reqs[a].method] - PHASE[reqs[b].method] || a - b);
+  // Plain creates get their ids first, so that references to them (also from earlier entries)
+  // are rewritten; creates with If-None-Exist are mapped once they have run.
+  const fullUrlMap = new Map(); // urn:uuid:... -> Type/id
+  const assigned = new Map(); // entry index -> id
+  for (const i of order) {
+    const r = reqs[i];
+    if (r.method === 'POST' && r.path && !r.path.includes('/') && !r.headers['if-none-exist']) {
+      assigned.set(i, generateId());
+      if (entries[i].fullUrl) fullUrlMap.set(entries[i].fullUrl, `${r.path}/${assigned.get(i)}`);
+    }
+  }
+  for (const i of order) {
+    const r = reqs[i];
+    if (r.body && typeof r.body === 'object') rewriteReferences(r.body, fullUrlMap);
+    let result;
+    if (assigned.has(i)) {
+      result = await settle(() => {
+        if (!r.body || r.body.resourceType !== r.path) throw new FhirError(400, `Expected a ${r.path} resource`);
+        return service.create(r.path, { ...r, body: { ...r.body, id: assigned.get(i) } }, { assignedId: true });
+      });
+    } else {
+      result = await service.handle(r);
+    }
+    results[i] = result;
+    const location = /\/([A-Za-z]+)\/([^/]+)\/_history\//.exec(result.headers?.Location || '');
+    if (result.status < 300 && entries[i].fullUrl && location && !fullUrlMap.has(entries[i].fullUrl)) {
+      fullUrlMap.set(entries[i].fullUrl, `${location[1]}/${location[2]}`);
+    }
+  }
+  const minimal = /return=minimal/.test(String(req.headers.prefer || ''));
+  const entry = results.map((res) => {
+    const e = responseEntry(res);
+    if (minimal) delete e.resource;
+    return e;
+  });
+  return { status: 200, body: { resourceType: 'Bundle', type: 'transaction-response', entry } };
+}
 
 async function runTransaction(service, req) {
   const store = service.store;

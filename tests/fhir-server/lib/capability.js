@@ -1,21 +1,24 @@
 'use strict';
 // The server's CapabilityStatement (/metadata): FHIR 4.0.1, every resource type with the
-// interactions this server really supports (including history-type), and the security block
-// for the current auth mode (SMART oauth-uris when the mode is smart).
+// interactions this server really supports (history-type and history-system unless in medplum
+// mode), and the security block for the current auth mode (SMART oauth-uris when the mode is
+// smart).
 const { getResourceTypes, globalSchema } = require('@medplum/core');
 
 const INTERACTIONS = [
   'read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create',
   'search-type',
 ].map((code) => ({ code }));
+const INTERACTIONS_WITHOUT_TYPE_HISTORY = INTERACTIONS.filter((i) => i.code !== 'history-type');
 
-let resources;
+const resourcesByVariant = new Map();
 
-function resourceEntries() {
+function resourceEntries(typeHistory) {
+  let resources = resourcesByVariant.get(typeHistory);
   if (!resources) {
     resources = getResourceTypes().sort().map((type) => ({
       type,
-      interaction: INTERACTIONS,
+      interaction: typeHistory ? INTERACTIONS : INTERACTIONS_WITHOUT_TYPE_HISTORY,
       versioning: 'versioned',
       readHistory: true,
       updateCreate: true,
@@ -29,6 +32,7 @@ function resourceEntries() {
         type: sp.type,
       })),
     }));
+    resourcesByVariant.set(typeHistory, resources);
   }
   return resources;
 }
@@ -58,7 +62,9 @@ function security(auth) {
   }
 }
 
-function buildCapabilityStatement(baseUrl, auth) {
+// options.typeHistory (default true): advertise history-type and history-system.
+function buildCapabilityStatement(baseUrl, auth, options = {}) {
+  const typeHistory = options.typeHistory !== false;
   const sec = security(auth);
   return {
     resourceType: 'CapabilityStatement',
@@ -74,11 +80,11 @@ function buildCapabilityStatement(baseUrl, auth) {
       {
         mode: 'server',
         ...(sec ? { security: sec } : undefined),
-        resource: resourceEntries(),
+        resource: resourceEntries(typeHistory),
         interaction: [
           { code: 'transaction' },
           { code: 'batch' },
-          { code: 'history-system' },
+          ...(typeHistory ? [{ code: 'history-system' }] : []),
         ],
       },
     ],

@@ -25,9 +25,11 @@ const RESULT_PARAMS = new Set([
 ]);
 
 class FhirService {
-  // options: {store, baseUrl: () => string, authInfo: () => {mode, tokenUrl}}
+  // options: {store, mode (lib/mode.js, optional), baseUrl: () => string,
+  //           authInfo: () => {mode, tokenUrl}}
   constructor(options) {
     this.store = options.store;
+    this.mode = options.mode;
     this.baseUrl = options.baseUrl;
     this.authInfo = options.authInfo;
   }
@@ -54,9 +56,11 @@ class FhirService {
       throw new FhirError(404, 'System-level search is not supported; search a resource type');
     }
     if (seg.length === 1 && seg[0] === 'metadata' && m === 'GET') {
-      return { status: 200, body: buildCapabilityStatement(this.baseUrl(), this.authInfo()) };
+      const options = { typeHistory: !this.mode?.medplum };
+      return { status: 200, body: buildCapabilityStatement(this.baseUrl(), this.authInfo(), options) };
     }
     if (seg.length === 1 && seg[0] === '_history' && m === 'GET') {
+      this.checkTypeHistory();
       return this.history({}, params);
     }
     const type = seg[0];
@@ -69,7 +73,10 @@ class FhirService {
       if (m === 'PUT') return this.conditionalUpdate(type, params, req);
       if (m === 'DELETE') return this.conditionalDelete(type, params);
     } else if (seg.length === 2 && seg[1] === '_history') {
-      if (m === 'GET') return this.history({ type }, params);
+      if (m === 'GET') {
+        this.checkTypeHistory();
+        return this.history({ type }, params);
+      }
     } else if (seg.length === 2 && seg[1] === '_search') {
       if (m === 'POST') {
         const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
@@ -110,8 +117,16 @@ class FhirService {
     return this.resourceResponse(200, record.resource);
   }
 
+  // With refuseActiveSubscriptions (lib/mode.js), a Subscription written `active` is refused.
+  checkSubscriptionStatus(resource) {
+    if (resource.resourceType === 'Subscription' && resource.status === 'active' && this.mode?.refuseActiveSubscriptions) {
+      throw new FhirError(422, "Subscription.status must be 'requested' or 'off' when written (refuseActiveSubscriptions)");
+    }
+  }
+
   async create(type, req, { assignedId = false } = {}) {
     const resource = requireResource(req.body, type);
+    this.checkSubscriptionStatus(resource);
     if (!assignedId) delete resource.id; // POST: the server always assigns the id
     const ifNoneExist = req.headers['if-none-exist'];
     if (ifNoneExist) {
@@ -130,6 +145,7 @@ class FhirService {
     if (resource.id !== id) {
       throw new FhirError(400, `Resource id ${JSON.stringify(resource.id)} does not match URL id ${id}`);
     }
+    this.checkSubscriptionStatus(resource);
     const ifMatch = parseIfMatch(req.headers['if-match']);
     const existed = Boolean(this.store.current(type, id));
     const updated = await this.store.updateResource(resource, { ifMatch });
@@ -219,6 +235,13 @@ class FhirService {
   }
 
   // ---- history: newest first ----
+
+  // Medplum 5.0.2 has instance history only: type- and system-level _history answer 404.
+  checkTypeHistory() {
+    if (this.mode?.medplum) {
+      throw new FhirError(404, 'Type-level and system-level _history are not supported (medplum mode)');
+    }
+  }
 
   async history({ type, id }, params) {
     if (id && !this.store.hasEverExisted(type, id)) {

@@ -6,7 +6,8 @@
 //  - tombstones so that a read after delete answers 410 Gone;
 //  - snapshot()/restore() so that a failed transaction leaves no trace;
 //  - a list of committed-but-not-yet-notified write events for Subscription delivery.
-// A Subscription written with status 'requested' is stored as 'active'.
+// In the default mode a Subscription written with status 'requested' is stored as 'active' (as
+// HAPI activates it); in medplum mode (lib/mode.js) it is stored as written.
 const {
   OperationOutcomeError,
   deepClone,
@@ -21,6 +22,7 @@ class Store extends MemoryRepository {
   constructor(options = {}) {
     super();
     this.validate = options.validate !== false;
+    this.mode = options.mode; // lib/mode.js ServerMode; undefined = default
     // --indexed (lib/indexes.js): search indexes and an undo journal for transactions.
     this.index = options.indexed ? new SearchIndex() : null;
     this.journal = null; // undo records of the transaction in progress (indexed mode only)
@@ -65,7 +67,7 @@ class Store extends MemoryRepository {
     const r = deepClone(resource);
     r.id = r.id || this.generateId();
     const existed = Boolean(this.current(r.resourceType, r.id));
-    if (r.resourceType === 'Subscription' && r.status === 'requested') {
+    if (r.resourceType === 'Subscription' && r.status === 'requested' && !this.mode?.medplum) {
       r.status = 'active';
     }
     r.meta = { ...(r.meta || {}), versionId: generateId(), lastUpdated: this.nextTimestamp() };

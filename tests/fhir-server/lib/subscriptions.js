@@ -12,6 +12,10 @@
 //  - asynchronous, up to 3 attempts per notification, one notification at a time per
 //    Subscription (so per-subscription order follows commit order); failures are logged in
 //    the delivery log, never thrown.
+// In medplum mode (lib/mode.js) the shape is Medplum 5.0.2's whatever channel.payload says:
+// POST {endpoint} with the bare resource and content-type application/fhir+json; a delete is
+// POST {endpoint} with body '{}'. (Only 'active' Subscriptions deliver in both modes; in medplum
+// mode a 'requested' one is never activated, see lib/store.js.)
 const http = require('node:http');
 const { matchesSearchRequest, parseSearchRequest } = require('@medplum/core');
 
@@ -20,8 +24,9 @@ const RETRY_DELAYS_MS = [100, 300];
 const TIMEOUT_MS = 5000;
 
 class SubscriptionDispatcher {
-  constructor(store) {
+  constructor(store, mode) {
     this.store = store;
+    this.mode = mode; // lib/mode.js ServerMode; undefined = default
     this.generation = 0;
     this.queues = new Map(); // subscription id -> Promise (tail of its delivery chain)
     this.deliveries = []; // log of attempts, for /admin/deliveries
@@ -83,7 +88,8 @@ class SubscriptionDispatcher {
       if (colon > 0) headers[h.substring(0, colon).trim()] = h.substring(colon + 1).trim();
     }
     const endpoint = sub.channel.endpoint.replace(/\/+$/, '');
-    const payload = sub.channel.payload;
+    const medplum = Boolean(this.mode?.medplum);
+    const payload = medplum ? 'application/fhir+json' : sub.channel.payload;
     let method = 'POST';
     let url = sub.channel.endpoint;
     let body = '';
@@ -93,6 +99,9 @@ class SubscriptionDispatcher {
         body = '{}';
         headers['content-type'] = payload;
       }
+    } else if (medplum) {
+      body = JSON.stringify(resource);
+      headers['content-type'] = payload;
     } else if (payload) {
       method = 'PUT';
       url = `${endpoint}/${ref}`;
