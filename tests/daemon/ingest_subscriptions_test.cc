@@ -100,21 +100,24 @@ TEST_F(IngestSubscriptionsTest, InMedplumModeTheyAreCreatedActiveReadBackAndPubl
   SubscriptionManager manager = Manager();
   EXPECT_FALSE(health_.Delivering());  // nothing known before the first check
   ASSERT_TRUE(manager.Ensure().ok());
+  // Observation by code and by component-code, MedicationStatement, Medication.
   std::vector<fhir::Json> all = AllSubscriptions();
-  ASSERT_EQ(all.size(), 2u);
+  ASSERT_EQ(all.size(), 4u);
   for (const fhir::Json& s : all) EXPECT_EQ(s.GetString("status"), "active");
   EXPECT_TRUE(manager.writes_active());
   EXPECT_TRUE(health_.Delivering());
   std::vector<SubscriptionState> states = health_.States();
-  ASSERT_EQ(states.size(), 2u);
+  ASSERT_EQ(states.size(), 4u);
   for (const SubscriptionState& s : states) {
     EXPECT_EQ(s.status, "active");
     EXPECT_FALSE(s.id.empty());
     EXPECT_FALSE(s.last_check.empty());
     EXPECT_THAT(s.criteria, ::testing::AnyOf(::testing::StartsWith("Observation?code="),
-                                             ::testing::StartsWith("MedicationStatement?code=")));
+                                             ::testing::StartsWith("Observation?component-code="),
+                                             ::testing::StartsWith("MedicationStatement?code="),
+                                             ::testing::Eq("Medication")));
   }
-  EXPECT_EQ(metrics_.Value(metric::kSubscriptions, {{"status", "active"}}), 2);
+  EXPECT_EQ(metrics_.Value(metric::kSubscriptions, {{"status", "active"}}), 4);
   EXPECT_EQ(metrics_.Value(metric::kSubscriptions, {{"status", "requested"}}), 0);
 }
 
@@ -149,7 +152,7 @@ TEST_F(IngestSubscriptionsTest, ARequestedOneIsRepairedOnceItsActivationTimeLimi
   }
   ASSERT_TRUE(manager.Ensure(&stats).ok());
   EXPECT_EQ(stats.repaired, 0);
-  EXPECT_EQ(stats.unchanged, 2);
+  EXPECT_EQ(stats.unchanged, 4);
 }
 
 TEST_F(IngestSubscriptionsTest, AServerThatRefusesActiveGetsRequestedAndActivatesThem) {
@@ -158,7 +161,7 @@ TEST_F(IngestSubscriptionsTest, AServerThatRefusesActiveGetsRequestedAndActivate
   SubscriptionManager manager = Manager();
   EnsureStats stats;
   ASSERT_TRUE(manager.Ensure(&stats).ok());
-  EXPECT_EQ(stats.created, 2);
+  EXPECT_EQ(stats.created, 4);
   EXPECT_FALSE(manager.writes_active());
   EXPECT_THAT(log_.str(), HasSubstr("subscription.active_refused"));
   for (const fhir::Json& s : AllSubscriptions()) EXPECT_EQ(s.GetString("status"), "active");
@@ -169,7 +172,7 @@ TEST_F(IngestSubscriptionsTest, AServerThatRefusesActiveGetsRequestedAndActivate
   ASSERT_TRUE(manager.Ensure(&stats).ok());
   EXPECT_EQ(stats.repaired, 1);
   EXPECT_EQ(StatusOnServer(id), "active");
-  EXPECT_EQ(stats.unchanged, 1);
+  EXPECT_EQ(stats.unchanged, 3);
 }
 
 TEST_F(IngestSubscriptionsTest, AnOffOrErrorOneIsRepairedAtOnceInBothModes) {
@@ -180,7 +183,7 @@ TEST_F(IngestSubscriptionsTest, AnOffOrErrorOneIsRepairedAtOnceInBothModes) {
     SubscriptionManager manager = Manager();
     ASSERT_TRUE(manager.Ensure().ok());
     std::vector<SubscriptionState> states = health_.States();
-    ASSERT_EQ(states.size(), 2u);
+    ASSERT_EQ(states.size(), 4u);
     ForceStatus(states[0].id, "off");
     ForceStatus(states[1].id, "error");
     EnsureStats stats;
@@ -206,9 +209,9 @@ TEST_F(IngestSubscriptionsTest, CreatesThenIsIdempotentAndLeavesOthersAlone) {
   SubscriptionManager manager = Manager();
   EnsureStats stats;
   ASSERT_TRUE(manager.Ensure(&stats).ok());
-  EXPECT_EQ(stats.created, 3);
+  EXPECT_EQ(stats.created, 4);
   std::vector<fhir::Json> all = AllSubscriptions();
-  ASSERT_EQ(all.size(), 4u);
+  ASSERT_EQ(all.size(), 5u);
   std::vector<std::string> criteria;
   for (const fhir::Json& s : all) criteria.push_back(s.GetString("criteria").value_or(""));
   EXPECT_THAT(
@@ -218,7 +221,9 @@ TEST_F(IngestSubscriptionsTest, CreatesThenIsIdempotentAndLeavesOthersAlone) {
           // panels: the mapped codes in component.code (issue 13 item 1)
           "Observation?component-code=http://loinc.org|38267-1,http://loinc.org|41171-0",
           "MedicationStatement?code=http://www.nlm.nih.gov/research/umls/"
-          "rxnorm|84857"));
+          "rxnorm|84857",
+          // changes of the Medications that requests reference (issue 13 item 2)
+          "Medication"));
   for (const fhir::Json& s : all) {
     if (s.GetString("reason") == "someone else") continue;
     EXPECT_EQ(s.At({"channel", "payload"})->AsString(), "application/fhir+json");
@@ -229,9 +234,9 @@ TEST_F(IngestSubscriptionsTest, CreatesThenIsIdempotentAndLeavesOthersAlone) {
   const int writes = Writes();
   ASSERT_TRUE(manager.Ensure(&stats).ok());
   EXPECT_EQ(Writes(), writes);  // nothing written the second time
-  EXPECT_EQ(stats.unchanged, 3);
+  EXPECT_EQ(stats.unchanged, 4);
   EXPECT_EQ(stats.created + stats.updated + stats.deleted, 0);
-  EXPECT_EQ(AllSubscriptions().size(), 4u);
+  EXPECT_EQ(AllSubscriptions().size(), 5u);
   EXPECT_THAT(log_.str(), ::testing::Not(HasSubstr("topsecret")));
 }
 
@@ -239,7 +244,7 @@ TEST_F(IngestSubscriptionsTest, UpdatesChangedCriteriaAndRemovesStaleOnes) {
   inputs_.medication_request = true;
   criteria_.push_back(mappings::Criteria{"MedicationRequest", {{"urn:x", "1"}}, false});
   ASSERT_TRUE(Manager().Ensure().ok());
-  ASSERT_EQ(AllSubscriptions().size(), 4u);  // Observation by code and by component-code
+  ASSERT_EQ(AllSubscriptions().size(), 5u);  // Observation by code and component-code, Medication
 
   inputs_.medication_request = false;  // MedicationRequest is no longer read
   criteria_[0].codes.push_back({kLoinc, "2986-8"});
@@ -247,10 +252,10 @@ TEST_F(IngestSubscriptionsTest, UpdatesChangedCriteriaAndRemovesStaleOnes) {
   ASSERT_TRUE(Manager().Ensure(&stats).ok());
   EXPECT_EQ(stats.deleted, 1);
   EXPECT_EQ(stats.updated, 2);
-  EXPECT_EQ(stats.unchanged, 1);
+  EXPECT_EQ(stats.unchanged, 2);
   EXPECT_EQ(stats.created, 0);
   std::vector<fhir::Json> all = AllSubscriptions();
-  ASSERT_EQ(all.size(), 3u);
+  ASSERT_EQ(all.size(), 4u);
   for (const fhir::Json& s : all) {
     EXPECT_THAT(s.GetString("criteria").value_or(""),
                 ::testing::Not(HasSubstr("MedicationRequest")));
