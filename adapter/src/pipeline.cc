@@ -214,7 +214,9 @@ Status Pipeline::ProcessUnit(const WorkUnit& unit, const InboxItem& item) {
       if (deps_.poll_now) deps_.poll_now();
       return Status::Ok();
     case WorkUnit::Kind::kDelete:
-      if (unit.resource_type == "Medication") return MedicationChanged(unit.resource_id, item);
+      if (unit.resource_type == "Medication") {
+        return MedicationChanged(unit.resource_id, std::nullopt, item);
+      }
       return Retract(unit.resource_type, unit.resource_id);
     case WorkUnit::Kind::kFetch: {
       RETURN_IF_ERROR(CommitInboxBatch());
@@ -222,7 +224,9 @@ Status Pipeline::ProcessUnit(const WorkUnit& unit, const InboxItem& item) {
       OpenInboxBatch();
       if (!read.ok()) {
         if (read.status().code() == StatusCode::kNotFound) {
-          if (unit.resource_type == "Medication") return MedicationChanged(unit.resource_id, item);
+          if (unit.resource_type == "Medication") {
+            return MedicationChanged(unit.resource_id, std::nullopt, item);
+          }
           return Retract(unit.resource_type, unit.resource_id);
         }
         return read.status();
@@ -243,10 +247,10 @@ Status Pipeline::ProcessResource(const Json& resource, const InboxItem& item, bo
     return Status::Ok();
   }
   if (resource.GetStringView("resourceType") == "Medication") {
-    return MedicationChanged(resource.GetString("id").value_or(""), item);
+    return MedicationChanged(resource.GetString("id").value_or(""), resource, item);
   }
   RETURN_IF_ERROR(EnsureMedication(resource));
-  const std::string base_url = deps_.config.fhir.base_url;
+  const std::string& base_url = deps_.config.fhir.base_url;
   std::string medication_version;  // "Medication/{id}/_history/{v}" when one was resolved
   const mappings::ReferenceResolver resolver = [&](std::string_view reference) -> const Json* {
     const std::optional<std::string> medication_id = ServerMedicationId(reference, base_url);
@@ -335,9 +339,22 @@ Status Pipeline::EnsureMedication(const Json& resource) {
                                    resource.GetString("id").value_or(""));
 }
 
-Status Pipeline::MedicationChanged(const std::string& id, const InboxItem& item) {
+Status Pipeline::MedicationChanged(const std::string& id, std::optional<Json> medication,
+                                   const InboxItem& item) {
   if (!fhir::IsValidId(id)) return Status::Ok();
-  medications_.Invalidate(id);
+  std::string version;
+  if (medication) {
+    const Json* vid = medication->At({"meta", "versionId"});
+    version = vid != nullptr && vid->is_string() ? vid->AsString() : "";
+  }
+  // The same version (or the same delete) again, from an overlapping poll or a repeated
+  // notification: its users were already mapped with it.
+  if (const MedicationCache::Entry* known = medications_.Find(id);
+      known != nullptr && known->resource.has_value() == medication.has_value() &&
+      (medication ? !version.empty() && known->version_id == version : true)) {
+    return Status::Ok();
+  }
+  medications_.Put(id, {std::move(medication), version});
   std::vector<std::string> types = {"MedicationStatement"};
   if (deps_.config.inputs.medication_request) types.push_back("MedicationRequest");
   for (const std::string& type : types) {

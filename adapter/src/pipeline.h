@@ -151,9 +151,12 @@ class Pipeline {
   // resource naming the reference); another failure is returned, so the item is retried and,
   // after Config::max_inbox_attempts, dead-lettered.
   Status EnsureMedication(const fhir::Json& resource);
-  // A Medication changed (or was deleted): forget it and map again the MedicationRequests and
-  // MedicationStatements on the server that reference it, so their patients are re-evaluated.
-  Status MedicationChanged(const std::string& id, const InboxItem& item);
+  // Medication `id` changed (`medication`: its new version) or was deleted (nullopt): the cache
+  // takes it, and the MedicationRequests and MedicationStatements on the server that reference
+  // it are mapped again, so their patients are re-evaluated. A version (or delete) the cache
+  // already holds does nothing: overlapping polls and repeated notifications search no more.
+  Status MedicationChanged(const std::string& id, std::optional<fhir::Json> medication,
+                           const InboxItem& item);
   Status EnsureHistory(const std::string& patient_id, const InboxItem& item);
   // `key`: DeadLetter::key (see the file comment).
   Status DeadLetter(const InboxItem& item, const std::string& resource,
