@@ -42,6 +42,12 @@
 // stays atomic by itself (a failed call changes nothing; the batch goes on).
 // Other threads' calls wait until the batch ends, so keep batches free of
 // network I/O. Batches do not nest. Reads inside see the batch's changes.
+// The inbox is outside batches: Enqueue, PeekInbox, FailInbox and InboxDepth
+// never wait for one and are never undone by one (the notification endpoint
+// answers a server only after Enqueue, and must not wait for evaluations).
+// An AckInbox made inside a batch takes effect when the batch commits, and is
+// dropped when it does not: an item leaves the inbox only after its effects
+// are durable (at least once; processing an item again is idempotent).
 //
 // Thread-safety: implementations are safe to call from several threads
 // (SQLite: one connection guarded by a mutex, WAL mode). Ownership: the

@@ -34,8 +34,7 @@ class MemoryStore final : public Store {
     std::unique_lock lock(mu_);
     if (batch_) return FailedPreconditionError("memory BeginBatch: a batch is already open");
     batch_.emplace(Snapshot{sources_, patients_, dirty_, dirty_order_, last_dirty_generation_,
-                            written_, inbox_, last_inbox_id_, dead_letters_, last_dead_letter_id_,
-                            cursors_});
+                            written_, dead_letters_, last_dead_letter_id_, cursors_});
     batch_lock_ = std::move(lock);
     return Status::Ok();
   }
@@ -43,6 +42,11 @@ class MemoryStore final : public Store {
     std::lock_guard lock(mu_);
     if (!batch_) return FailedPreconditionError("memory CommitBatch: no batch is open");
     batch_.reset();
+    {
+      std::lock_guard inbox_lock(inbox_mu_);
+      for (const int64_t id : pending_acks_) inbox_.erase(id);
+    }
+    pending_acks_.clear();
     batch_lock_ = {};
     return Status::Ok();
   }
@@ -56,8 +60,7 @@ class MemoryStore final : public Store {
     dirty_order_ = std::move(b.dirty_order);
     last_dirty_generation_ = b.last_dirty_generation;
     written_ = std::move(b.written);
-    inbox_ = std::move(b.inbox);
-    last_inbox_id_ = b.last_inbox_id;
+    pending_acks_.clear();
     dead_letters_ = std::move(b.dead_letters);
     last_dead_letter_id_ = b.last_dead_letter_id;
     cursors_ = std::move(b.cursors);
@@ -242,15 +245,17 @@ class MemoryStore final : public Store {
     return Status::Ok();
   }
 
+  // The inbox has its own mutex (as the SQLite store's has its own file): the
+  // endpoint never waits for a batch. Acks inside a batch wait for its commit.
   StatusOr<int64_t> Enqueue(const InboxItem& item) override {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(inbox_mu_);
     InboxItem stored = item;
     stored.id = ++last_inbox_id_;
     inbox_[stored.id] = std::move(stored);
     return last_inbox_id_;
   }
   StatusOr<std::vector<InboxItem>> PeekInbox(size_t limit) override {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(inbox_mu_);
     std::vector<InboxItem> out;
     for (auto it = inbox_.begin(); it != inbox_.end() && out.size() < limit; ++it) {
       out.push_back(it->second);
@@ -259,11 +264,16 @@ class MemoryStore final : public Store {
   }
   Status AckInbox(int64_t id) override {
     std::lock_guard lock(mu_);
+    if (batch_) {
+      pending_acks_.push_back(id);
+      return Status::Ok();
+    }
+    std::lock_guard inbox_lock(inbox_mu_);
     inbox_.erase(id);
     return Status::Ok();
   }
   Status FailInbox(int64_t id, const std::string& error) override {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(inbox_mu_);
     auto it = inbox_.find(id);
     if (it == inbox_.end()) return NotFoundError("FailInbox: no inbox item " + std::to_string(id));
     ++it->second.attempts;
@@ -271,7 +281,7 @@ class MemoryStore final : public Store {
     return Status::Ok();
   }
   StatusOr<uint64_t> InboxDepth() override {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(inbox_mu_);
     return static_cast<uint64_t>(inbox_.size());
   }
 
@@ -348,8 +358,6 @@ class MemoryStore final : public Store {
     std::vector<std::string> dirty_order;
     int64_t last_dirty_generation;
     std::map<std::string, WrittenResource> written;
-    std::map<int64_t, InboxItem> inbox;
-    int64_t last_inbox_id;
     std::map<int64_t, DeadLetter> dead_letters;
     int64_t last_dead_letter_id;
     std::map<std::string, std::string> cursors;
@@ -365,8 +373,10 @@ class MemoryStore final : public Store {
   std::vector<std::string> dirty_order_;  // the queue: first marked (or deferred) first
   int64_t last_dirty_generation_ = 0;
   std::map<std::string, WrittenResource> written_;
-  std::map<int64_t, InboxItem> inbox_;
-  int64_t last_inbox_id_ = 0;
+  std::vector<int64_t> pending_acks_;   // AckInbox inside the open batch
+  std::mutex inbox_mu_;                 // never held while waiting for mu_
+  std::map<int64_t, InboxItem> inbox_;  // GUARDED_BY(inbox_mu_)
+  int64_t last_inbox_id_ = 0;           // GUARDED_BY(inbox_mu_)
   std::map<int64_t, DeadLetter> dead_letters_;
   int64_t last_dead_letter_id_ = 0;
   std::map<std::string, std::string> cursors_;

@@ -17,8 +17,12 @@
 //   the lock briefly does not fail a call; past it the error is kUnavailable
 //   "sqlite <Op> <what>: database is locked".
 // - Facts: one row per source with a JSON blob (store_codec.h).
-// - Dirty marks: store_sqlite_dirty.cc; inbox, dead letters, cursors:
+// - Dirty marks: store_sqlite_dirty.cc; dead letters, cursors:
 //   store_sqlite_queues.cc.
+// - The inbox is in a second file with its own connection and mutex
+//   (store_sqlite_inbox.h), so that the notification endpoint's Enqueue never
+//   waits for a batch. An AckInbox made inside a batch is applied to it only
+//   after the batch has committed (dropped when the batch is rolled back).
 // - Schema and migrations: store_sqlite_schema.h.
 // Poco exceptions are caught in Run() and become Status values naming the
 // operation; nothing throws out of the Store.
@@ -32,12 +36,14 @@
 #include <string>
 
 #include "store.h"
+#include "store_sqlite_inbox.h"
 
 namespace bonewatch::adapter {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<Poco::Data::Session> session, std::string path);
+  SqliteStore(std::unique_ptr<Poco::Data::Session> session, std::unique_ptr<SqliteInbox> inbox,
+              std::string path);
 
   Status BeginBatch() override;
   Status CommitBatch() override;
@@ -104,6 +110,10 @@ class SqliteStore final : public Store {
   // A call inside the batch could not be undone alone: the batch was rolled
   // back, the calls until its end fail and CommitBatch reports it.
   bool batch_broken_ = false;  // GUARDED_BY(mu_)
+  // Acks made inside the open batch, applied to inbox_ after it commits.
+  std::vector<int64_t> pending_acks_;  // GUARDED_BY(mu_)
+  // Its own mutex: never waits for mu_.
+  const std::unique_ptr<SqliteInbox> inbox_;
   const std::string path_;
 };
 

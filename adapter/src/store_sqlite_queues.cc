@@ -15,13 +15,6 @@ using Poco::Data::Session;
 
 namespace {
 
-BLOB ToBlob(const std::string& bytes) {
-  return BLOB(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-}
-std::string FromBlob(const BLOB& blob) {
-  if (blob.size() == 0) return {};
-  return std::string(reinterpret_cast<const char*>(blob.rawContent()), blob.size());
-}
 Poco::Int64 SqlLimit(size_t limit) {
   return static_cast<Poco::Int64>(
       std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<Poco::Int64>::max())));
@@ -80,64 +73,30 @@ Status SqliteStore::PutWritten(const WrittenResource& w) {
   });
 }
 
-// ---- Inbox ----
+// ---- Inbox (store_sqlite_inbox.h) ----
 
-StatusOr<int64_t> SqliteStore::Enqueue(const InboxItem& item) {
-  return RunFor<int64_t>("Enqueue " + item.origin, true, [&](Session& s) -> StatusOr<int64_t> {
-    s << "INSERT INTO inbox (received_at, origin, headers_json, body, hint, attempts, last_error)"
-         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        bind(item.received_at), bind(item.origin), bind(item.headers_json), bind(ToBlob(item.body)),
-        bind(item.hint), bind(item.attempts), bind(item.last_error), now;
-    Poco::Int64 id = 0;
-    s << "SELECT last_insert_rowid()", into(id), now;
-    return static_cast<int64_t>(id);
-  });
-}
+StatusOr<int64_t> SqliteStore::Enqueue(const InboxItem& item) { return inbox_->Enqueue(item); }
 
 StatusOr<std::vector<InboxItem>> SqliteStore::PeekInbox(size_t limit) {
-  return RunFor<std::vector<InboxItem>>(
-      "PeekInbox", false, [&](Session& s) -> StatusOr<std::vector<InboxItem>> {
-        std::vector<Poco::Int64> id;
-        std::vector<std::string> received, origin, headers, hint, error;
-        std::vector<BLOB> body;
-        std::vector<int> attempts;
-        s << "SELECT id, received_at, origin, headers_json, body, hint, attempts, last_error"
-             " FROM inbox ORDER BY id LIMIT ?",
-            bind(SqlLimit(limit)), into(id), into(received), into(origin), into(headers),
-            into(body), into(hint), into(attempts), into(error), now;
-        std::vector<InboxItem> out;
-        for (size_t i = 0; i < id.size(); ++i) {
-          out.push_back(InboxItem{id[i], received[i], origin[i], headers[i], FromBlob(body[i]),
-                                  hint[i], attempts[i], error[i]});
-        }
-        return out;
-      });
+  return inbox_->Peek(limit);
 }
 
 Status SqliteStore::AckInbox(int64_t id) {
-  return Run("AckInbox " + std::to_string(id), false, [&](Session& s) {
-    s << "DELETE FROM inbox WHERE id = ?", bind(static_cast<Poco::Int64>(id)), now;
-    return Status::Ok();
-  });
+  {
+    std::lock_guard lock(mu_);  // the batch's owner already holds it (recursive)
+    if (in_batch_) {
+      pending_acks_.push_back(id);
+      return Status::Ok();
+    }
+  }
+  return inbox_->Remove({id});
 }
 
 Status SqliteStore::FailInbox(int64_t id, const std::string& error) {
-  return Run("FailInbox " + std::to_string(id), false, [&](Session& s) -> Status {
-    Poco::Data::Statement update(s);
-    update << "UPDATE inbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", bind(error),
-        bind(static_cast<Poco::Int64>(id));
-    if (update.execute() == 0) return NotFoundError("no inbox item " + std::to_string(id));
-    return Status::Ok();
-  });
+  return inbox_->Fail(id, error);
 }
 
-StatusOr<uint64_t> SqliteStore::InboxDepth() {
-  return RunFor<uint64_t>("InboxDepth", false, [&](Session& s) -> StatusOr<uint64_t> {
-    Poco::Int64 n = 0;
-    s << "SELECT COUNT(*) FROM inbox", into(n), now;
-    return static_cast<uint64_t>(n);
-  });
-}
+StatusOr<uint64_t> SqliteStore::InboxDepth() { return inbox_->Depth(); }
 
 // ---- Dead letters ----
 
@@ -159,8 +118,8 @@ StatusOr<DeadLetterAdded> SqliteStore::AddDeadLetter(const DeadLetter& d) {
         s << "INSERT INTO dead_letters (created_at, origin, resource, reason_code, reason,"
              " payload, dedup_key, times_seen, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             bind(d.created_at), bind(d.origin), bind(d.resource), bind(d.reason_code),
-            bind(d.reason), bind(ToBlob(d.payload)), bind(d.key), bind(times_seen), bind(last_seen),
-            now;
+            bind(d.reason), bind(ToSqliteBlob(d.payload)), bind(d.key), bind(times_seen),
+            bind(last_seen), now;
         Poco::Int64 id = 0;
         s << "SELECT last_insert_rowid()", into(id), now;
         return DeadLetterAdded{static_cast<int64_t>(id), true};
@@ -186,7 +145,7 @@ std::vector<DeadLetter> SelectDeadLetters(Session& s, const std::string& tail, P
     letter.resource = std::move(resource[i]);
     letter.reason_code = std::move(code[i]);
     letter.reason = std::move(reason[i]);
-    letter.payload = FromBlob(payload[i]);
+    letter.payload = FromSqliteBlob(payload[i]);
     letter.key = std::move(dedup_key[i]);
     letter.times_seen = times_seen[i];
     letter.last_seen_at = std::move(last_seen[i]);

@@ -586,9 +586,9 @@ TEST_P(StoreContractTest, ABatchCommitsAllItsChangesTogether) {
   EXPECT_EQ(Upsert(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6)),
             UpsertOutcome::kInserted);
   ASSERT_TRUE(store_->AckInbox(*inbox_id).ok());
-  // Reads inside the batch see its changes.
+  // Reads inside the batch see its changes; the ack waits for the commit.
   EXPECT_EQ(Record("p1").facts.size(), 1u);
-  EXPECT_EQ(store_->InboxDepth().value_or(9), 0u);
+  EXPECT_EQ(store_->InboxDepth().value_or(9), 1u);
   ASSERT_TRUE(batch.Commit().ok());
   EXPECT_EQ(Record("p1").facts.size(), 1u);
   EXPECT_EQ(DirtyIds(*store_), std::vector<std::string>{"p1"});
@@ -639,20 +639,53 @@ TEST_P(StoreContractTest, BatchesDoNotNest) {
   EXPECT_FALSE(batch.Commit().ok());  // ended
 }
 
-TEST_P(StoreContractTest, OtherThreadsWaitForTheBatch) {
+TEST_P(StoreContractTest, OtherThreadsWaitForTheBatchButTheInboxDoesNot) {
   StoreBatch batch(*store_);
   ASSERT_TRUE(batch.begun().ok());
+  // The batch has written: in SQLite it holds the store file's write lock.
+  Upsert(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6));
+  std::atomic<bool> cursor_set{false};
+  std::thread poller([&] {
+    EXPECT_TRUE(store_->SetCursor("c", "x").ok());
+    cursor_set = true;
+  });
+  // The endpoint's Enqueue (and the inbox gauge) complete while the batch is open.
   std::atomic<bool> enqueued{false};
   std::thread endpoint([&] {
     EXPECT_TRUE(store_->Enqueue(InboxItem{0, "t", "rest-hook", "{}", "b", "", 0, ""}).ok());
+    EXPECT_EQ(store_->InboxDepth().value_or(0), 1u);
     enqueued = true;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_FALSE(enqueued.load());  // its own transaction waits: never part of the batch
-  Upsert(Observation("o1", "v1", "2024-03-05T10:00:00Z", -2.6));
-  ASSERT_TRUE(batch.Commit().ok());
   endpoint.join();
   EXPECT_TRUE(enqueued.load());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(cursor_set.load());  // its own transaction waits: never part of the batch
+  ASSERT_TRUE(batch.Commit().ok());
+  poller.join();
+  EXPECT_TRUE(cursor_set.load());
+  EXPECT_EQ(store_->InboxDepth().value_or(0), 1u);
+}
+
+TEST_P(StoreContractTest, AnAckInsideABatchIsAppliedOnlyWhenTheBatchCommits) {
+  auto one = store_->Enqueue(InboxItem{0, "t", "poll", "{}", "one", "", 0, ""});
+  auto two = store_->Enqueue(InboxItem{0, "t", "poll", "{}", "two", "", 0, ""});
+  ASSERT_TRUE(one.ok() && two.ok());
+  {
+    StoreBatch batch(*store_);
+    ASSERT_TRUE(batch.begun().ok());
+    ASSERT_TRUE(store_->AckInbox(*one).ok());
+    EXPECT_EQ(store_->PeekInbox(10).value_or({}).size(), 2u);
+  }  // aborted: the ack is dropped
+  EXPECT_EQ(store_->InboxDepth().value_or(0), 2u);
+  StoreBatch batch(*store_);
+  ASSERT_TRUE(batch.begun().ok());
+  ASSERT_TRUE(store_->AckInbox(*one).ok());
+  ASSERT_TRUE(store_->FailInbox(*two, "HTTP 503").ok());  // not part of the batch
+  ASSERT_TRUE(batch.Commit().ok());
+  const std::vector<InboxItem> left = store_->PeekInbox(10).value_or({});
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].body, "two");
+  EXPECT_EQ(left[0].attempts, 1);
   EXPECT_EQ(store_->InboxDepth().value_or(0), 1u);
 }
 
@@ -801,6 +834,58 @@ int SchemaVersion(const std::string& path) {
   session << "SELECT MAX(version) FROM schema_version", Poco::Data::Keywords::into(version),
       Poco::Data::Keywords::now;
   return version;
+}
+
+// Versions before the inbox file kept the inbox in the store file: its items
+// move to "<store>.inbox" at open, ids and attempts kept, and ids go on after them.
+TEST_F(SqliteStoreTest, TheStoreFilesInboxMovesToTheInboxFileAtOpen) {
+  {
+    auto store = MustOpenSqlite(path_);
+    ASSERT_NE(store, nullptr);
+  }
+  std::filesystem::remove(path_ + ".inbox");
+  {
+    Poco::Data::Session session("SQLite", path_);
+    session << "INSERT INTO inbox (id, received_at, origin, headers_json, body, hint, attempts,"
+               " last_error) VALUES (41, 't', 'rest-hook', '{}', 'one', 'Observation/1', 2, 'e'),"
+               " (42, 't', 'poll', '{}', 'two', '', 0, '')",
+        Poco::Data::Keywords::now;
+  }
+  auto store = MustOpenSqlite(path_);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(std::filesystem::exists(path_ + ".inbox"));
+  EXPECT_EQ(store->InboxDepth().value_or(0), 2u);
+  const std::vector<InboxItem> items = store->PeekInbox(10).value_or({});
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].id, 41);
+  EXPECT_EQ(items[0].body, "one");
+  EXPECT_EQ(items[0].attempts, 2);
+  EXPECT_EQ(items[1].id, 42);
+  EXPECT_GT(store->Enqueue(InboxItem{0, "t", "poll", "{}", "three", "", 0, ""}).value_or(0), 42);
+  {
+    Poco::Data::Session session("SQLite", path_);
+    int left = -1;
+    session << "SELECT COUNT(*) FROM inbox", Poco::Data::Keywords::into(left),
+        Poco::Data::Keywords::now;
+    EXPECT_EQ(left, 0);
+  }
+  store.reset();
+  auto again = MustOpenSqlite(path_);  // nothing moved twice
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->InboxDepth().value_or(0), 3u);
+}
+
+TEST_F(SqliteStoreTest, AnInboxFileFromANewerVersionIsRefused) {
+  {
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session session("SQLite", path_ + ".inbox");
+    session << "PRAGMA user_version = 99", Poco::Data::Keywords::now;
+  }
+  auto store = OpenSqliteStore(path_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find(".inbox"), std::string::npos)
+      << store.status().ToString();
+  EXPECT_NE(store.status().message().find("newer"), std::string::npos);
 }
 
 TEST_F(SqliteStoreTest, MigratesEmptyFileAndReopens) {
