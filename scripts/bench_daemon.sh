@@ -5,8 +5,10 @@
 #   bash scripts/bench_daemon.sh [--notifications 500] [--rate 100] [--backfill-patients 100000]
 #                                [--history 6] [--idle-seconds 30] [--build-dir build-rel]
 #                                [--skip-latency] [--skip-backfill] [--no-build] [--keep]
+#                                [--bonewatch PATH]
 #
-# 1. builds `bonewatch` (Release) in --build-dir (unless --no-build);
+# 1. builds `bonewatch` (Release) in --build-dir (unless --no-build or --bonewatch PATH, which runs
+#    that binary instead: e.g. an older release's, for figures before and after a change);
 # 2. latency and idle RSS: tests/fhir-server (--indexed) with N patients on an aromatase
 #    inhibitor and no DXA; `bonewatch backfill`, then `bonewatch run` (rest-hook Subscriptions,
 #    poller every 600 s so that notifications carry the run); RSS at convergence and after
@@ -32,6 +34,7 @@ DO_LATENCY=1
 DO_BACKFILL=1
 BUILD=1
 KEEP=""
+BONEWATCH=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --notifications) NOTIFICATIONS=$2; shift 2 ;;
@@ -44,6 +47,7 @@ while [[ $# -gt 0 ]]; do
     --skip-backfill) DO_BACKFILL=""; shift ;;
     --no-build) BUILD=""; shift ;;
     --keep) KEEP=1; shift ;;
+    --bonewatch) BONEWATCH=$(realpath "$2"); BUILD=""; shift 2 ;;
     *) echo "bench_daemon.sh: unknown option $1" >&2; exit 64 ;;
   esac
 done
@@ -56,10 +60,12 @@ if [[ -n "$BUILD" ]]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBONEWATCH_WERROR=ON >/dev/null
   nice cmake --build "$BUILD_DIR" -j2 --target bonewatch >&2
 fi
-BONEWATCH=$ROOT/$BUILD_DIR/adapter/bonewatch
+if [[ -z "$BONEWATCH" ]]; then
+  BONEWATCH=$ROOT/$BUILD_DIR/adapter/bonewatch
+  grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$BUILD_DIR/CMakeCache.txt" ||
+    say "WARNING: $BUILD_DIR is not a Release build"
+fi
 [[ -x "$BONEWATCH" ]] || { echo "no $BONEWATCH (build it or drop --no-build)" >&2; exit 1; }
-grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$BUILD_DIR/CMakeCache.txt" ||
-  say "WARNING: $BUILD_DIR is not a Release build"
 
 WORK=$(mktemp -d -t bonewatch-bench.XXXXXX)
 SERVER_PID=""
@@ -146,6 +152,7 @@ if [[ -n "$DO_LATENCY" ]]; then
   IDLE_LATER=$(rss_json "$DAEMON_PID")
   say "latency: $NOTIFICATIONS DXA Observations at $RATE/s"
   js latency --fhir "$FHIR" --admin "$ADMIN" --notifications "$NOTIFICATIONS" --rate "$RATE" \
+    --notify "http://127.0.0.1:$NOTIFY_PORT/fhir/notify" --notify-secret "$SECRET" \
     --out "$WORK/latency.json" >&2
   js wait-converged --ops "$OPS" --timeout 120 >"$WORK/after-status.json" || true
   AFTER=$(rss_json "$DAEMON_PID")
@@ -200,6 +207,6 @@ fi
 # --- 3. summary ---------------------------------------------------------------------------------
 {
   echo "BoneWatch daemon benchmarks, $(date -u +%FT%TZ), $(nproc) cores, load:$(uptime | sed 's/.*load average//')"
-  echo "bonewatch: $BONEWATCH ($(git rev-parse --short HEAD))"
+  echo "bonewatch: $BONEWATCH ($("$BONEWATCH" --version 2>/dev/null | head -1); tree $(git rev-parse --short HEAD))"
   js summary --dir "$WORK"
 } | tee "$WORK/summary.txt"

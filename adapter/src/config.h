@@ -148,6 +148,9 @@ struct Config {
   std::string mappings_dir;  // extra mapping files merged over the defaults ("" = none)
   std::string rules_file;    // rule threshold overrides ("" = none)
   int worker_threads = 2;
+  // The worker thread (and the write-back threads it starts) runs this much nicer than the
+  // process, so that on a busy machine the notification endpoint's answers win the CPU.
+  int worker_niceness = 5;
   int shutdown_grace_seconds = 20;
   int max_inbox_attempts = 5;  // then the item becomes a dead letter
 };

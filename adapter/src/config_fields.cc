@@ -92,6 +92,7 @@ const std::vector<FieldSpec>& Fields() {
       {"mappingsDir", T::kPath, BW_STR(mappings_dir)},
       {"rulesFile", T::kPath, BW_STR(rules_file)},
       {"workerThreads", T::kInt, BW_INT(worker_threads), 1, 64},
+      {"workerNiceness", T::kInt, BW_INT(worker_niceness), 0, 19},
       {"shutdownGraceSeconds", T::kInt, BW_INT(shutdown_grace_seconds), 1, 3600},
       {"maxInboxAttempts", T::kInt, BW_INT(max_inbox_attempts), 1, 1000},
   };

@@ -1,5 +1,6 @@
 #include "metrics.h"
 
+#include <charconv>
 #include <cstdio>
 #include <sstream>
 
@@ -22,10 +23,11 @@ std::string EscapeLabelValue(std::string_view v) {
   return out;
 }
 
+// The shortest text that reads back as the same double ("0.1", not "0.10000000000000001").
 std::string FormatNumber(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 std::string LabelText(const MetricLabels& labels, const std::string& extra_key = "",

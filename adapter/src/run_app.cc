@@ -247,6 +247,7 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
   worker_options.degraded_subscription_check_interval =
       std::chrono::seconds(std::max(1, std::min(c.subscriptions.check_interval_seconds,
                                                 c.subscriptions.activation_timeout_seconds)));
+  worker_options.niceness = c.worker_niceness;
   WorkerLoop worker(std::move(steps), worker_options, signal, s.metrics, log);
   ops_options.status = [&s, &worker, &subscription_health] {
     return StatusJson(s, worker, subscription_health.get());

@@ -1,6 +1,12 @@
 #include "run_worker.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <utility>
@@ -140,6 +146,17 @@ bool WorkerLoop::Pass(bool poll_now, bool* error) {
 }
 
 void WorkerLoop::Run() {
+  if (options_.niceness > 0) {
+    // Linux: nice is per thread (PRIO_PROCESS with a thread id), inherited by the threads
+    // this one starts (the write-back helpers). The endpoint's threads keep the process's.
+    const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+    errno = 0;
+    const int current = ::getpriority(PRIO_PROCESS, tid);
+    if (errno != 0 ||
+        ::setpriority(PRIO_PROCESS, tid, std::min(19, current + options_.niceness)) != 0) {
+      logger_.Warn("worker.niceness_failed", {{"error", std::strerror(errno)}});
+    }
+  }
   const std::chrono::milliseconds first_backoff =
       std::min<std::chrono::milliseconds>(std::chrono::seconds(1), options_.max_backoff);
   std::chrono::milliseconds backoff = first_backoff;

@@ -60,6 +60,9 @@ struct WorkerOptions {
   std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
   size_t inbox_batch = 50;
   size_t evaluate_batch = 25;
+  // Added to the worker thread's nice value when it starts (threads it creates inherit it);
+  // 0 = unchanged. Lowering a priority needs no privilege.
+  int niceness = 0;
 };
 
 class WorkerLoop {

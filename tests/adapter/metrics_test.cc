@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <string>
 #include <thread>
 #include <vector>
@@ -77,11 +78,11 @@ TEST(MetricsTest, HistogramBucketsAreCumulativeWithInfSumAndCount) {
   EXPECT_EQ(metrics.RenderPrometheus(),
             "# HELP lat_seconds Latency.\n"
             "# TYPE lat_seconds histogram\n"
-            "lat_seconds_bucket{method=\"GET\",le=\"0.10000000000000001\"} 2\n"
+            "lat_seconds_bucket{method=\"GET\",le=\"0.1\"} 2\n"
             "lat_seconds_bucket{method=\"GET\",le=\"0.5\"} 2\n"
             "lat_seconds_bucket{method=\"GET\",le=\"1\"} 3\n"
             "lat_seconds_bucket{method=\"GET\",le=\"+Inf\"} 4\n"
-            "lat_seconds_sum{method=\"GET\"} 3.8500000000000001\n"
+            "lat_seconds_sum{method=\"GET\"} 3.85\n"
             "lat_seconds_count{method=\"GET\"} 4\n");
   EXPECT_EQ(metrics.Value("lat_seconds", {{"method", "GET"}}), 4);
 }
@@ -104,11 +105,12 @@ TEST(MetricsTest, UndeclaredHistogramUsesDefaultLatencyBuckets) {
   const std::string text = metrics.RenderPrometheus();
   for (double bound : DefaultLatencyBuckets()) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", bound);
-    EXPECT_NE(text.find(std::string("h_bucket{le=\"") + buf + "\"}"), std::string::npos) << buf;
+    const std::to_chars_result r = std::to_chars(buf, buf + sizeof buf, bound);  // shortest
+    const std::string le(buf, r.ptr);
+    EXPECT_NE(text.find("h_bucket{le=\"" + le + "\"}"), std::string::npos) << le;
   }
   EXPECT_NE(text.find("h_bucket{le=\"0.01\"} 0\n"), std::string::npos);
-  EXPECT_NE(text.find("h_bucket{le=\"0.025000000000000001\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("h_bucket{le=\"0.025\"} 1\n"), std::string::npos);
 }
 
 TEST(MetricsTest, FamiliesAreSortedByName) {

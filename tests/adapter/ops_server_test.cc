@@ -157,9 +157,9 @@ TEST_F(OpsServerTest, FhirRequestObserverCountsAndTimes) {
   EXPECT_EQ(metrics_.Value(metric::kFhirRequests, {{"method", "GET"}, {"status", "503"}}), 1);
   EXPECT_EQ(metrics_.Value(metric::kFhirRequestSeconds, {{"method", "GET"}}), 3);
   EXPECT_NE(metrics_.RenderPrometheus().find("bonewatch_fhir_request_duration_seconds_bucket{"
-                                             "method=\"GET\",le=\"0.025000000000000001\"} 0\n"
+                                             "method=\"GET\",le=\"0.025\"} 0\n"
                                              "bonewatch_fhir_request_duration_seconds_bucket{"
-                                             "method=\"GET\",le=\"0.050000000000000003\"} 3\n"),
+                                             "method=\"GET\",le=\"0.05\"} 3\n"),
             std::string::npos);
 }
 

@@ -7,9 +7,11 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -287,6 +289,46 @@ TEST_F(IngestServerTest, ConcurrentSendersAllStored) {
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(ok.load(), 80);
   EXPECT_EQ(Depth(), 80u);
+}
+
+// Issue 13 item 10: the answer never waits for the worker. With the SQLite store, an inbox or
+// evaluation batch holds the store file's write lock from its first write to its commit; the
+// durable enqueue (own file, own lock) is answered while that batch stays open, and the answer
+// time is in bonewatch_notification_answer_seconds.
+TEST_F(IngestServerTest, ANotificationIsAnsweredWhileAStoreBatchIsOpen) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("bonewatch-ingest-batch-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  StatusOr<std::unique_ptr<Store>> opened = OpenSqliteStore((dir / "bonewatch.db").string());
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  store_ = std::move(opened).value();
+  StartServer("", "");
+  std::atomic<bool> answered{false};
+  std::atomic<int> status{0};
+  {
+    StoreBatch batch(*store_);  // the worker's batch, on another thread than the endpoint's
+    ASSERT_TRUE(batch.begun().ok());
+    ASSERT_TRUE(store_->MarkDirty("p1").ok());  // it has written: SQLite's write lock is held
+    std::thread sender([&] {
+      status = Send(server_->port(), "POST", "/fhir/notify", kObservation).status;
+      answered = true;
+    });
+    // Before the inbox had its own file this waited for the commit below, i.e. for ever.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+    while (!answered && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_TRUE(answered.load()) << "the notification waited for the store batch";
+    ASSERT_TRUE(batch.Commit().ok());
+    sender.join();
+  }
+  EXPECT_EQ(status.load(), 200);
+  EXPECT_EQ(Depth(), 1u);
+  EXPECT_EQ(metrics_.Value("bonewatch_notification_answer_seconds", {}), 1);
+  server_.reset();
+  store_.reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -2,8 +2,12 @@
 #include "run_worker.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <mutex>
 #include <sstream>
@@ -72,6 +76,36 @@ class WorkerLoopTest : public ::testing::Test {
   std::atomic<int> inbox_{0};
   std::atomic<int> polls_{0};
 };
+
+// The worker (and the write-back threads it starts) runs nicer than the endpoint's threads,
+// which keep the process's priority (issue 13 item 10).
+TEST_F(WorkerLoopTest, TheWorkerThreadAndItsHelpersRunNicerThanTheProcess) {
+  const auto nice_of_this_thread = [] {
+    errno = 0;
+    return ::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)));
+  };
+  const int ours = nice_of_this_thread();
+  if (ours > 16) GTEST_SKIP() << "the test already runs at nice " << ours;
+  std::atomic<int> worker_nice{-100};
+  std::atomic<int> helper_nice{-100};
+  WorkerSteps steps = Steps();
+  steps.evaluate_dirty = [&](size_t) -> StatusOr<size_t> {
+    if (worker_nice == -100) {
+      worker_nice = nice_of_this_thread();
+      std::thread helper([&] { helper_nice = nice_of_this_thread(); });
+      helper.join();
+    }
+    return size_t{0};
+  };
+  options_.niceness = 3;
+  WorkerLoop worker(std::move(steps), options_, signal_, metrics_, logger_);
+  worker.Start();
+  ASSERT_TRUE(WaitUntil([&] { return helper_nice != -100; }));
+  EXPECT_EQ(worker_nice.load(), ours + 3);
+  EXPECT_EQ(helper_nice.load(), ours + 3);
+  EXPECT_EQ(nice_of_this_thread(), ours);  // the rest of the process is untouched
+  worker.Stop(std::chrono::seconds(5));
+}
 
 TEST_F(WorkerLoopTest, DrainsTheInboxThenReportsConverged) {
   inbox_ = 5;

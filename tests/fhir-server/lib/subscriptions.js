@@ -110,7 +110,10 @@ class SubscriptionDispatcher {
     }
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       if (generation !== this.generation) return;
+      const sentAt = new Date().toISOString();
+      const t0 = performance.now();
       const result = await send(method, url, headers, body);
+      const ms = performance.now() - t0;
       this.deliveries.push({
         subscription: sub.id,
         interaction,
@@ -121,6 +124,10 @@ class SubscriptionDispatcher {
         attempt,
         status: result.status,
         error: result.error,
+        sentAt,
+        // From the request's start to the whole response (the receiver's answer time, with the
+        // connect when the kept-alive connection was gone), in ms with sub-ms resolution.
+        ms,
         at: new Date().toISOString(),
       });
       if (result.status >= 200 && result.status < 300) return;
