@@ -18,6 +18,8 @@ void DescribeDaemonMetrics(Metrics& metrics) {
   metrics.DescribeGauge(kActiveFindings, "Active findings over monitored patients, by rule.");
   metrics.DescribeCounter(kWrites, "Write-back outcomes, by resource type and result.");
   metrics.DescribeCounter(kFhirRequests, "FHIR requests, by HTTP method and status.");
+  metrics.DescribeCounter(kFhirReauthorizations,
+                          "FHIR requests answered 401 and sent again with a renewed token.");
   metrics.DescribeHistogram(kFhirRequestSeconds, "FHIR request latency, retries included.",
                             DefaultLatencyBuckets());
   metrics.DescribeGauge(kInboxDepth, "Inbox items waiting to be processed.");
@@ -48,6 +50,7 @@ void DescribeDaemonMetrics(Metrics& metrics) {
   metrics.SetGauge(kInboxDepth, {}, 0);
   metrics.SetGauge(kDeadLetterDepth, {}, 0);
   metrics.SetGauge(kConverged, {}, 0);
+  metrics.Increment(kFhirReauthorizations, {}, 0);
   metrics.SetGauge(kFactsInStore, {}, 0);
 }
 
@@ -57,6 +60,7 @@ std::function<void(const fhir::RequestMetrics&)> FhirRequestObserver(Metrics& me
                                       {"status", std::to_string(request.http_status)}});
     metrics.Observe(kFhirRequestSeconds, {{"method", request.method}},
                     std::chrono::duration<double>(request.latency).count());
+    if (request.reauthorized) metrics.Increment(kFhirReauthorizations);
   };
 }
 

@@ -36,6 +36,9 @@ inline constexpr std::string_view kActiveFindings = "bonewatch_active_findings";
 inline constexpr std::string_view kWrites = "bonewatch_writes_total";
 // counter{method="GET",status="200"}: FHIR requests (status "0" = no answer).
 inline constexpr std::string_view kFhirRequests = "bonewatch_fhir_requests_total";
+// counter: FHIR requests answered 401 that were sent again with a renewed token (a server that
+// forgot its tokens early, e.g. Medplum after a Redis restart).
+inline constexpr std::string_view kFhirReauthorizations = "bonewatch_fhir_reauthorizations_total";
 // histogram{method="GET"}: FHIR request latency in seconds, retries included.
 inline constexpr std::string_view kFhirRequestSeconds = "bonewatch_fhir_request_duration_seconds";
 // gauge: inbox items waiting.

@@ -106,10 +106,11 @@ StatusOr<FhirResult> Client::Execute(const Call& call) const {
   const std::string description = DescribeRequest(call.request.method, call.request.url);
   int attempts = 0;
   int http_status = 0;
+  bool reauthorized = false;
   auto finish = [&](StatusOr<FhirResult> result) {
     if (options_.on_request) {
       options_.on_request(RequestMetrics{call.interaction, call.request.method, http_status,
-                                         result.status().code(), attempts,
+                                         result.status().code(), attempts, reauthorized,
                                          std::chrono::steady_clock::now() - start});
     }
     return result;
@@ -123,6 +124,7 @@ StatusOr<FhirResult> Client::Execute(const Call& call) const {
     attempts += outcome.attempts;
     bool unauthorized = outcome.result.ok() && outcome.result->status == 401;
     if (!unauthorized || round == 1 || !auth_.RefreshAfterUnauthorized()) break;
+    reauthorized = true;
   }
 
   if (!outcome.result.ok()) {

@@ -89,12 +89,14 @@ TEST_P(OAuthTokenCacheTest, RevokedTokenGivesOneRefreshAndOneRetry) {
   ASSERT_TRUE(client.Search("Patient", {}).ok());
   ASSERT_TRUE(client.Search("Patient", {}).ok());
   EXPECT_EQ(server_.token_requests, 1);
+  EXPECT_FALSE(last_.reauthorized);
   server_.RevokeAll();  // e.g. Medplum's Redis restarted
   StatusOr<SearchPage> after = client.Search("Patient", {});
   ASSERT_TRUE(after.ok()) << after.status().ToString();
   EXPECT_EQ(server_.token_requests, 2);
   EXPECT_EQ(server_.fhir_requests, 4);  // 2 before, then the 401 and the retry
   EXPECT_EQ(last_.attempts, 2);
+  EXPECT_TRUE(last_.reauthorized);  // bonewatch_fhir_reauthorizations_total
   EXPECT_EQ(server_.sent.back().headers.Get("Authorization"), "Bearer secret-token-2");
   // And the new token is cached again.
   ASSERT_TRUE(client.Search("Patient", {}).ok());

@@ -49,6 +49,9 @@ struct RequestMetrics {
   int http_status = 0;  // 0 when no answer was received
   StatusCode code = StatusCode::kOk;
   int attempts = 0;  // transport sends, including retries and the post-401 retry
+  // The server answered 401, the token was renewed and the request sent again (whatever the
+  // second answer was).
+  bool reauthorized = false;
   std::chrono::steady_clock::duration latency{};
 };
 
