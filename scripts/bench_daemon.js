@@ -4,6 +4,11 @@
 //   node scripts/bench_daemon.js latency-cohort --patients N --out FILE
 //   node scripts/bench_daemon.js load --admin ORIGIN [--history K] FILE...
 //   node scripts/bench_daemon.js latency --fhir BASE --admin ORIGIN --notifications N --rate R --out FILE
+//        [--notify URL --notify-secret S]
+//   node scripts/bench_daemon.js latency --fhir BASE --token-url URL --client-id ID --id-map FILE ...
+//        (an external server: the client secret from $FHIR_LOAD_CLIENT_SECRET; times from the
+//        resources' meta.lastUpdated, since there is no write log)
+//   node scripts/bench_daemon.js latency-cohort --patients N --batch-dir DIR   (batch Bundles)
 //   node scripts/bench_daemon.js wait-converged --ops ORIGIN [--timeout S]
 //   node scripts/bench_daemon.js rss --pid P                      (one line: VmRSS VmHWM in kB)
 //   node scripts/bench_daemon.js sample-rss --pid P --out FILE [--interval-ms 100]
@@ -76,6 +81,20 @@ function latencyCohort(opts) {
       subject: { reference: `Patient/${id}` },
       effectiveDateTime: ymd(60),
     });
+  }
+  if (opts['batch-dir']) {
+    // Batch Bundles of PUTs (scripts/fhir_load.js turns them into the server's ids).
+    fs.mkdirSync(opts['batch-dir'], { recursive: true });
+    for (let b = 0; b * 200 < out.length; b++) {
+      const entry = out.slice(b * 200, (b + 1) * 200).map((resource) => ({
+        resource,
+        request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` },
+      }));
+      const file = path.join(opts['batch-dir'], `batch-${String(b + 1).padStart(3, '0')}.json`);
+      fs.writeFileSync(file, JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry }));
+    }
+    console.log(`latency cohort: ${n} patients, ${out.length} resources in ${opts['batch-dir']}`);
+    return;
   }
   fs.writeFileSync(opts.out, JSON.stringify(out));
   console.log(`latency cohort: ${n} patients, ${out.length} resources in ${opts.out}`);
@@ -156,10 +175,23 @@ async function latency(opts) {
   const rate = Number(opts.rate);
   const timeoutMs = Number(opts['timeout-s'] || 120) * 1000;
   const admin = opts.admin;
-  const set = await request('POST', `${admin}/admin/write-log`, { types: ['Observation', 'Flag', 'CarePlan'] }, {
-    'content-type': 'application/json',
-  });
-  if (set.status !== 200) throw new Error(`write-log: HTTP ${set.status} (start the server from this branch)`);
+  const external = Boolean(opts['token-url']);
+  let auth = {};
+  let serverId = (id) => id; // bench patient id -> the server's
+  if (external) {
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: opts['client-id'],
+      client_secret: process.env.FHIR_LOAD_CLIENT_SECRET || '' });
+    const t = await fetch(opts['token-url'], { method: 'POST', body: form });
+    if (!t.ok) throw new Error(`token: HTTP ${t.status}`);
+    auth = { authorization: `Bearer ${(await t.json()).access_token}` };
+    const map = JSON.parse(fs.readFileSync(opts['id-map'], 'utf8'));
+    serverId = (id) => (map[`Patient/${id}`] || `Patient/${id}`).substring('Patient/'.length);
+  } else {
+    const set = await request('POST', `${admin}/admin/write-log`, { types: ['Observation', 'Flag', 'CarePlan'] }, {
+      'content-type': 'application/json',
+    });
+    if (set.status !== 200) throw new Error(`write-log: HTTP ${set.status} (start the server from this branch)`);
+  }
   const samples = [];
   // --notify URL: this process also delivers each created Observation to the daemon's endpoint
   // itself, as a Medplum rest-hook (the bare resource, x-medplum-interaction), right after the
@@ -209,15 +241,17 @@ async function latency(opts) {
     while (now() < due) {
       /* spin the last millisecond */
     }
-    const s = { i, patient: latencyPatientId(i + 1), due, sent: now() };
+    const s = { i, patient: serverId(latencyPatientId(i + 1)), due, sent: now() };
     samples.push(s);
     sends.push(
       request('POST', `${opts.fhir}/Observation`, dxaObservation(s.patient), {
-        prefer: probe ? 'return=representation' : 'return=minimal',
+        prefer: probe || external ? 'return=representation' : 'return=minimal',
+        ...auth,
       }).then(
         (r) => {
           s.answered = now();
           s.status = r.status;
+          if (external && r.json?.meta?.lastUpdated) s.committed = Date.parse(r.json.meta.lastUpdated);
           if (probe && r.status === 201 && r.json) return probe(s, r.json);
           return undefined;
         },
@@ -231,6 +265,7 @@ async function latency(opts) {
   }
   await Promise.all(sends);
   const sendEnd = now();
+  if (external) return externalResult(opts, samples, { n, rate, start, sendEnd, timeoutMs, auth, probe });
   // Collect the write log until every patient has its osteoporosis Flag (or the timeout).
   const records = [];
   let since = 0;
@@ -310,6 +345,63 @@ async function latency(opts) {
   console.log(JSON.stringify(result, null, 1));
 }
 
+// The external server's side: each patient's osteoporosis Flag written after the run started,
+// by its meta.lastUpdated (the earliest seen; a later update of it moves lastUpdated, so the
+// search is repeated while Flags are missing) (the server's clock: run the bench on the server's machine).
+async function externalResult(opts, samples, { n, rate, start, sendEnd, timeoutMs, auth, probe }) {
+  const since = new Date(start - 1000).toISOString();
+  const wanted = new Set(samples.map((s) => `Patient/${s.patient}`));
+  const flag = new Map();
+  const flagId = new Map();
+  const deadline = now() + timeoutMs;
+  while (now() < deadline && flag.size < wanted.size) {
+    let url = `${opts.fhir}/Flag?_lastUpdated=ge${encodeURIComponent(since)}&_count=1000`;
+    while (url) {
+      const r = await request('GET', url, undefined, auth);
+      if (r.status !== 200) throw new Error(`GET Flag: HTTP ${r.status}`);
+      for (const e of r.json.entry || []) {
+        if (!(e.resource.code?.coding || []).some((c) => c.code === 'osteoporosis')) continue; // Flag has no code search
+        const ref = e.resource.subject?.reference;
+        const at = Date.parse(e.resource.meta.lastUpdated);
+        if (wanted.has(ref) && !(flag.get(ref) <= at)) {
+          flag.set(ref, at);
+          flagId.set(ref, e.resource.id);
+        }
+      }
+      url = (r.json.link || []).find((l) => l.relation === 'next')?.url;
+    }
+    if (flag.size < wanted.size) await sleep(500);
+  }
+  // A Flag updated since its creation shows its last update: take its first version's time.
+  for (const [ref, id] of flagId) {
+    const h = await request('GET', `${opts.fhir}/Flag/${id}/_history?_count=100`, undefined, auth);
+    if (h.status !== 200) continue;
+    const times = (h.json.entry || []).map((e) => Date.parse(e.resource?.meta?.lastUpdated)).filter(Number.isFinite);
+    if (times.length) flag.set(ref, Math.min(...times));
+  }
+  for (const s of samples) s.flag = flag.get(`Patient/${s.patient}`);
+  const write = percentiles(samples.map((s) => s.answered - s.sent));
+  const toFlag = percentiles(samples.map((s) => s.flag - s.sent));
+  const result = {
+    server: opts.fhir,
+    notifications: n,
+    rate,
+    achievedRate: n / ((samples[n - 1].sent - samples[0].sent) / 1000 || 1),
+    sendLateMaxMs: Math.max(...samples.map((s) => s.sent - s.due)),
+    sendSeconds: (sendEnd - start) / 1000,
+    writeErrors: samples.filter((s) => s.status !== 201).length,
+    missingFlags: samples.filter((s) => s.flag === undefined).length,
+    serverWriteMs: write,
+    notificationToFlagMs: toFlag,
+    commitToFlagMs: percentiles(samples.map((s) => s.flag - s.committed)),
+    probeAnswerMs: probe ? percentiles(samples.map((s) => s.probeMs)) : undefined,
+    probeErrors: probe ? samples.filter((s) => s.probeStatus !== 200).length : undefined,
+    p99DifferenceMs: toFlag.p99 - write.p99,
+  };
+  fs.writeFileSync(opts.out, JSON.stringify({ result, samples }, null, 1));
+  console.log(JSON.stringify(result, null, 1));
+}
+
 async function waitConverged(opts) {
   const deadline = now() + Number(opts.timeout || 300) * 1000;
   let stable = 0;
@@ -379,6 +471,7 @@ function summary(opts) {
   const row = (what, value, target = '') => rows.push([what, value, target]);
   if (lat) {
     const line = (p) => !p ? "n/a" : `p50 ${ms(p.p50)}  p90 ${ms(p.p90)}  p99 ${ms(p.p99)}  max ${ms(p.max)} ms (n=${p.n})`;
+    if (lat.server) row('external server', lat.server);
     row(`server write (POST Observation round trip), ${lat.notifications} at ${lat.rate}/s`, line(lat.serverWriteMs));
     row('notification -> osteoporosis Flag committed (from send)', line(lat.notificationToFlagMs));
     row('  Observation committed -> Flag committed (server clock)', line(lat.commitToFlagMs));

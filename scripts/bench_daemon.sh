@@ -5,7 +5,7 @@
 #   bash scripts/bench_daemon.sh [--notifications 500] [--rate 100] [--backfill-patients 100000]
 #                                [--history 6] [--idle-seconds 30] [--build-dir build-rel]
 #                                [--skip-latency] [--skip-backfill] [--no-build] [--keep]
-#                                [--bonewatch PATH]
+#                                [--bonewatch PATH] [--external]
 #
 # 1. builds `bonewatch` (Release) in --build-dir (unless --no-build or --bonewatch PATH, which runs
 #    that binary instead: e.g. an older release's, for figures before and after a change);
@@ -15,6 +15,11 @@
 #    --idle-seconds; then N DXA Observations (T-score -3.0, one per patient) at --rate per second,
 #    open loop; per Observation the POST round trip and the commit time of the patient's
 #    `osteoporosis` Flag (the server's write log); RSS after;
+#    --external: the latency part against an external server with OAuth2 client credentials
+#    instead of tests/fhir-server (FHIR_BASE, FHIR_TOKEN_URL, FHIR_CLIENT_ID, FHIR_CLIENT_SECRET, or
+#    the MEDPLUM_* names of ../shared/tools/medplum's connection.env): the cohort is loaded with
+#    scripts/fhir_load.js, and the Flag times are the Flags' meta.lastUpdated (no write log and no
+#    delivery log there: run it on the server's machine, one clock). Implies --skip-backfill.
 # 3. backfill RSS: a fresh server with scripts/generate_cohort.js --patients P plus --history K
 #    extra in-scope Observations per patient (bulk-loaded), `bonewatch backfill` into an empty
 #    store with VmRSS/VmHWM sampled every 100 ms;
@@ -35,6 +40,7 @@ DO_BACKFILL=1
 BUILD=1
 KEEP=""
 BONEWATCH=""
+EXTERNAL=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --notifications) NOTIFICATIONS=$2; shift 2 ;;
@@ -47,6 +53,7 @@ while [[ $# -gt 0 ]]; do
     --skip-backfill) DO_BACKFILL=""; shift ;;
     --no-build) BUILD=""; shift ;;
     --keep) KEEP=1; shift ;;
+    --external) EXTERNAL=1; DO_BACKFILL=""; shift ;;
     --bonewatch) BONEWATCH=$(realpath "$2"); BUILD=""; shift 2 ;;
     *) echo "bench_daemon.sh: unknown option $1" >&2; exit 64 ;;
   esac
@@ -107,10 +114,20 @@ start_server() {  # start_server NAME: sets SERVER_PID, FHIR, ADMIN
   FHIR=$ADMIN/fhir
 }
 
+AUTH_JSON=""
+if [[ -n "$EXTERNAL" ]]; then
+  X_BASE=${FHIR_BASE:-${MEDPLUM_BASE:?--external: set FHIR_BASE or MEDPLUM_BASE}}
+  X_TOKEN_URL=${FHIR_TOKEN_URL:-${MEDPLUM_TOKEN_URL:?}}
+  X_CLIENT_ID=${FHIR_CLIENT_ID:-${MEDPLUM_CLIENT_ID:?}}
+  X_CLIENT_SECRET=${FHIR_CLIENT_SECRET:-${MEDPLUM_CLIENT_SECRET:?}}
+  export BONEWATCH_OAUTH_CLIENT_SECRET=$X_CLIENT_SECRET FHIR_LOAD_CLIENT_SECRET=$X_CLIENT_SECRET
+  AUTH_JSON=", \"auth\": \"client-credentials\", \"oauthClientId\": \"$X_CLIENT_ID\", \"oauthTokenEndpoint\": \"$X_TOKEN_URL\""
+fi
+
 write_config() {  # write_config FILE STORE NOTIFY_PORT OPS_PORT
   cat >"$1" <<JSON
 {
-  "fhir": { "baseUrl": "$FHIR" },
+  "fhir": { "baseUrl": "$FHIR"$AUTH_JSON },
   "notifications": {
     "enabled": true,
     "listenAddress": "127.0.0.1",
@@ -131,10 +148,20 @@ rss_json() { js rss --pid "$1"; }
 
 # --- 1. latency and idle RSS -----------------------------------------------------------------
 if [[ -n "$DO_LATENCY" ]]; then
-  say "latency: server, $NOTIFICATIONS patients"
-  start_server latency-server
-  js latency-cohort --patients "$NOTIFICATIONS" --out "$WORK/latency-cohort.json" >&2
-  js load --admin "$ADMIN" "$WORK/latency-cohort.json" >&2
+  if [[ -n "$EXTERNAL" ]]; then
+    say "latency: external server $X_BASE, $NOTIFICATIONS patients"
+    FHIR=$X_BASE
+    js latency-cohort --patients "$NOTIFICATIONS" --batch-dir "$WORK/latency-batches" >&2
+    node scripts/fhir_load.js --base "$FHIR" --token-url "$X_TOKEN_URL" --client-id "$X_CLIENT_ID" \
+      --map "$WORK/id-map.json" "$WORK"/latency-batches/batch-*.json >&2
+    SERVER_ARGS=(--token-url "$X_TOKEN_URL" --client-id "$X_CLIENT_ID" --id-map "$WORK/id-map.json")
+  else
+    say "latency: server, $NOTIFICATIONS patients"
+    start_server latency-server
+    js latency-cohort --patients "$NOTIFICATIONS" --out "$WORK/latency-cohort.json" >&2
+    js load --admin "$ADMIN" "$WORK/latency-cohort.json" >&2
+    SERVER_ARGS=(--admin "$ADMIN")
+  fi
   NOTIFY_PORT=$(free_port)
   OPS_PORT=$(free_port)
   OPS=http://127.0.0.1:$OPS_PORT
@@ -151,7 +178,7 @@ if [[ -n "$DO_LATENCY" ]]; then
   sleep "$IDLE_SECONDS"
   IDLE_LATER=$(rss_json "$DAEMON_PID")
   say "latency: $NOTIFICATIONS DXA Observations at $RATE/s"
-  js latency --fhir "$FHIR" --admin "$ADMIN" --notifications "$NOTIFICATIONS" --rate "$RATE" \
+  js latency --fhir "$FHIR" "${SERVER_ARGS[@]}" --notifications "$NOTIFICATIONS" --rate "$RATE" \
     --notify "http://127.0.0.1:$NOTIFY_PORT/fhir/notify" --notify-secret "$SECRET" \
     --out "$WORK/latency.json" >&2
   js wait-converged --ops "$OPS" --timeout 120 >"$WORK/after-status.json" || true
