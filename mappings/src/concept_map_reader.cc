@@ -9,6 +9,9 @@ namespace {
 
 using fhir::Json;
 
+// The target code of a DXA panel (observation-concepts), which is not a rules::Concept.
+constexpr std::string_view kDxaPanel = "dxa-panel";
+
 struct Property {
   std::string name;  // last path segment of the property URI: "site", "ingredient", ...
   std::string system;
@@ -198,12 +201,23 @@ class ConceptMapReader {
                   const std::string& origin) {
     if (!Single(targets, where)) return;
     const Target& t = targets[0];
+    if (t.code == kDxaPanel) {
+      // Not a concept: an Observation code whose values are in its components. Kept in the
+      // Observation table, so that a code is a concept, a smoking status or a panel, never two.
+      if (!NoProperties(t, where)) return;
+      ObservationCode entry;
+      entry.dxa_panel = true;
+      Report(loader_.tables().observation.Add(system, code, is_prefix,
+                                              {std::move(entry), origin, std::string(kDxaPanel)}),
+             std::string(kDxaPanel), where);
+      return;
+    }
     const auto kind = rules::ConceptFromCode(t.code);
     if (!kind) {
       loader_.Error(file_, where,
                     "unknown target concept '" + t.code +
                         "' (expected one of dxa-t-score, dxa-z-score, dxa-bmd, ctx, ntx, p1np, "
-                        "balp, vitamin-d-25oh, bmi, dxa-procedure)");
+                        "balp, vitamin-d-25oh, bmi, dxa-procedure, dxa-panel)");
       return;
     }
     if (!t.depends_on.empty()) {

@@ -35,7 +35,8 @@ MappingSet::ObservationCodeMappings MappingSet::FindObservationCode(std::string_
                                                                     std::string_view code) const {
   const internal::ObservationCode* entry = tables_->observation.Find(system, code);
   if (entry == nullptr) return {};
-  return {entry->mapping ? &*entry->mapping : nullptr, entry->smoking ? &*entry->smoking : nullptr};
+  return {entry->mapping ? &*entry->mapping : nullptr, entry->smoking ? &*entry->smoking : nullptr,
+          entry->dxa_panel};
 }
 
 bool MappingSet::IsCurrentSmokerAnswer(std::string_view obs_system, std::string_view obs_code,

@@ -33,6 +33,19 @@ std::string_view StatusReason(std::string_view status) {
   return "other";
 }
 
+// "component codes: a|1, b|2" or "no components", for a refusal message (at most 5 listed).
+std::string ComponentCodes(const Json* components) {
+  if (components == nullptr || components->size() == 0) return "no components";
+  std::string out = "component codes: ";
+  const size_t n = components->size();
+  for (size_t i = 0; i < n && i < 5; ++i) {
+    if (i > 0) out += ", ";
+    out += FirstCode(Codings((*components)[i].Find("code")));
+  }
+  if (n > 5) out += ", and " + std::to_string(n - 5) + " more";
+  return out;
+}
+
 class ObservationMapper {
  public:
   explicit ObservationMapper(MapContext& ctx) : ctx_(ctx), mappings_(ctx.mappings()) {}
@@ -45,10 +58,12 @@ class ObservationMapper {
     const SmokingStatusMapping* smoking = nullptr;
     const CodingRef* smoking_code = nullptr;
     const ObservationMapping* own = nullptr;
+    const CodingRef* panel = nullptr;  // a declared DXA panel code (target dxa-panel)
     for (const CodingRef& c : codings) {
       if (smoking != nullptr && own != nullptr) break;
       const MappingSet::ObservationCodeMappings found =
           mappings_.FindObservationCode(c.system, c.code);
+      if (panel == nullptr && found.dxa_panel) panel = &c;
       if (smoking == nullptr && found.smoking_status != nullptr) {
         smoking = found.smoking_status;
         smoking_code = &c;
@@ -65,7 +80,18 @@ class ObservationMapper {
       }
     }
     if (smoking == nullptr && own == nullptr && mapped_components.empty()) {
-      ctx_.Ignore("code-not-mapped", "code " + FirstCode(codings) + " is not mapped");
+      if (panel == nullptr) {
+        ctx_.Ignore("code-not-mapped", "code " + FirstCode(codings) + " is not mapped");
+        return;
+      }
+      // A declared DXA panel whose values cannot be read: refused (kept as a dead letter,
+      // naming the component codes an IT team would map), unless its status or subject
+      // already rules it out.
+      if (!CheckStatus() || !ctx_.ResolveSubject()) return;
+      ctx_.Reject("panel-components-not-mapped", "component",
+                  "DXA panel " + std::string(panel->system) + "|" + std::string(panel->code) +
+                      " has no component with a mapped code (" + ComponentCodes(components) +
+                      "): map them in the mappings (docs/mappings.md)");
       return;
     }
     if (!CheckStatus() || !ctx_.ResolveSubject()) return;

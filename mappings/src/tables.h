@@ -89,6 +89,8 @@ class CodeTable {
 struct ObservationCode {
   std::optional<ObservationMapping> mapping;
   std::optional<SmokingStatusMapping> smoking;
+  // Target "dxa-panel": the code of a DXA panel, whose values are in its components.
+  bool dxa_panel = false;
   std::unordered_set<std::string> current_smoker_answers;  // CodeKeys
 };
 

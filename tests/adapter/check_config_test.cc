@@ -31,7 +31,7 @@ TEST(CheckConfigTest, ValidatesShippedMappings) {
   std::string out, err;
   EXPECT_EQ(RunBonewatch({"check-config"}, &out, &err), 0) << err;
   EXPECT_THAT(
-      out, HasSubstr("observation-concepts.json: OK (ConceptMap observation-concepts, 37 codes)"));
+      out, HasSubstr("observation-concepts.json: OK (ConceptMap observation-concepts, 38 codes)"));
   EXPECT_THAT(out, HasSubstr("units.json: OK (BoneWatchUnits"));
 }
 

@@ -46,6 +46,7 @@ struct DaemonConfig {
   int shutdown_grace_seconds = 10;
   std::string as_of;                // TEST-ONLY `--as-of YYYY-MM-DD` ("" = real today)
   std::string canonical_base;       // "" = the default base
+  std::string mappings_dir;         // "" = the shipped mappings only
   int transaction_max_entries = 0;  // 0 = the default (1 = single requests only)
   int worker_threads = 0;           // 0 = the default (write-back threads)
   // More members of the config's "fhir" object, e.g. R"(, "auth": "client-credentials")".
@@ -189,6 +190,8 @@ inline DaemonProcess::DaemonProcess(DaemonConfig config) : config_(std::move(con
       << (config_.canonical_base.empty()
               ? ""
               : "  \"canonicalBase\": \"" + config_.canonical_base + "\",\n")
+      << (config_.mappings_dir.empty() ? ""
+                                       : "  \"mappingsDir\": \"" + config_.mappings_dir + "\",\n")
       << "  \"maxInboxAttempts\": 3,\n"
       << "  \"shutdownGraceSeconds\": " << config_.shutdown_grace_seconds << "\n"
       << "}\n";

@@ -6,7 +6,10 @@
 // the panel reaches it on the poll path and on the rest-hook path and gives the osteoporosis Flag.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <stdlib.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "run_e2e_fixture.h"
@@ -78,6 +81,43 @@ TEST_F(PanelE2eTest, APanelWithOnlyComponentCodesIsDeliveredByItsSubscription) {
       << ::testing::PrintToString(ActiveFlagRules("p8")) << daemon.Log();
   EXPECT_GT(daemon.Metric("bonewatch_notifications_received_total"), delivered_before);
   EXPECT_EQ(daemon.Stop(SIGTERM, seconds(15)), 0);
+}
+
+// A local panel code declared in the mappings (target dxa-panel) is searched by code= as well, so
+// a panel whose component codes are local and not mapped (which no component-code search can
+// match) still reaches the daemon, and is refused as a dead letter naming its component codes
+// instead of passing unseen. Before panel declarations it was never read.
+TEST_F(PanelE2eTest, ADeclaredLocalPanelWithUnmappedComponentsBecomesADeadLetter) {
+  char pattern[] = "/tmp/bonewatch-panel-mappings.XXXXXX";
+  const std::string mappings = ::mkdtemp(pattern);
+  {
+    std::ofstream out(mappings + "/local-panels.json");
+    out << R"({"resourceType": "ConceptMap", "id": "local-panels", "status": "active",
+      "group": [{"source": "http://hospital.example/radiology",
+                 "target": "http://bonewatch.example/fhir/CodeSystem/concept",
+                 "element": [{"code": "DXA-PANEL", "target": [{"code": "dxa-panel"}]}]}]})";
+  }
+  Put("Patient", "p9", PatientJson("p9", 60));
+  Put("MedicationStatement", "p9-ai", AiStatementJson("p9-ai", "p9", 100));
+  Put("Observation", "p9-panel",
+      R"({"resourceType":"Observation","id":"p9-panel","status":"final","code":{"coding":[{"system":"http://hospital.example/radiology","code":"DXA-PANEL"}]},"subject":{"reference":"Patient/p9"},"effectiveDateTime":")" +
+          DaysAgo(20) +
+          R"(","component":[{"code":{"coding":[{"system":"http://hospital.example/radiology","code":"TSCORE-L1L4"}]},"valueQuantity":{"value":-2.8,"unit":"{T-score}"}}]})");
+  DaemonConfig config = Config();
+  config.mappings_dir = mappings;
+  DaemonProcess daemon(config);
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  ASSERT_TRUE(WaitFor([&] { return daemon.Metric("bonewatch_dead_letters") >= 1; }, seconds(30)))
+      << daemon.Log();
+  WaitConverged(daemon);
+  int status = -1;
+  const std::string table = daemon.RunCommand({"dead-letters", "list"}, &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_NE(table.find("Observation/p9-panel"), std::string::npos) << table;
+  EXPECT_NE(table.find("panel-components-not-mapped"), std::string::npos) << table;
+  EXPECT_EQ(daemon.Metric("bonewatch_dead_letters"), 1);  // one, however often it is polled
+  EXPECT_EQ(daemon.Stop(SIGTERM, seconds(15)), 0);
+  std::filesystem::remove_all(mappings);
 }
 
 }  // namespace

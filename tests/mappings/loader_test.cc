@@ -97,7 +97,9 @@ TEST(LoaderTest, CriteriaListsFollowTheMappings) {
   EXPECT_EQ(lists[0].resource_type, "Observation");
   EXPECT_THAT(lists[0].codes, ::testing::Contains(CriteriaCode{"http://loinc.org", "72166-2"}));
   EXPECT_THAT(lists[0].codes, ::testing::Contains(CriteriaCode{"http://loinc.org", "41171-0"}));
-  EXPECT_THAT(lists[0].codes, SizeIs(38));  // 37 concept codes + smoking status
+  // 37 concept codes, the smoking status and the DXA panel 83311-1 (searched by code= too).
+  EXPECT_THAT(lists[0].codes, ::testing::Contains(CriteriaCode{"http://loinc.org", "83311-1"}));
+  EXPECT_THAT(lists[0].codes, SizeIs(39));
   EXPECT_EQ(lists[2].resource_type, "MedicationRequest");
   EXPECT_THAT(lists[2].codes,
               ::testing::Contains(CriteriaCode{"http://www.whocc.no/atc", "L02BG03"}));
@@ -115,6 +117,26 @@ TEST(LoaderTest, LocalCodeIsAdded) {
   const auto* m = report.mappings->FindObservation("http://hospital.example/labs", "CTX-S");
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->kind, rules::Concept::kCtx);
+}
+
+// Issue 13 item 1: IT teams declare their local DXA panel codes. A declared panel is searched
+// and subscribed to by code= as well (servers without component-code search find it too).
+TEST(LoaderTest, LocalDxaPanelCodeIsDeclaredAndSearched) {
+  ExtraDir dir("panel");
+  dir.Write("panels.json",
+            OneElementMap("http://hospital.example/rad", "concept",
+                          R"({"code": "DXA-PANEL", "target": [{"code": "dxa-panel"}]})"));
+  auto report = LoadWith(dir);
+  ASSERT_TRUE(report.mappings) << Errors(report);
+  const MappingSet::ObservationCodeMappings found =
+      report.mappings->FindObservationCode("http://hospital.example/rad", "DXA-PANEL");
+  EXPECT_TRUE(found.dxa_panel);
+  EXPECT_EQ(found.observation, nullptr);  // no value of its own
+  EXPECT_EQ(report.mappings->FindObservation("http://hospital.example/rad", "DXA-PANEL"), nullptr);
+  EXPECT_TRUE(report.mappings->FindObservationCode("http://loinc.org", "83311-1").dxa_panel);
+  EXPECT_FALSE(report.mappings->FindObservationCode("http://loinc.org", "38267-1").dxa_panel);
+  EXPECT_THAT(report.mappings->CriteriaLists()[0].codes,
+              ::testing::Contains(CriteriaCode{"http://hospital.example/rad", "DXA-PANEL"}));
 }
 
 TEST(LoaderTest, MalformedJsonNamesFileAndOffset) {
@@ -195,6 +217,17 @@ INSTANTIATE_TEST_SUITE_P(
                        R"({"code": "M81.*", "target": [{"code": "fragility-fracture"}]})",
                        "(http://hl7.org/fhir/sid/icd-10-cm|M81.*): the code contains '*' but the "
                        "element has no code-match extension"},
+        BadElementCase{
+            "panel_with_site", "http://hospital.example/rad", "concept",
+            R"({"code": "P1", "target": [{"code": "dxa-panel", "product": [{"property":
+                           "http://bonewatch.example/fhir/concept-property/site",
+                           "value": "total-hip"}]}]})",
+            "group[0].element[0] (http://hospital.example/rad|P1): this target takes no product "
+            "or dependsOn properties"},
+        BadElementCase{"panel_code_already_a_concept", "http://loinc.org", "concept",
+                       R"({"code": "38267-1", "target": [{"code": "dxa-panel"}]})",
+                       "group[0].element[0] (http://loinc.org|38267-1): conflicting source code: "
+                       "mapped here to dxa-panel but"},
         BadElementCase{"unknown_target_system", "http://loinc.org", "thing",
                        R"({"code": "1-1", "target": [{"code": "ctx"}]})",
                        "group[0].target: 'http://bonewatch.example/fhir/CodeSystem/thing' is not a "

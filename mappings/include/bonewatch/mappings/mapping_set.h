@@ -125,6 +125,9 @@ class MappingSet {
   struct ObservationCodeMappings {
     const ObservationMapping* observation = nullptr;
     const SmokingStatusMapping* smoking_status = nullptr;
+    // A declared DXA panel code (target "dxa-panel"): no value of its own; its components
+    // carry the values, and a panel none of whose components maps is refused, not ignored.
+    bool dxa_panel = false;
   };
   ObservationCodeMappings FindObservationCode(std::string_view system, std::string_view code) const;
   // True if (system, code) is a current-smoker answer of smoking-status code
