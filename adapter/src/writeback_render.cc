@@ -1,6 +1,7 @@
 #include "writeback_render.h"
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 #include <optional>
 #include <string>
@@ -14,8 +15,48 @@
 namespace bonewatch::adapter {
 namespace {
 
+using fhir::JsonPrettyFragment;
 using fhir::JsonPrettyWriter;
 using MemberName = fhir::JsonPrettyWriter::MemberName;
+
+// Fragments keyed by a short text (a rule or activity code): a handful each.
+class FragmentsByCode {
+ public:
+  JsonPrettyFragment& For(std::string_view code) {
+    for (auto& [known, fragment] : fragments_) {
+      if (known == code) return fragment;
+    }
+    return fragments_.emplace_back(std::string(code), JsonPrettyFragment()).second;
+  }
+
+ private:
+  std::vector<std::pair<std::string, JsonPrettyFragment>> fragments_;
+};
+
+// The blocks that are the same in every patient's entries (for one base),
+// pretty-printed once per thread and copied (fhir::JsonPrettyFragment).
+struct Fragments {
+  JsonPrettyFragment flag_head;  // resourceType and meta
+  JsonPrettyFragment careplan_head;
+  JsonPrettyFragment provenance_head;
+  std::array<JsonPrettyFragment, 3> flag_priority;  // the priority extension, by rules::Priority
+  JsonPrettyFragment flag_category;
+  FragmentsByCode flag_coding;  // by rule code
+  JsonPrettyFragment author;
+  JsonPrettyFragment careplan_intent_to_title;
+  FragmentsByCode activity_kind_and_code;  // by activity key
+  JsonPrettyFragment provenance_agent;
+};
+
+// Appends `fragment`, made by `write` first if it was not made for the
+// writer's level (as the first time).
+template <typename Write>
+void AppendCached(JsonPrettyWriter& w, JsonPrettyFragment& fragment, Write&& write) {
+  if (fragment.empty() || fragment.level() != w.level()) {
+    fragment = JsonPrettyFragment(w.level(), std::forward<Write>(write));
+  }
+  w.Append(fragment);
+}
 
 // Reference texts put together in one buffer, so that a patient's references
 // cost no allocation each once the buffers have grown.
@@ -115,6 +156,7 @@ struct RenderState {
   // The fullUrls of the conditional updates: UUIDs of "{type}|{system}|{value}".
   std::optional<UrnUuidMaker> flag_full_urls;
   std::optional<UrnUuidMaker> careplan_full_urls;
+  Fragments fragments;
 
   std::string patient_reference;
   std::string identifier;            // the identifier value of the entry being written
@@ -139,6 +181,7 @@ RenderState& StateFor(const WritebackOptions& options) {
         options, std::initializer_list<std::string_view>{"Flag|", state.flag_system, "|"});
     state.careplan_full_urls.emplace(
         options, std::initializer_list<std::string_view>{"CarePlan|", state.careplan_system, "|"});
+    state.fragments = Fragments();
     state.ready = true;
   }
   return state;
@@ -246,24 +289,30 @@ void Entry(std::string& out, std::string_view full_url, std::string_view method,
 
 void FlagBody(JsonPrettyWriter& w, const rules::Finding& finding, std::string_view start,
               std::string_view identifier, RenderState& state) {
-  w.Member("resourceType", "Flag");
-  Meta(w, state.tag_system);
+  Fragments& fragments = state.fragments;
+  AppendCached(w, fragments.flag_head, [&](JsonPrettyWriter& f) {
+    f.Member("resourceType", "Flag");
+    Meta(f, state.tag_system);
+  });
   w.Key("extension");
   w.StartArray();
-  w.StartObject();
-  w.Member("url", kFlagPriorityExtension);
-  w.Key("valueCodeableConcept");
-  w.StartObject();
-  w.Key("coding");
-  w.StartArray();
-  w.StartObject();
-  w.Member("system", kFlagPrioritySystem);
-  w.Member("code", rules::PriorityCode(finding.priority));
-  w.Member("display", PriorityDisplay(finding.priority));
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  w.EndObject();
+  AppendCached(w, fragments.flag_priority[static_cast<std::size_t>(finding.priority)],
+               [&](JsonPrettyWriter& f) {
+                 f.StartObject();
+                 f.Member("url", kFlagPriorityExtension);
+                 f.Key("valueCodeableConcept");
+                 f.StartObject();
+                 f.Key("coding");
+                 f.StartArray();
+                 f.StartObject();
+                 f.Member("system", kFlagPrioritySystem);
+                 f.Member("code", rules::PriorityCode(finding.priority));
+                 f.Member("display", PriorityDisplay(finding.priority));
+                 f.EndObject();
+                 f.EndArray();
+                 f.EndObject();
+                 f.EndObject();
+               });
   // One flag-detail per resource, not per component.
   state.references.Clear();
   for (const rules::SourceRef& source : finding.evidence) state.references.AddUnversioned(source);
@@ -277,22 +326,27 @@ void FlagBody(JsonPrettyWriter& w, const rules::Finding& finding, std::string_vi
   Identifier(w, state.flag_system, identifier);
   const bool active = finding.status == rules::FindingStatus::kActive;
   w.Member("status", active ? "active" : "inactive");
-  Category(w, kFlagCategorySystem, "clinical", "Clinical");
+  AppendCached(w, fragments.flag_category, [](JsonPrettyWriter& f) {
+    Category(f, kFlagCategorySystem, "clinical", "Clinical");
+  });
   w.Key("code");
   w.StartObject();
-  w.Key("coding");
-  w.StartArray();
-  w.StartObject();
-  w.Member("system", state.rule_system);
-  w.Member("code", finding.rule);
-  w.Member("display", rules::RuleDisplay(finding.rule));
-  w.EndObject();
-  w.EndArray();
+  AppendCached(w, fragments.flag_coding.For(finding.rule), [&](JsonPrettyWriter& f) {
+    f.Key("coding");
+    f.StartArray();
+    f.StartObject();
+    f.Member("system", state.rule_system);
+    f.Member("code", finding.rule);
+    f.Member("display", rules::RuleDisplay(finding.rule));
+    f.EndObject();
+    f.EndArray();
+  });
   if (!finding.text.empty()) w.Member("text", finding.text);
   w.EndObject();
   Reference(w, "subject", state.patient_reference);
   Period(w, "period", start, active ? std::string() : DateText(finding.episode_end));
-  Reference(w, "author", state.device);
+  AppendCached(w, fragments.author,
+               [&](JsonPrettyWriter& f) { Reference(f, "author", state.device); });
 }
 
 // References to `sources`, each resource once.
@@ -310,14 +364,9 @@ void UniqueReferences(JsonPrettyWriter& w, MemberName key,
   w.EndArray();
 }
 
-void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity, RenderState& state) {
-  const std::optional<ActivityDefinition> def = ActivityClinicalCoding(activity.key);
-  w.StartObject();
-  if (!activity.outcome.empty()) {
-    UniqueReferences(w, "outcomeReference", activity.outcome, state.references);
-  }
-  w.Key("detail");
-  w.StartObject();
+// detail.kind and detail.code of an activity: a function of its key.
+void ActivityKindAndCode(JsonPrettyWriter& w, std::string_view key, const RenderState& state) {
+  const std::optional<ActivityDefinition> def = ActivityClinicalCoding(key);
   if (def) w.Member("kind", def->kind);
   w.Key("code");
   w.StartObject();
@@ -332,11 +381,22 @@ void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity, RenderSt
   }
   w.StartObject();
   w.Member("system", state.activity_system);
-  w.Member("code", activity.key);
+  w.Member("code", key);
   w.EndObject();
   w.EndArray();
   if (def) w.Member("text", def->text);
   w.EndObject();
+}
+
+void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity, RenderState& state) {
+  w.StartObject();
+  if (!activity.outcome.empty()) {
+    UniqueReferences(w, "outcomeReference", activity.outcome, state.references);
+  }
+  w.Key("detail");
+  w.StartObject();
+  AppendCached(w, state.fragments.activity_kind_and_code.For(activity.key),
+               [&](JsonPrettyWriter& f) { ActivityKindAndCode(f, activity.key, state); });
   w.Member("status", rules::ActivityStatusCode(activity.status));
   if (activity.scheduled_start || activity.scheduled_end) {
     Period(w, "scheduledPeriod", DateText(activity.scheduled_start),
@@ -352,13 +412,17 @@ void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity, RenderSt
 void CarePlanBody(JsonPrettyWriter& w, const rules::Evaluation& evaluation, std::string_view start,
                   std::string_view identifier, RenderState& state) {
   const rules::CourseSummary& course = *evaluation.course;
-  w.Member("resourceType", "CarePlan");
-  Meta(w, state.tag_system);
+  AppendCached(w, state.fragments.careplan_head, [&](JsonPrettyWriter& f) {
+    f.Member("resourceType", "CarePlan");
+    Meta(f, state.tag_system);
+  });
   Identifier(w, state.careplan_system, identifier);
   w.Member("status", CarePlanStatus(evaluation.disposition));
-  w.Member("intent", "plan");
-  Category(w, kCarePlanCategorySystem, "assess-plan", "Assessment and Plan of Treatment");
-  w.Member("title", kCarePlanTitle);
+  AppendCached(w, state.fragments.careplan_intent_to_title, [](JsonPrettyWriter& f) {
+    f.Member("intent", "plan");
+    Category(f, kCarePlanCategorySystem, "assess-plan", "Assessment and Plan of Treatment");
+    f.Member("title", kCarePlanTitle);
+  });
   Reference(w, "subject", state.patient_reference);
   Period(w, "period", start, DateText(course.end));
   if (!course.medications.empty()) {
@@ -373,8 +437,10 @@ void CarePlanBody(JsonPrettyWriter& w, const rules::Evaluation& evaluation, std:
 }
 
 void ProvenanceBody(JsonPrettyWriter& w, std::string_view recorded, RenderState& state) {
-  w.Member("resourceType", "Provenance");
-  Meta(w, state.tag_system);
+  AppendCached(w, state.fragments.provenance_head, [&](JsonPrettyWriter& f) {
+    f.Member("resourceType", "Provenance");
+    Meta(f, state.tag_system);
+  });
   w.Key("target");
   w.StartArray();
   for (const std::string& target : state.targets) {
@@ -384,12 +450,14 @@ void ProvenanceBody(JsonPrettyWriter& w, std::string_view recorded, RenderState&
   }
   w.EndArray();
   w.Member("recorded", recorded);
-  w.Key("agent");
-  w.StartArray();
-  w.StartObject();
-  Reference(w, "who", state.device);
-  w.EndObject();
-  w.EndArray();
+  AppendCached(w, state.fragments.provenance_agent, [&](JsonPrettyWriter& f) {
+    f.Key("agent");
+    f.StartArray();
+    f.StartObject();
+    Reference(f, "who", state.device);
+    f.EndObject();
+    f.EndArray();
+  });
   if (!state.sources.empty()) {
     w.Key("entity");
     w.StartArray();

@@ -217,6 +217,12 @@ JsonPrettyWriter::JsonPrettyWriter(std::string* out, std::size_t depth)
   end_ = next_ = out_->data() + start_;
 }
 
+JsonPrettyWriter::JsonPrettyWriter(std::string* out, std::size_t level, FragmentTag)
+    : JsonPrettyWriter(out, level) {
+  bare_ = false;
+  empty_ = false;
+}
+
 JsonPrettyWriter::~JsonPrettyWriter() {
   if (!finished_) out_->resize(start_);
 }
@@ -376,6 +382,17 @@ void JsonPrettyWriter::Literal(std::string_view text) {
   char* at = Prefix(Room(next_, PrefixRoom() + text.size()));
   CopyText<false>(at, text.data(), text.size());
   next_ = at + text.size();
+}
+
+void JsonPrettyWriter::Append(const JsonPrettyFragment& fragment) {
+  assert(!bare_ && level_ == fragment.level_ && !fragment.text_.empty());
+  std::string_view text = fragment.text_;
+  if (text.empty()) return;
+  if (empty_) text.remove_prefix(1);  // the first in its container: no ','
+  char* at = Room(next_, text.size());
+  std::memcpy(at, text.data(), text.size());
+  next_ = at + text.size();
+  empty_ = false;
 }
 
 void JsonPrettyWriter::Finish() {
