@@ -177,7 +177,7 @@ void InputReader::ParseLine(const NdjsonBatch& batch, size_t index, ParsedLine& 
   } else {
     return;  // keeps the resource for Process()
   }
-  line.record.value = fhir::Json();
+  fhir::Json::Recycle(line.record.value);  // for the next lines parsed on this thread
 }
 
 bool InputReader::MapWithoutLookups(const fhir::Json& resource, std::string_view type,
