@@ -27,7 +27,9 @@ void EraseIf(std::vector<T>& items, Pred pred) {
 }  // namespace
 
 CohortStore::CohortStore() {
-  Intern("");  // index 0: the empty word
+  // Index 0: the empty word (Intern answers it without a lookup).
+  vocabulary_.emplace_back();
+  vocabulary_index_.emplace(std::string(), 0);
 }
 
 std::string_view CohortStore::Store(std::string_view text) {
@@ -44,11 +46,19 @@ std::string_view CohortStore::Store(std::string_view text) {
 }
 
 uint32_t CohortStore::Intern(std::string_view text) {
-  auto it = vocabulary_index_.find(text);
-  if (it != vocabulary_index_.end()) return it->second;
-  const auto index = static_cast<uint32_t>(vocabulary_.size());
-  vocabulary_.emplace_back(text);
-  vocabulary_index_.emplace(std::string(text), index);
+  if (text.empty()) return 0;
+  for (const uint32_t recent : recent_words_) {
+    if (vocabulary_[recent] == text) return recent;
+  }
+  uint32_t index = 0;
+  if (auto it = vocabulary_index_.find(text); it != vocabulary_index_.end()) {
+    index = it->second;
+  } else {
+    index = static_cast<uint32_t>(vocabulary_.size());
+    vocabulary_.emplace_back(text);
+    vocabulary_index_.emplace(std::string(text), index);
+  }
+  recent_words_[next_recent_word_++ % kRecentWords] = index;
   return index;
 }
 

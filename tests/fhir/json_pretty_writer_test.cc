@@ -244,5 +244,60 @@ TEST(JsonPrettyWriterTest, UnfinishedWriterLeavesTheStringAsItWas) {
   EXPECT_EQ(out, "head");
 }
 
+// A fragment's copy is what the calls that made it write, first in its
+// container or after a sibling, in objects and arrays.
+TEST(JsonPrettyWriterTest, FragmentsAreTheCallsTheyRecorded) {
+  auto members = [](JsonPrettyWriter& w) {
+    w.Member("system", "http://example.org/\"quoted\"");
+    w.Key("coding");
+    w.StartArray();
+    w.StartObject();
+    w.Member("code", "x");
+    w.EndObject();
+    w.EndArray();
+  };
+  auto elements = [](JsonPrettyWriter& w) {
+    w.StartObject();
+    w.Member("reference", "Patient/1");
+    w.EndObject();
+    w.Number("1.50");
+  };
+  for (const bool after_sibling : {false, true}) {
+    std::string direct = "head";
+    std::string copied = "head";
+    {
+      JsonPrettyWriter d(&direct, 1);
+      JsonPrettyWriter c(&copied, 1);
+      d.StartObject();
+      c.StartObject();
+      if (after_sibling) {
+        d.Member("first", "1");
+        c.Member("first", "1");
+      }
+      const JsonPrettyFragment object_fragment(c.level(), members);
+      members(d);
+      c.Append(object_fragment);
+      d.Key("list");
+      c.Key("list");
+      d.StartArray();
+      c.StartArray();
+      if (after_sibling) {
+        d.Null();
+        c.Null();
+      }
+      const JsonPrettyFragment array_fragment(c.level(), elements);
+      elements(d);
+      c.Append(array_fragment);
+      d.EndArray();
+      c.EndArray();
+      d.EndObject();
+      c.EndObject();
+      d.Finish();
+      c.Finish();
+    }
+    EXPECT_EQ(copied, direct) << "after_sibling " << after_sibling;
+  }
+}
+
 }  // namespace
 }  // namespace bonewatch::fhir
