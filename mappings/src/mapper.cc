@@ -84,9 +84,26 @@ Mapper::Mapper(MappingSet mappings, MapperOptions options)
 
 MapResult Mapper::Map(const fhir::Json& resource, const ReferenceResolver& resolver) const {
   MapResult result;
-  result.resource_type = resource.GetString("resourceType").value_or("");
-  result.source.resource_type = result.resource_type;
-  result.source.id = resource.GetString("id").value_or("");
+  Map(resource, resolver, result);
+  return result;
+}
+
+void Mapper::Map(const fhir::Json& resource, const ReferenceResolver& resolver,
+                 MapResult& result) const {
+  // As a new MapResult, keeping the capacity.
+  result.outcome = MapOutcome::kIgnored;
+  result.resource_type.assign(resource.GetStringView("resourceType").value_or(""));
+  result.source.resource_type.assign(result.resource_type);
+  result.source.id.assign(resource.GetStringView("id").value_or(""));
+  result.source.version.clear();
+  result.source.component.clear();
+  result.patient_id.clear();
+  result.facts.clear();
+  result.medications.clear();
+  result.risk_factors.clear();
+  result.demographics.reset();
+  result.reason_code.clear();
+  result.reason.clear();
   if (const fhir::Json* version = resource.At({"meta", "versionId"});
       version != nullptr && version->is_string()) {
     result.source.version = version->AsString();
@@ -115,7 +132,6 @@ MapResult Mapper::Map(const fhir::Json& resource, const ReferenceResolver& resol
     map(ctx);
   }
   Count(result, type_index);
-  return result;
 }
 
 void Mapper::Count(const MapResult& result, std::size_t type_index) const {
