@@ -80,6 +80,10 @@ class CohortStore {
   rules::PatientRecord TakeRecord(std::string_view patient_id);
   // The same for an entry of SortedPatients(), without looking it up.
   rules::PatientRecord TakeRecord(const PatientEntry& entry);
+  // The same, into `record` (whatever it held is replaced): its lists and
+  // strings keep their capacity, so that a thread taking many records into
+  // one allocates little after the first ones.
+  void TakeRecord(const PatientEntry& entry, rules::PatientRecord& record);
 
  private:
   struct PackedSource {
@@ -128,11 +132,13 @@ class CohortStore {
   };
 
   rules::PatientRecord RecordOf(std::string_view patient_id, const Patient& patient) const;
+  void RecordInto(std::string_view patient_id, const Patient& patient,
+                  rules::PatientRecord& record) const;
   std::string_view Store(std::string_view text);
   uint32_t Intern(std::string_view text);
   const std::string& Word(uint32_t index) const { return vocabulary_[index]; }
   PackedSource Pack(const rules::SourceRef& source);
-  rules::SourceRef Unpack(const PackedSource& source) const;
+  void Unpack(const PackedSource& source, rules::SourceRef& into) const;
   Patient& PatientFor(std::string_view patient_id);
   // Whether `incoming` should replace what `patient` holds for its source
   // (false for an older or duplicate version); removes the old contribution
