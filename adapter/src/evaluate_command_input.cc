@@ -194,7 +194,8 @@ bool InputReader::MapWithoutLookups(const fhir::Json& resource, std::string_view
     looked_up = true;
     return static_cast<const fhir::Json*>(nullptr);
   };
-  mapper_.Map(resource, resolver, line.mapped);  // into what the slot held: its capacity
+  // Into what the slot held, keeping its capacity.
+  mapper_.Map(resource, resolver, line.mapped);
   if (looked_up) return false;  // depends on what was read before it
   line.ai_source = line.mapped.outcome == mappings::MapOutcome::kRetracted &&
                    IsMedicationUse(type) && IsAiMedication(resource);

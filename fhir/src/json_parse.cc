@@ -49,7 +49,7 @@ struct JsonStoragePool {
   static constexpr std::size_t kMinString = 16;
   static constexpr std::size_t kMaxString = 96;
   // Per capacity: enough for the documents of an export, and a bound on
-  // what a thread keeps (a few hundred KB at most).
+  // what a thread keeps (about 650 KB at most).
   static constexpr std::size_t kMaxKept = 32;
 
   std::array<std::vector<std::vector<Json::Member>>, kMaxChildren + 1> members;
