@@ -46,6 +46,15 @@ struct Fragments {
   JsonPrettyFragment careplan_intent_to_title;
   FragmentsByCode activity_kind_and_code;  // by activity key
   JsonPrettyFragment provenance_agent;
+  // With a slot for the one string that differs (JsonPrettyWriter::StringSlot):
+  std::array<JsonPrettyFragment, 16> reference_element;  // {"reference": _}, by level
+  JsonPrettyFragment subject;                            // "subject": {"reference": _}
+  JsonPrettyFragment period_start;                       // "period": {"start": _}
+  JsonPrettyFragment flag_detail;                        // the flag-detail extension
+  JsonPrettyFragment flag_identifier;                    // "identifier": [{system, "value": _}]
+  JsonPrettyFragment careplan_identifier;
+  JsonPrettyFragment entity;     // {"role": "source", "what": {"reference": _}}
+  FragmentsByCode request;       // "request": {method, "url": _}, by method
 };
 
 // Appends `fragment`, made by `write` first if it was not made for the
@@ -56,6 +65,42 @@ void AppendCached(JsonPrettyWriter& w, JsonPrettyFragment& fragment, Write&& wri
     fragment = JsonPrettyFragment(w.level(), std::forward<Write>(write));
   }
   w.Append(fragment);
+}
+
+// The same for a fragment with a slot: `value` is written in it.
+template <typename Write>
+void AppendCached(JsonPrettyWriter& w, JsonPrettyFragment& fragment, std::string_view value,
+                  Write&& write) {
+  if (fragment.empty() || fragment.level() != w.level()) {
+    fragment = JsonPrettyFragment(w.level(), std::forward<Write>(write));
+  }
+  w.Append(fragment, value);
+}
+
+// "key": {"reference": _}, the reference a slot.
+void ReferenceSlot(JsonPrettyWriter& f, MemberName key) {
+  f.Key(key);
+  f.StartObject();
+  f.Key("reference");
+  f.StringSlot();
+  f.EndObject();
+}
+
+// {"reference": _} as an element; elements at levels past the cache are
+// written call by call.
+void ReferenceElement(JsonPrettyWriter& w, Fragments& fragments, std::string_view reference) {
+  if (w.level() < fragments.reference_element.size()) {
+    AppendCached(w, fragments.reference_element[w.level()], reference, [](JsonPrettyWriter& f) {
+      f.StartObject();
+      f.Key("reference");
+      f.StringSlot();
+      f.EndObject();
+    });
+    return;
+  }
+  w.StartObject();
+  w.Member("reference", reference);
+  w.EndObject();
 }
 
 // Reference texts put together in one buffer, so that a patient's references
@@ -224,16 +269,6 @@ void Meta(JsonPrettyWriter& w, std::string_view tag_system) {
   w.EndObject();
 }
 
-void Identifier(JsonPrettyWriter& w, std::string_view system, std::string_view value) {
-  w.Key("identifier");
-  w.StartArray();
-  w.StartObject();
-  w.Member("system", system);
-  w.Member("value", value);
-  w.EndObject();
-  w.EndArray();
-}
-
 // {"coding":[{system, code, display}]} as a one-element array (category).
 void Category(JsonPrettyWriter& w, std::string_view system, std::string_view code,
               std::string_view display) {
@@ -266,10 +301,38 @@ void Period(JsonPrettyWriter& w, MemberName key, std::string_view start, std::st
   w.EndObject();
 }
 
+// Identifier(w, system, _), the value a slot.
+void IdentifierSlot(JsonPrettyWriter& f, std::string_view system) {
+  f.Key("identifier");
+  f.StartArray();
+  f.StartObject();
+  f.Member("system", system);
+  f.Key("value");
+  f.StringSlot();
+  f.EndObject();
+  f.EndArray();
+}
+
+// Period(w, "period", start, end); copied when there is only a start.
+void PeriodOf(JsonPrettyWriter& w, Fragments& fragments, std::string_view start,
+              std::string_view end) {
+  if (start.empty() || !end.empty()) {
+    Period(w, "period", start, end);
+    return;
+  }
+  AppendCached(w, fragments.period_start, start, [](JsonPrettyWriter& f) {
+    f.Key("period");
+    f.StartObject();
+    f.Key("start");
+    f.StringSlot();
+    f.EndObject();
+  });
+}
+
 // An entry: {"fullUrl", "resource": <body>, "request": {method, url}}.
 template <typename Body>
-void Entry(std::string& out, std::string_view full_url, std::string_view method,
-           std::string_view url, Body&& body) {
+void Entry(Fragments& fragments, std::string& out, std::string_view full_url,
+           std::string_view method, std::string_view url, Body&& body) {
   out += ",\n    ";
   JsonPrettyWriter w(&out, 2);
   w.StartObject();
@@ -278,11 +341,14 @@ void Entry(std::string& out, std::string_view full_url, std::string_view method,
   w.StartObject();
   body(w);
   w.EndObject();
-  w.Key("request");
-  w.StartObject();
-  w.Member("method", method);
-  w.Member("url", url);
-  w.EndObject();
+  AppendCached(w, fragments.request.For(method), url, [&](JsonPrettyWriter& f) {
+    f.Key("request");
+    f.StartObject();
+    f.Member("method", method);
+    f.Key("url");
+    f.StringSlot();
+    f.EndObject();
+  });
   w.EndObject();
   w.Finish();
 }
@@ -317,13 +383,16 @@ void FlagBody(JsonPrettyWriter& w, const rules::Finding& finding, std::string_vi
   state.references.Clear();
   for (const rules::SourceRef& source : finding.evidence) state.references.AddUnversioned(source);
   for (std::string_view reference : state.references.UniqueInOrder()) {
-    w.StartObject();
-    w.Member("url", kFlagDetailExtension);
-    Reference(w, "valueReference", reference);
-    w.EndObject();
+    AppendCached(w, fragments.flag_detail, reference, [](JsonPrettyWriter& f) {
+      f.StartObject();
+      f.Member("url", kFlagDetailExtension);
+      ReferenceSlot(f, "valueReference");
+      f.EndObject();
+    });
   }
   w.EndArray();
-  Identifier(w, state.flag_system, identifier);
+  AppendCached(w, fragments.flag_identifier, identifier,
+               [&](JsonPrettyWriter& f) { IdentifierSlot(f, state.flag_system); });
   const bool active = finding.status == rules::FindingStatus::kActive;
   w.Member("status", active ? "active" : "inactive");
   AppendCached(w, fragments.flag_category, [](JsonPrettyWriter& f) {
@@ -343,23 +412,23 @@ void FlagBody(JsonPrettyWriter& w, const rules::Finding& finding, std::string_vi
   });
   if (!finding.text.empty()) w.Member("text", finding.text);
   w.EndObject();
-  Reference(w, "subject", state.patient_reference);
-  Period(w, "period", start, active ? std::string() : DateText(finding.episode_end));
+  AppendCached(w, fragments.subject, state.patient_reference,
+               [](JsonPrettyWriter& f) { ReferenceSlot(f, "subject"); });
+  PeriodOf(w, fragments, start, active ? std::string() : DateText(finding.episode_end));
   AppendCached(w, fragments.author,
                [&](JsonPrettyWriter& f) { Reference(f, "author", state.device); });
 }
 
 // References to `sources`, each resource once.
 void UniqueReferences(JsonPrettyWriter& w, MemberName key,
-                      const std::vector<rules::SourceRef>& sources, ReferenceTexts& references) {
+                      const std::vector<rules::SourceRef>& sources, ReferenceTexts& references,
+                      Fragments& fragments) {
   w.Key(key);
   w.StartArray();
   references.Clear();
   for (const rules::SourceRef& source : sources) references.AddUnversioned(source);
   for (std::string_view reference : references.UniqueInOrder()) {
-    w.StartObject();
-    w.Member("reference", reference);
-    w.EndObject();
+    ReferenceElement(w, fragments, reference);
   }
   w.EndArray();
 }
@@ -391,7 +460,7 @@ void ActivityKindAndCode(JsonPrettyWriter& w, std::string_view key, const Render
 void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity, RenderState& state) {
   w.StartObject();
   if (!activity.outcome.empty()) {
-    UniqueReferences(w, "outcomeReference", activity.outcome, state.references);
+    UniqueReferences(w, "outcomeReference", activity.outcome, state.references, state.fragments);
   }
   w.Key("detail");
   w.StartObject();
@@ -416,17 +485,19 @@ void CarePlanBody(JsonPrettyWriter& w, const rules::Evaluation& evaluation, std:
     f.Member("resourceType", "CarePlan");
     Meta(f, state.tag_system);
   });
-  Identifier(w, state.careplan_system, identifier);
+  AppendCached(w, state.fragments.careplan_identifier, identifier,
+               [&](JsonPrettyWriter& f) { IdentifierSlot(f, state.careplan_system); });
   w.Member("status", CarePlanStatus(evaluation.disposition));
   AppendCached(w, state.fragments.careplan_intent_to_title, [](JsonPrettyWriter& f) {
     f.Member("intent", "plan");
     Category(f, kCarePlanCategorySystem, "assess-plan", "Assessment and Plan of Treatment");
     f.Member("title", kCarePlanTitle);
   });
-  Reference(w, "subject", state.patient_reference);
-  Period(w, "period", start, DateText(course.end));
+  AppendCached(w, state.fragments.subject, state.patient_reference,
+               [](JsonPrettyWriter& f) { ReferenceSlot(f, "subject"); });
+  PeriodOf(w, state.fragments, start, DateText(course.end));
   if (!course.medications.empty()) {
-    UniqueReferences(w, "supportingInfo", course.medications, state.references);
+    UniqueReferences(w, "supportingInfo", course.medications, state.references, state.fragments);
   }
   if (!evaluation.plan.empty()) {
     w.Key("activity");
@@ -443,11 +514,7 @@ void ProvenanceBody(JsonPrettyWriter& w, std::string_view recorded, RenderState&
   });
   w.Key("target");
   w.StartArray();
-  for (const std::string& target : state.targets) {
-    w.StartObject();
-    w.Member("reference", target);
-    w.EndObject();
-  }
+  for (const std::string& target : state.targets) ReferenceElement(w, state.fragments, target);
   w.EndArray();
   w.Member("recorded", recorded);
   AppendCached(w, state.fragments.provenance_agent, [&](JsonPrettyWriter& f) {
@@ -462,10 +529,12 @@ void ProvenanceBody(JsonPrettyWriter& w, std::string_view recorded, RenderState&
     w.Key("entity");
     w.StartArray();
     for (std::string_view source : state.sources.SortedUnique()) {
-      w.StartObject();
-      w.Member("role", "source");
-      Reference(w, "what", source);
-      w.EndObject();
+      AppendCached(w, state.fragments.entity, source, [](JsonPrettyWriter& f) {
+        f.StartObject();
+        f.Member("role", "source");
+        ReferenceSlot(f, "what");
+        f.EndObject();
+      });
     }
     w.EndArray();
   }
@@ -492,7 +561,7 @@ Status ConditionalEntry(const UrnUuidMaker& full_urls, std::string_view type,
   RETURN_IF_ERROR(CheckNewFullUrl(state.targets, full_url));
   state.targets.push_back(std::move(full_url));
   SetConditionalUrl(type, system, identifier, state.url);
-  Entry(rendered.text, state.targets.back(), "PUT", state.url, body);
+  Entry(state.fragments, rendered.text, state.targets.back(), "PUT", state.url, body);
   ++rendered.count;
   return Status::Ok();
 }
@@ -541,7 +610,7 @@ Status RenderInto(const rules::Evaluation& evaluation, std::string_view recorded
   const std::string provenance_url =
       DeterministicUrnUuid(options, {"Provenance|", evaluation.patient_id, "|", recorded});
   RETURN_IF_ERROR(CheckNewFullUrl(state.targets, provenance_url));
-  Entry(rendered.text, provenance_url, "POST", "Provenance",
+  Entry(state.fragments, rendered.text, provenance_url, "POST", "Provenance",
         [&](JsonPrettyWriter& w) { ProvenanceBody(w, recorded, state); });
   ++rendered.count;
   // Follows the largest sizes, forgetting an outlier slowly.

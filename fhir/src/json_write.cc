@@ -384,8 +384,30 @@ void JsonPrettyWriter::Literal(std::string_view text) {
   next_ = at + text.size();
 }
 
+void JsonPrettyWriter::Append(const JsonPrettyFragment& fragment, std::string_view value) {
+  assert(!bare_ && level_ == fragment.level_ && fragment.has_slot());
+  const std::string_view text = fragment.text_;
+  std::string_view before = text.substr(0, fragment.slot_);
+  const std::string_view after = text.substr(fragment.slot_);
+  if (empty_) before.remove_prefix(1);  // the first in its container: no ','
+  char* at = Room(next_, before.size());
+  std::memcpy(at, before.data(), before.size());
+  at = Quoted(at + before.size(), value);
+  at = Room(at, after.size());
+  std::memcpy(at, after.data(), after.size());
+  next_ = at + after.size();
+  empty_ = false;
+}
+
+void JsonPrettyWriter::StringSlot() {
+  assert(slot_ == SIZE_MAX);
+  char* at = Prefix(Room(next_, PrefixRoom()));
+  slot_ = static_cast<std::size_t>(at - (out_->data() + start_));
+  next_ = at;
+}
+
 void JsonPrettyWriter::Append(const JsonPrettyFragment& fragment) {
-  assert(!bare_ && level_ == fragment.level_ && !fragment.text_.empty());
+  assert(!bare_ && level_ == fragment.level_ && !fragment.text_.empty() && !fragment.has_slot());
   std::string_view text = fragment.text_;
   if (text.empty()) return;
   if (empty_) text.remove_prefix(1);  // the first in its container: no ','

@@ -280,6 +280,12 @@ class JsonPrettyWriter {
   // REQUIRES: the innermost open container is at fragment.level() (as
   // level() gives), and no Key() waits for its value.
   void Append(const JsonPrettyFragment& fragment);
+  // The same for a fragment recorded with a StringSlot(): String(value)
+  // is written where the slot is. REQUIRES: as above, and fragment.has_slot().
+  void Append(const JsonPrettyFragment& fragment, std::string_view value);
+  // Only while recording a JsonPrettyFragment, once: a string value given
+  // when the fragment is appended (as String(value) would write it).
+  void StringSlot();
   // The nesting level inside the innermost open container: the depth the
   // writer was made with plus the containers open now.
   std::size_t level() const { return level_; }
@@ -312,6 +318,7 @@ class JsonPrettyWriter {
   bool bare_ = true;      // the next token has no separator: the value, or a member's value
   bool empty_ = true;     // the innermost open container has nothing in it yet
   bool finished_ = false;
+  std::size_t slot_ = SIZE_MAX;  // recording: where StringSlot() was, from start_
 };
 
 // JsonPrettyFragment: members (or elements) of a container, pretty-printed
@@ -335,15 +342,19 @@ class JsonPrettyFragment {
     JsonPrettyWriter writer(&text_, level, JsonPrettyWriter::FragmentTag{});
     write(writer);
     writer.Finish();
+    slot_ = writer.slot_;
   }
 
   std::size_t level() const { return level_; }
   bool empty() const { return text_.empty(); }
+  // Whether it was recorded with a StringSlot().
+  bool has_slot() const { return slot_ != SIZE_MAX; }
 
  private:
   friend class JsonPrettyWriter;
   std::size_t level_ = 0;
   std::string text_;  // starts with the ',' that follows an earlier sibling
+  std::size_t slot_ = SIZE_MAX;  // where the slot's string goes in text_
 };
 
 struct Json::Member {
