@@ -53,8 +53,8 @@ struct Fragments {
   JsonPrettyFragment flag_detail;                        // the flag-detail extension
   JsonPrettyFragment flag_identifier;                    // "identifier": [{system, "value": _}]
   JsonPrettyFragment careplan_identifier;
-  JsonPrettyFragment entity;     // {"role": "source", "what": {"reference": _}}
-  FragmentsByCode request;       // "request": {method, "url": _}, by method
+  JsonPrettyFragment entity;  // {"role": "source", "what": {"reference": _}}
+  FragmentsByCode request;    // "request": {method, "url": _}, by method
 };
 
 // Appends `fragment`, made by `write` first if it was not made for the

@@ -353,7 +353,7 @@ class JsonPrettyFragment {
  private:
   friend class JsonPrettyWriter;
   std::size_t level_ = 0;
-  std::string text_;  // starts with the ',' that follows an earlier sibling
+  std::string text_;             // starts with the ',' that follows an earlier sibling
   std::size_t slot_ = SIZE_MAX;  // where the slot's string goes in text_
 };
 
