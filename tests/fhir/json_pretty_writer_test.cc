@@ -299,5 +299,52 @@ TEST(JsonPrettyWriterTest, FragmentsAreTheCallsTheyRecorded) {
   }
 }
 
+// A fragment with a slot writes its value as String(value) would there,
+// escaped, first in its container or after a sibling.
+TEST(JsonPrettyWriterTest, FragmentSlotsAreStrings) {
+  auto reference = [](JsonPrettyWriter& w, const std::string* value) {
+    w.StartObject();
+    w.Member("role", "source");
+    w.Key("what");
+    w.StartObject();
+    w.Key("reference");
+    if (value != nullptr) {
+      w.String(*value);
+    } else {
+      w.StringSlot();
+    }
+    w.EndObject();
+    w.EndObject();
+  };
+  const std::vector<std::string> values = {"Observation/1", "",
+                                           "quote \" and \n, \x01 and long text"};
+  for (const std::string& value : values) {
+    for (const bool after_sibling : {false, true}) {
+      std::string direct;
+      std::string copied;
+      {
+        JsonPrettyWriter d(&direct, 0);
+        JsonPrettyWriter c(&copied, 0);
+        d.StartArray();
+        c.StartArray();
+        if (after_sibling) {
+          d.Null();
+          c.Null();
+        }
+        const JsonPrettyFragment fragment(c.level(),
+                                          [&](JsonPrettyWriter& f) { reference(f, nullptr); });
+        ASSERT_TRUE(fragment.has_slot());
+        reference(d, &value);
+        c.Append(fragment, value);
+        d.EndArray();
+        c.EndArray();
+        d.Finish();
+        c.Finish();
+      }
+      EXPECT_EQ(copied, direct) << "value \"" << value << "\" after_sibling " << after_sibling;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bonewatch::fhir
