@@ -133,8 +133,11 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
   // not on the writing thread.
   auto evaluate = [&](std::vector<Outcome>& slot, size_t first, size_t i) {
     Outcome& outcome = slot[i];
-    rules::Evaluation evaluation =
-        rules::Evaluate(store.TakeRecord(patients[first + i]), options.as_of, *rule_set);
+    // Into the record this thread took last: its lists and strings keep
+    // their capacity.
+    thread_local rules::PatientRecord record;
+    store.TakeRecord(patients[first + i], record);
+    rules::Evaluation evaluation = rules::Evaluate(record, options.as_of, *rule_set);
     outcome.in_scope = evaluation.disposition != rules::Disposition::kOutOfScope;
     outcome.active_findings = static_cast<size_t>(std::count_if(
         evaluation.findings.begin(), evaluation.findings.end(),

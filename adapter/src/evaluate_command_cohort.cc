@@ -27,7 +27,9 @@ void EraseIf(std::vector<T>& items, Pred pred) {
 }  // namespace
 
 CohortStore::CohortStore() {
-  Intern("");  // index 0: the empty word
+  // Index 0: the empty word (Intern answers it without a lookup).
+  vocabulary_.emplace_back();
+  vocabulary_index_.emplace(std::string(), 0);
 }
 
 std::string_view CohortStore::Store(std::string_view text) {
@@ -44,11 +46,19 @@ std::string_view CohortStore::Store(std::string_view text) {
 }
 
 uint32_t CohortStore::Intern(std::string_view text) {
-  auto it = vocabulary_index_.find(text);
-  if (it != vocabulary_index_.end()) return it->second;
-  const auto index = static_cast<uint32_t>(vocabulary_.size());
-  vocabulary_.emplace_back(text);
-  vocabulary_index_.emplace(std::string(text), index);
+  if (text.empty()) return 0;
+  for (const uint32_t recent : recent_words_) {
+    if (vocabulary_[recent] == text) return recent;
+  }
+  uint32_t index = 0;
+  if (auto it = vocabulary_index_.find(text); it != vocabulary_index_.end()) {
+    index = it->second;
+  } else {
+    index = static_cast<uint32_t>(vocabulary_.size());
+    vocabulary_.emplace_back(text);
+    vocabulary_index_.emplace(std::string(text), index);
+  }
+  recent_words_[next_recent_word_++ % kRecentWords] = index;
   return index;
 }
 
@@ -57,9 +67,11 @@ CohortStore::PackedSource CohortStore::Pack(const rules::SourceRef& source) {
                       Intern(source.component)};
 }
 
-rules::SourceRef CohortStore::Unpack(const PackedSource& source) const {
-  return rules::SourceRef{Word(source.type), std::string(source.id), Word(source.version),
-                          Word(source.component)};
+void CohortStore::Unpack(const PackedSource& source, rules::SourceRef& into) const {
+  into.resource_type.assign(Word(source.type));
+  into.id.assign(source.id);
+  into.version.assign(Word(source.version));
+  into.component.assign(Word(source.component));
 }
 
 CohortStore::Patient& CohortStore::PatientFor(std::string_view patient_id) {
@@ -269,58 +281,71 @@ rules::PatientRecord CohortStore::TakeRecord(std::string_view patient_id) {
 }
 
 rules::PatientRecord CohortStore::TakeRecord(const PatientEntry& entry) {
+  rules::PatientRecord record;
+  TakeRecord(entry, record);
+  return record;
+}
+
+void CohortStore::TakeRecord(const PatientEntry& entry, rules::PatientRecord& record) {
   Patient& patient = *entry.patient_;
-  rules::PatientRecord record = RecordOf(entry.id_, patient);
+  RecordInto(entry.id_, patient, record);
   std::vector<PackedFact>().swap(patient.facts);
   std::vector<PackedMedication>().swap(patient.medications);
   std::vector<PackedRiskFactor>().swap(patient.risk_factors);
-  return record;
 }
 
 rules::PatientRecord CohortStore::RecordOf(std::string_view patient_id,
                                            const Patient& patient) const {
   rules::PatientRecord record;
-  record.patient_id = std::string(patient_id);
+  RecordInto(patient_id, patient, record);
+  return record;
+}
+
+// Every member of `record` and of its elements is set: the elements are
+// reused in place (their strings keep their capacity).
+void CohortStore::RecordInto(std::string_view patient_id, const Patient& patient,
+                             rules::PatientRecord& record) const {
+  record.patient_id.assign(patient_id);
+  record.demographics = rules::PatientDemographics();
   if (patient.has_demographics) {
     if (patient.has_birth_date)
       record.demographics.birth_date = rules::Date::FromDays(patient.birth_date);
     record.demographics.gender = static_cast<rules::Gender>(patient.gender);
   }
-  record.facts.reserve(patient.facts.size());
-  for (const PackedFact& p : patient.facts) {
-    rules::Fact fact;
+  record.facts.resize(patient.facts.size());
+  for (size_t i = 0; i < patient.facts.size(); ++i) {
+    const PackedFact& p = patient.facts[i];
+    rules::Fact& fact = record.facts[i];
     fact.kind = static_cast<rules::Concept>(p.kind);
     fact.site = static_cast<rules::Site>(p.site);
-    if (p.has_value) fact.value = p.value;
+    fact.value = p.has_value ? std::optional<double>(p.value) : std::nullopt;
     fact.effective = rules::Date::FromDays(p.date);
-    fact.source = Unpack(p.source);
-    fact.status = Word(p.status);
-    record.facts.push_back(std::move(fact));
+    Unpack(p.source, fact.source);
+    fact.status.assign(Word(p.status));
   }
-  record.medications.reserve(patient.medications.size());
-  for (const PackedMedication& p : patient.medications) {
-    rules::MedicationUse use;
+  record.medications.resize(patient.medications.size());
+  for (size_t i = 0; i < patient.medications.size(); ++i) {
+    const PackedMedication& p = patient.medications[i];
+    rules::MedicationUse& use = record.medications[i];
     use.medication_class = static_cast<rules::MedicationClass>(p.medication_class);
-    use.ingredient = Word(p.ingredient);
+    use.ingredient.assign(Word(p.ingredient));
     use.status = static_cast<rules::MedicationStatus>(p.status);
     use.start = rules::Date::FromDays(p.start);
-    if (p.has_end) use.end = rules::Date::FromDays(p.end);
-    use.source = Unpack(p.source);
-    record.medications.push_back(std::move(use));
+    use.end = p.has_end ? std::optional<rules::Date>(rules::Date::FromDays(p.end)) : std::nullopt;
+    Unpack(p.source, use.source);
   }
-  record.risk_factors.reserve(patient.risk_factors.size());
-  for (const PackedRiskFactor& p : patient.risk_factors) {
-    rules::RiskFactorFact risk;
+  record.risk_factors.resize(patient.risk_factors.size());
+  for (size_t i = 0; i < patient.risk_factors.size(); ++i) {
+    const PackedRiskFactor& p = patient.risk_factors[i];
+    rules::RiskFactorFact& risk = record.risk_factors[i];
     risk.kind = static_cast<rules::RiskFactorKind>(p.kind);
     risk.origin = static_cast<rules::RiskFactorOrigin>(p.origin);
     risk.date = rules::Date::FromDays(p.date);
     risk.clinically_active = p.clinically_active;
     risk.present = p.present;
-    risk.source = Unpack(p.source);
-    record.risk_factors.push_back(std::move(risk));
+    Unpack(p.source, risk.source);
   }
   record.ai_medication_retracted = patient.ai_medication_retracted;
-  return record;
 }
 
 }  // namespace bonewatch::adapter

@@ -177,7 +177,7 @@ void InputReader::ParseLine(const NdjsonBatch& batch, size_t index, ParsedLine& 
   } else {
     return;  // keeps the resource for Process()
   }
-  line.record.value = fhir::Json();
+  fhir::Json::Recycle(line.record.value);  // for the next lines parsed on this thread
 }
 
 bool InputReader::MapWithoutLookups(const fhir::Json& resource, std::string_view type,
@@ -194,7 +194,8 @@ bool InputReader::MapWithoutLookups(const fhir::Json& resource, std::string_view
     looked_up = true;
     return static_cast<const fhir::Json*>(nullptr);
   };
-  line.mapped = mapper_.Map(resource, resolver);
+  // Into what the slot held, keeping its capacity.
+  mapper_.Map(resource, resolver, line.mapped);
   if (looked_up) return false;  // depends on what was read before it
   line.ai_source = line.mapped.outcome == mappings::MapOutcome::kRetracted &&
                    IsMedicationUse(type) && IsAiMedication(resource);

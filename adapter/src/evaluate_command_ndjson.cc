@@ -91,7 +91,7 @@ void ParseNdjsonLine(const NdjsonBatch& batch, size_t index,
                      const fhir::NdjsonReader::Options& options, fhir::NdjsonRecord& record) {
   const NdjsonBatch::Line& line = batch.lines[index];
   record.line_number = line.line_number;
-  record.value = fhir::Json();
+  fhir::Json::Recycle(record.value);  // what the record held before
   if (line.too_long) {
     record.status =
         InvalidArgumentError("line " + std::to_string(line.line_number) + ": longer than " +

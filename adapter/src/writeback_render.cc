@@ -1,6 +1,7 @@
 #include "writeback_render.h"
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 #include <optional>
 #include <string>
@@ -14,8 +15,93 @@
 namespace bonewatch::adapter {
 namespace {
 
+using fhir::JsonPrettyFragment;
 using fhir::JsonPrettyWriter;
 using MemberName = fhir::JsonPrettyWriter::MemberName;
+
+// Fragments keyed by a short text (a rule or activity code): a handful each.
+class FragmentsByCode {
+ public:
+  JsonPrettyFragment& For(std::string_view code) {
+    for (auto& [known, fragment] : fragments_) {
+      if (known == code) return fragment;
+    }
+    return fragments_.emplace_back(std::string(code), JsonPrettyFragment()).second;
+  }
+
+ private:
+  std::vector<std::pair<std::string, JsonPrettyFragment>> fragments_;
+};
+
+// The blocks that are the same in every patient's entries (for one base),
+// pretty-printed once per thread and copied (fhir::JsonPrettyFragment).
+struct Fragments {
+  JsonPrettyFragment flag_head;  // resourceType and meta
+  JsonPrettyFragment careplan_head;
+  JsonPrettyFragment provenance_head;
+  std::array<JsonPrettyFragment, 3> flag_priority;  // the priority extension, by rules::Priority
+  JsonPrettyFragment flag_category;
+  FragmentsByCode flag_coding;  // by rule code
+  JsonPrettyFragment author;
+  JsonPrettyFragment careplan_intent_to_title;
+  FragmentsByCode activity_kind_and_code;  // by activity key
+  JsonPrettyFragment provenance_agent;
+  // With a slot for the one string that differs (JsonPrettyWriter::StringSlot):
+  std::array<JsonPrettyFragment, 16> reference_element;  // {"reference": _}, by level
+  JsonPrettyFragment subject;                            // "subject": {"reference": _}
+  JsonPrettyFragment period_start;                       // "period": {"start": _}
+  JsonPrettyFragment flag_detail;                        // the flag-detail extension
+  JsonPrettyFragment flag_identifier;                    // "identifier": [{system, "value": _}]
+  JsonPrettyFragment careplan_identifier;
+  JsonPrettyFragment entity;  // {"role": "source", "what": {"reference": _}}
+  FragmentsByCode request;    // "request": {method, "url": _}, by method
+};
+
+// Appends `fragment`, made by `write` first if it was not made for the
+// writer's level (as the first time).
+template <typename Write>
+void AppendCached(JsonPrettyWriter& w, JsonPrettyFragment& fragment, Write&& write) {
+  if (fragment.empty() || fragment.level() != w.level()) {
+    fragment = JsonPrettyFragment(w.level(), std::forward<Write>(write));
+  }
+  w.Append(fragment);
+}
+
+// The same for a fragment with a slot: `value` is written in it.
+template <typename Write>
+void AppendCached(JsonPrettyWriter& w, JsonPrettyFragment& fragment, std::string_view value,
+                  Write&& write) {
+  if (fragment.empty() || fragment.level() != w.level()) {
+    fragment = JsonPrettyFragment(w.level(), std::forward<Write>(write));
+  }
+  w.Append(fragment, value);
+}
+
+// "key": {"reference": _}, the reference a slot.
+void ReferenceSlot(JsonPrettyWriter& f, MemberName key) {
+  f.Key(key);
+  f.StartObject();
+  f.Key("reference");
+  f.StringSlot();
+  f.EndObject();
+}
+
+// {"reference": _} as an element; elements at levels past the cache are
+// written call by call.
+void ReferenceElement(JsonPrettyWriter& w, Fragments& fragments, std::string_view reference) {
+  if (w.level() < fragments.reference_element.size()) {
+    AppendCached(w, fragments.reference_element[w.level()], reference, [](JsonPrettyWriter& f) {
+      f.StartObject();
+      f.Key("reference");
+      f.StringSlot();
+      f.EndObject();
+    });
+    return;
+  }
+  w.StartObject();
+  w.Member("reference", reference);
+  w.EndObject();
+}
 
 // Reference texts put together in one buffer, so that a patient's references
 // cost no allocation each once the buffers have grown.
@@ -115,6 +201,7 @@ struct RenderState {
   // The fullUrls of the conditional updates: UUIDs of "{type}|{system}|{value}".
   std::optional<UrnUuidMaker> flag_full_urls;
   std::optional<UrnUuidMaker> careplan_full_urls;
+  Fragments fragments;
 
   std::string patient_reference;
   std::string identifier;            // the identifier value of the entry being written
@@ -139,6 +226,7 @@ RenderState& StateFor(const WritebackOptions& options) {
         options, std::initializer_list<std::string_view>{"Flag|", state.flag_system, "|"});
     state.careplan_full_urls.emplace(
         options, std::initializer_list<std::string_view>{"CarePlan|", state.careplan_system, "|"});
+    state.fragments = Fragments();
     state.ready = true;
   }
   return state;
@@ -181,16 +269,6 @@ void Meta(JsonPrettyWriter& w, std::string_view tag_system) {
   w.EndObject();
 }
 
-void Identifier(JsonPrettyWriter& w, std::string_view system, std::string_view value) {
-  w.Key("identifier");
-  w.StartArray();
-  w.StartObject();
-  w.Member("system", system);
-  w.Member("value", value);
-  w.EndObject();
-  w.EndArray();
-}
-
 // {"coding":[{system, code, display}]} as a one-element array (category).
 void Category(JsonPrettyWriter& w, std::string_view system, std::string_view code,
               std::string_view display) {
@@ -223,10 +301,38 @@ void Period(JsonPrettyWriter& w, MemberName key, std::string_view start, std::st
   w.EndObject();
 }
 
+// Identifier(w, system, _), the value a slot.
+void IdentifierSlot(JsonPrettyWriter& f, std::string_view system) {
+  f.Key("identifier");
+  f.StartArray();
+  f.StartObject();
+  f.Member("system", system);
+  f.Key("value");
+  f.StringSlot();
+  f.EndObject();
+  f.EndArray();
+}
+
+// Period(w, "period", start, end); copied when there is only a start.
+void PeriodOf(JsonPrettyWriter& w, Fragments& fragments, std::string_view start,
+              std::string_view end) {
+  if (start.empty() || !end.empty()) {
+    Period(w, "period", start, end);
+    return;
+  }
+  AppendCached(w, fragments.period_start, start, [](JsonPrettyWriter& f) {
+    f.Key("period");
+    f.StartObject();
+    f.Key("start");
+    f.StringSlot();
+    f.EndObject();
+  });
+}
+
 // An entry: {"fullUrl", "resource": <body>, "request": {method, url}}.
 template <typename Body>
-void Entry(std::string& out, std::string_view full_url, std::string_view method,
-           std::string_view url, Body&& body) {
+void Entry(Fragments& fragments, std::string& out, std::string_view full_url,
+           std::string_view method, std::string_view url, Body&& body) {
   out += ",\n    ";
   JsonPrettyWriter w(&out, 2);
   w.StartObject();
@@ -235,89 +341,101 @@ void Entry(std::string& out, std::string_view full_url, std::string_view method,
   w.StartObject();
   body(w);
   w.EndObject();
-  w.Key("request");
-  w.StartObject();
-  w.Member("method", method);
-  w.Member("url", url);
-  w.EndObject();
+  AppendCached(w, fragments.request.For(method), url, [&](JsonPrettyWriter& f) {
+    f.Key("request");
+    f.StartObject();
+    f.Member("method", method);
+    f.Key("url");
+    f.StringSlot();
+    f.EndObject();
+  });
   w.EndObject();
   w.Finish();
 }
 
 void FlagBody(JsonPrettyWriter& w, const rules::Finding& finding, std::string_view start,
               std::string_view identifier, RenderState& state) {
-  w.Member("resourceType", "Flag");
-  Meta(w, state.tag_system);
+  Fragments& fragments = state.fragments;
+  AppendCached(w, fragments.flag_head, [&](JsonPrettyWriter& f) {
+    f.Member("resourceType", "Flag");
+    Meta(f, state.tag_system);
+  });
   w.Key("extension");
   w.StartArray();
-  w.StartObject();
-  w.Member("url", kFlagPriorityExtension);
-  w.Key("valueCodeableConcept");
-  w.StartObject();
-  w.Key("coding");
-  w.StartArray();
-  w.StartObject();
-  w.Member("system", kFlagPrioritySystem);
-  w.Member("code", rules::PriorityCode(finding.priority));
-  w.Member("display", PriorityDisplay(finding.priority));
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  w.EndObject();
+  AppendCached(w, fragments.flag_priority[static_cast<std::size_t>(finding.priority)],
+               [&](JsonPrettyWriter& f) {
+                 f.StartObject();
+                 f.Member("url", kFlagPriorityExtension);
+                 f.Key("valueCodeableConcept");
+                 f.StartObject();
+                 f.Key("coding");
+                 f.StartArray();
+                 f.StartObject();
+                 f.Member("system", kFlagPrioritySystem);
+                 f.Member("code", rules::PriorityCode(finding.priority));
+                 f.Member("display", PriorityDisplay(finding.priority));
+                 f.EndObject();
+                 f.EndArray();
+                 f.EndObject();
+                 f.EndObject();
+               });
   // One flag-detail per resource, not per component.
   state.references.Clear();
   for (const rules::SourceRef& source : finding.evidence) state.references.AddUnversioned(source);
   for (std::string_view reference : state.references.UniqueInOrder()) {
-    w.StartObject();
-    w.Member("url", kFlagDetailExtension);
-    Reference(w, "valueReference", reference);
-    w.EndObject();
+    AppendCached(w, fragments.flag_detail, reference, [](JsonPrettyWriter& f) {
+      f.StartObject();
+      f.Member("url", kFlagDetailExtension);
+      ReferenceSlot(f, "valueReference");
+      f.EndObject();
+    });
   }
   w.EndArray();
-  Identifier(w, state.flag_system, identifier);
+  AppendCached(w, fragments.flag_identifier, identifier,
+               [&](JsonPrettyWriter& f) { IdentifierSlot(f, state.flag_system); });
   const bool active = finding.status == rules::FindingStatus::kActive;
   w.Member("status", active ? "active" : "inactive");
-  Category(w, kFlagCategorySystem, "clinical", "Clinical");
+  AppendCached(w, fragments.flag_category, [](JsonPrettyWriter& f) {
+    Category(f, kFlagCategorySystem, "clinical", "Clinical");
+  });
   w.Key("code");
   w.StartObject();
-  w.Key("coding");
-  w.StartArray();
-  w.StartObject();
-  w.Member("system", state.rule_system);
-  w.Member("code", finding.rule);
-  w.Member("display", rules::RuleDisplay(finding.rule));
-  w.EndObject();
-  w.EndArray();
+  AppendCached(w, fragments.flag_coding.For(finding.rule), [&](JsonPrettyWriter& f) {
+    f.Key("coding");
+    f.StartArray();
+    f.StartObject();
+    f.Member("system", state.rule_system);
+    f.Member("code", finding.rule);
+    f.Member("display", rules::RuleDisplay(finding.rule));
+    f.EndObject();
+    f.EndArray();
+  });
   if (!finding.text.empty()) w.Member("text", finding.text);
   w.EndObject();
-  Reference(w, "subject", state.patient_reference);
-  Period(w, "period", start, active ? std::string() : DateText(finding.episode_end));
-  Reference(w, "author", state.device);
+  AppendCached(w, fragments.subject, state.patient_reference,
+               [](JsonPrettyWriter& f) { ReferenceSlot(f, "subject"); });
+  PeriodOf(w, fragments, start, active ? std::string() : DateText(finding.episode_end));
+  AppendCached(w, fragments.author,
+               [&](JsonPrettyWriter& f) { Reference(f, "author", state.device); });
 }
 
 // References to `sources`, each resource once.
 void UniqueReferences(JsonPrettyWriter& w, MemberName key,
-                      const std::vector<rules::SourceRef>& sources, ReferenceTexts& references) {
+                      const std::vector<rules::SourceRef>& sources, ReferenceTexts& references,
+                      Fragments& fragments) {
   w.Key(key);
   w.StartArray();
   references.Clear();
   for (const rules::SourceRef& source : sources) references.AddUnversioned(source);
   for (std::string_view reference : references.UniqueInOrder()) {
-    w.StartObject();
-    w.Member("reference", reference);
-    w.EndObject();
+    ReferenceElement(w, fragments, reference);
   }
   w.EndArray();
 }
 
-void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity, RenderState& state) {
-  const std::optional<ActivityDefinition> def = ActivityClinicalCoding(activity.key);
-  w.StartObject();
-  if (!activity.outcome.empty()) {
-    UniqueReferences(w, "outcomeReference", activity.outcome, state.references);
-  }
-  w.Key("detail");
-  w.StartObject();
+// detail.kind and detail.code of an activity: a function of its key.
+void ActivityKindAndCode(JsonPrettyWriter& w, std::string_view key, const RenderState& state) {
+  const std::optional<ActivityDefinition> def = ActivityClinicalCoding(key);
   if (def) w.Member("kind", def->kind);
   w.Key("code");
   w.StartObject();
@@ -332,11 +450,22 @@ void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity, RenderSt
   }
   w.StartObject();
   w.Member("system", state.activity_system);
-  w.Member("code", activity.key);
+  w.Member("code", key);
   w.EndObject();
   w.EndArray();
   if (def) w.Member("text", def->text);
   w.EndObject();
+}
+
+void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity, RenderState& state) {
+  w.StartObject();
+  if (!activity.outcome.empty()) {
+    UniqueReferences(w, "outcomeReference", activity.outcome, state.references, state.fragments);
+  }
+  w.Key("detail");
+  w.StartObject();
+  AppendCached(w, state.fragments.activity_kind_and_code.For(activity.key),
+               [&](JsonPrettyWriter& f) { ActivityKindAndCode(f, activity.key, state); });
   w.Member("status", rules::ActivityStatusCode(activity.status));
   if (activity.scheduled_start || activity.scheduled_end) {
     Period(w, "scheduledPeriod", DateText(activity.scheduled_start),
@@ -352,17 +481,23 @@ void Activity(JsonPrettyWriter& w, const rules::PlanActivity& activity, RenderSt
 void CarePlanBody(JsonPrettyWriter& w, const rules::Evaluation& evaluation, std::string_view start,
                   std::string_view identifier, RenderState& state) {
   const rules::CourseSummary& course = *evaluation.course;
-  w.Member("resourceType", "CarePlan");
-  Meta(w, state.tag_system);
-  Identifier(w, state.careplan_system, identifier);
+  AppendCached(w, state.fragments.careplan_head, [&](JsonPrettyWriter& f) {
+    f.Member("resourceType", "CarePlan");
+    Meta(f, state.tag_system);
+  });
+  AppendCached(w, state.fragments.careplan_identifier, identifier,
+               [&](JsonPrettyWriter& f) { IdentifierSlot(f, state.careplan_system); });
   w.Member("status", CarePlanStatus(evaluation.disposition));
-  w.Member("intent", "plan");
-  Category(w, kCarePlanCategorySystem, "assess-plan", "Assessment and Plan of Treatment");
-  w.Member("title", kCarePlanTitle);
-  Reference(w, "subject", state.patient_reference);
-  Period(w, "period", start, DateText(course.end));
+  AppendCached(w, state.fragments.careplan_intent_to_title, [](JsonPrettyWriter& f) {
+    f.Member("intent", "plan");
+    Category(f, kCarePlanCategorySystem, "assess-plan", "Assessment and Plan of Treatment");
+    f.Member("title", kCarePlanTitle);
+  });
+  AppendCached(w, state.fragments.subject, state.patient_reference,
+               [](JsonPrettyWriter& f) { ReferenceSlot(f, "subject"); });
+  PeriodOf(w, state.fragments, start, DateText(course.end));
   if (!course.medications.empty()) {
-    UniqueReferences(w, "supportingInfo", course.medications, state.references);
+    UniqueReferences(w, "supportingInfo", course.medications, state.references, state.fragments);
   }
   if (!evaluation.plan.empty()) {
     w.Key("activity");
@@ -373,31 +508,33 @@ void CarePlanBody(JsonPrettyWriter& w, const rules::Evaluation& evaluation, std:
 }
 
 void ProvenanceBody(JsonPrettyWriter& w, std::string_view recorded, RenderState& state) {
-  w.Member("resourceType", "Provenance");
-  Meta(w, state.tag_system);
+  AppendCached(w, state.fragments.provenance_head, [&](JsonPrettyWriter& f) {
+    f.Member("resourceType", "Provenance");
+    Meta(f, state.tag_system);
+  });
   w.Key("target");
   w.StartArray();
-  for (const std::string& target : state.targets) {
-    w.StartObject();
-    w.Member("reference", target);
-    w.EndObject();
-  }
+  for (const std::string& target : state.targets) ReferenceElement(w, state.fragments, target);
   w.EndArray();
   w.Member("recorded", recorded);
-  w.Key("agent");
-  w.StartArray();
-  w.StartObject();
-  Reference(w, "who", state.device);
-  w.EndObject();
-  w.EndArray();
+  AppendCached(w, state.fragments.provenance_agent, [&](JsonPrettyWriter& f) {
+    f.Key("agent");
+    f.StartArray();
+    f.StartObject();
+    Reference(f, "who", state.device);
+    f.EndObject();
+    f.EndArray();
+  });
   if (!state.sources.empty()) {
     w.Key("entity");
     w.StartArray();
     for (std::string_view source : state.sources.SortedUnique()) {
-      w.StartObject();
-      w.Member("role", "source");
-      Reference(w, "what", source);
-      w.EndObject();
+      AppendCached(w, state.fragments.entity, source, [](JsonPrettyWriter& f) {
+        f.StartObject();
+        f.Member("role", "source");
+        ReferenceSlot(f, "what");
+        f.EndObject();
+      });
     }
     w.EndArray();
   }
@@ -424,7 +561,7 @@ Status ConditionalEntry(const UrnUuidMaker& full_urls, std::string_view type,
   RETURN_IF_ERROR(CheckNewFullUrl(state.targets, full_url));
   state.targets.push_back(std::move(full_url));
   SetConditionalUrl(type, system, identifier, state.url);
-  Entry(rendered.text, state.targets.back(), "PUT", state.url, body);
+  Entry(state.fragments, rendered.text, state.targets.back(), "PUT", state.url, body);
   ++rendered.count;
   return Status::Ok();
 }
@@ -473,7 +610,7 @@ Status RenderInto(const rules::Evaluation& evaluation, std::string_view recorded
   const std::string provenance_url =
       DeterministicUrnUuid(options, {"Provenance|", evaluation.patient_id, "|", recorded});
   RETURN_IF_ERROR(CheckNewFullUrl(state.targets, provenance_url));
-  Entry(rendered.text, provenance_url, "POST", "Provenance",
+  Entry(state.fragments, rendered.text, provenance_url, "POST", "Provenance",
         [&](JsonPrettyWriter& w) { ProvenanceBody(w, recorded, state); });
   ++rendered.count;
   // Follows the largest sizes, forgetting an outlier slowly.

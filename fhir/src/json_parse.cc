@@ -16,6 +16,7 @@
 // with numbers delivered as their source text, so decimals stay exact. Depth
 // is limited in the handler. The fast parser is iterative as well.
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cassert>
 #include <cstdint>
@@ -36,6 +37,108 @@
 #include "rapidjson/reader.h"
 
 namespace bonewatch::fhir {
+
+// Storage that Json::Recycle kept for JsonFastParser, per thread: vectors
+// by their capacity and strings by theirs, each kind up to a bound, so that
+// documents of a similar shape take their storage from the ones before.
+// Befriended by Json.
+struct JsonStoragePool {
+  // Objects and arrays with up to this many children; most have a few.
+  static constexpr std::size_t kMaxChildren = 16;
+  // Strings longer than the inline capacity of std::string, up to this.
+  static constexpr std::size_t kMinString = 16;
+  static constexpr std::size_t kMaxString = 96;
+  // Per capacity: enough for the documents of an export, and a bound on
+  // what a thread keeps (about 650 KB at most).
+  static constexpr std::size_t kMaxKept = 32;
+
+  std::array<std::vector<std::vector<Json::Member>>, kMaxChildren + 1> members;
+  std::array<std::vector<std::vector<Json>>, kMaxChildren + 1> elements;
+  std::array<std::vector<std::string>, kMaxString + 1> strings;
+
+  static JsonStoragePool& ForThread() {
+    thread_local JsonStoragePool pool;
+    return pool;
+  }
+
+  // `text` constructed in `at` (raw storage), in a kept string if one fits.
+  void ConstructString(std::string* at, std::string_view text) {
+    const std::size_t size = text.size();
+    if (size >= kMinString && size <= kMaxString) {
+      // A string of the same size or a little larger.
+      const std::size_t last = std::min(kMaxString, size + 8);
+      for (std::size_t capacity = size; capacity <= last; ++capacity) {
+        std::vector<std::string>& kept = strings[capacity];
+        if (kept.empty()) continue;
+        std::construct_at(at, std::move(kept.back()));
+        kept.pop_back();
+        at->assign(text.data(), size);
+        return;
+      }
+    }
+    std::construct_at(at, text);
+  }
+
+  // An empty vector with room for `count` children, constructed in `at`.
+  template <typename T>
+  static void ConstructVector(std::vector<T>* at, std::size_t count,
+                              std::array<std::vector<std::vector<T>>, kMaxChildren + 1>& kept) {
+    if (count <= kMaxChildren && !kept[count].empty()) {
+      std::construct_at(at, std::move(kept[count].back()));
+      kept[count].pop_back();
+      return;
+    }
+    std::construct_at(at);
+    at->reserve(count);
+  }
+
+  void KeepString(std::string& text) {
+    if (text.capacity() < kMinString) return;  // inline: nothing to keep
+    const std::size_t capacity = text.capacity();
+    if (capacity >= kMinString && capacity <= kMaxString && strings[capacity].size() < kMaxKept) {
+      strings[capacity].push_back(std::move(text));
+    }
+  }
+
+  template <typename T>
+  static void KeepVector(std::vector<T>& children,
+                         std::array<std::vector<std::vector<T>>, kMaxChildren + 1>& kept) {
+    children.clear();
+    const std::size_t capacity = children.capacity();
+    if (capacity <= kMaxChildren && capacity > 0 && kept[capacity].size() < kMaxKept) {
+      kept[capacity].push_back(std::move(children));
+    }
+  }
+
+  // Takes the storage of `value` (which becomes null), children first.
+  // Scalars are taken inline: only containers cost a call.
+  void Take(Json& value) {
+    if (value.type_ == Json::Type::kNumber || value.type_ == Json::Type::kString) {
+      KeepString(value.text_);
+      std::destroy_at(&value.text_);
+    } else if (value.type_ == Json::Type::kArray || value.type_ == Json::Type::kObject) {
+      TakeContainer(value);
+    }
+    value.type_ = Json::Type::kNull;
+  }
+
+  void TakeContainer(Json& value) {
+    if (value.type_ == Json::Type::kArray) {
+      for (Json& element : value.elements_) Take(element);
+      KeepVector(value.elements_, elements);
+      std::destroy_at(&value.elements_);
+    } else {
+      for (Json::Member& member : value.members_) {
+        KeepString(member.key);
+        Take(member.value);
+      }
+      KeepVector(value.members_, members);
+      std::destroy_at(&value.members_);
+    }
+  }
+};
+
+void Json::Recycle(Json& value) { JsonStoragePool::ForThread().Take(value); }
 
 // Builds a Json tree from SAX events. Befriended by Json.
 class JsonBuilder {
@@ -376,8 +479,8 @@ class JsonFastParser {
   }
 
   // A null value becomes a string or number with this text.
-  static void InitText(Json& value, Json::Type type, std::string_view text) {
-    std::construct_at(&value.text_, text);
+  void InitText(Json& value, Json::Type type, std::string_view text) {
+    pool_.ConstructString(&value.text_, text);
     value.type_ = type;
   }
 
@@ -594,20 +697,18 @@ class JsonFastParser {
     const auto first = children_.begin() + static_cast<std::ptrdiff_t>(frame.start);
     const auto count = static_cast<std::size_t>(children_.end() - first);
     if (frame.is_array) {
-      std::construct_at(&container.elements_);
+      JsonStoragePool::ConstructVector(&container.elements_, count, pool_.elements);
       container.type_ = Json::Type::kArray;
-      container.elements_.reserve(count);
       for (auto child = first; child != children_.end(); ++child) {
         Build(*child, container.elements_.emplace_back());
       }
     } else {
-      std::construct_at(&container.members_);
+      JsonStoragePool::ConstructVector(&container.members_, count, pool_.members);
       container.type_ = Json::Type::kObject;
-      container.members_.reserve(count);
       for (auto child = first; child != children_.end(); ++child) {
         Json::Member& member = container.members_.emplace_back();
         std::destroy_at(&member.key);
-        std::construct_at(&member.key, child->key);
+        pool_.ConstructString(&member.key, child->key);
         Build(*child, member.value);
       }
     }
@@ -615,7 +716,7 @@ class JsonFastParser {
   }
 
   // The child's value, built in `value` (null).
-  static void Build(Child& child, Json& value) {
+  void Build(Child& child, Json& value) {
     if (child.text_type != Json::Type::kNull) {
       InitText(value, child.text_type, child.text);
     } else {
@@ -628,6 +729,7 @@ class JsonFastParser {
   const std::size_t max_depth_;
   Json* root_ = nullptr;
   Scratch& scratch_;
+  JsonStoragePool& pool_ = JsonStoragePool::ForThread();
   std::vector<Frame> frames_;
   std::vector<Child> children_;
   std::string unescaped_;

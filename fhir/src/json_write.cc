@@ -217,6 +217,12 @@ JsonPrettyWriter::JsonPrettyWriter(std::string* out, std::size_t depth)
   end_ = next_ = out_->data() + start_;
 }
 
+JsonPrettyWriter::JsonPrettyWriter(std::string* out, std::size_t level, FragmentTag)
+    : JsonPrettyWriter(out, level) {
+  bare_ = false;
+  empty_ = false;
+}
+
 JsonPrettyWriter::~JsonPrettyWriter() {
   if (!finished_) out_->resize(start_);
 }
@@ -376,6 +382,39 @@ void JsonPrettyWriter::Literal(std::string_view text) {
   char* at = Prefix(Room(next_, PrefixRoom() + text.size()));
   CopyText<false>(at, text.data(), text.size());
   next_ = at + text.size();
+}
+
+void JsonPrettyWriter::Append(const JsonPrettyFragment& fragment, std::string_view value) {
+  assert(!bare_ && level_ == fragment.level_ && fragment.has_slot());
+  const std::string_view text = fragment.text_;
+  std::string_view before = text.substr(0, fragment.slot_);
+  const std::string_view after = text.substr(fragment.slot_);
+  if (empty_) before.remove_prefix(1);  // the first in its container: no ','
+  char* at = Room(next_, before.size());
+  std::memcpy(at, before.data(), before.size());
+  at = Quoted(at + before.size(), value);
+  at = Room(at, after.size());
+  std::memcpy(at, after.data(), after.size());
+  next_ = at + after.size();
+  empty_ = false;
+}
+
+void JsonPrettyWriter::StringSlot() {
+  assert(slot_ == SIZE_MAX);
+  char* at = Prefix(Room(next_, PrefixRoom()));
+  slot_ = static_cast<std::size_t>(at - (out_->data() + start_));
+  next_ = at;
+}
+
+void JsonPrettyWriter::Append(const JsonPrettyFragment& fragment) {
+  assert(!bare_ && level_ == fragment.level_ && !fragment.text_.empty() && !fragment.has_slot());
+  std::string_view text = fragment.text_;
+  if (text.empty()) return;
+  if (empty_) text.remove_prefix(1);  // the first in its container: no ','
+  char* at = Room(next_, text.size());
+  std::memcpy(at, text.data(), text.size());
+  next_ = at + text.size();
+  empty_ = false;
 }
 
 void JsonPrettyWriter::Finish() {

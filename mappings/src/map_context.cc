@@ -63,6 +63,13 @@ MapContext::Subject MapContext::FindSubject() const {
     return {"", "missing-subject", "subject.reference",
             "missing: a literal reference to the Patient is required"};
   }
+  // Almost every subject is "Patient/{id}": what ParseReference would find
+  // (a relative reference, type Patient), without making a whole Reference.
+  // About a sixth of mapping an Observation was parsing its subject.
+  constexpr std::string_view kPatientPrefix = "Patient/";
+  if (text.starts_with(kPatientPrefix) && fhir::IsValidId(text.substr(kPatientPrefix.size()))) {
+    return {std::string(text.substr(kPatientPrefix.size())), "", "", ""};
+  }
   auto parsed = fhir::ParseReference(text);
   if (!parsed.ok()) return {"", "invalid-subject", "subject.reference", parsed.status().message()};
   if (parsed->is_urn || parsed->is_contained) {

@@ -1,6 +1,7 @@
 #include "bonewatch/mappings/mapper.h"
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 
 #include "map_context.h"
@@ -64,13 +65,16 @@ void AddCounts(const MapCounters::PerType& from, MapCounters::PerType& to) {
   for (const auto& [code, n] : from.rejected) to.rejected[code] += n;
 }
 
-// The shard of the calling thread, from the address of a thread-local
-// object (unique per live thread, and cheaper than hashing the thread id).
-// Such addresses are aligned alike in every thread: mix the bits first.
+// The shard of the calling thread: threads are numbered in the order they
+// first count, so that threads counting at the same time use different
+// shards (up to the shard count). Hashing the address of a thread-local
+// object, as before, gave evaluate's two threads the same shard: every
+// Map() then contended for one lock and cache line.
 std::size_t ThreadShard(std::size_t shards) {
-  thread_local const char tag = 0;
-  const auto address = static_cast<uint64_t>(reinterpret_cast<std::uintptr_t>(&tag));
-  return static_cast<std::size_t>((address * 0x9E3779B97F4A7C15ull) >> 32) % shards;
+  static std::atomic<std::size_t> next_thread{0};
+  thread_local const std::size_t thread_number =
+      next_thread.fetch_add(1, std::memory_order_relaxed);
+  return thread_number % shards;
 }
 
 }  // namespace
@@ -80,9 +84,26 @@ Mapper::Mapper(MappingSet mappings, MapperOptions options)
 
 MapResult Mapper::Map(const fhir::Json& resource, const ReferenceResolver& resolver) const {
   MapResult result;
-  result.resource_type = resource.GetString("resourceType").value_or("");
-  result.source.resource_type = result.resource_type;
-  result.source.id = resource.GetString("id").value_or("");
+  Map(resource, resolver, result);
+  return result;
+}
+
+void Mapper::Map(const fhir::Json& resource, const ReferenceResolver& resolver,
+                 MapResult& result) const {
+  // As a new MapResult, keeping the capacity.
+  result.outcome = MapOutcome::kIgnored;
+  result.resource_type.assign(resource.GetStringView("resourceType").value_or(""));
+  result.source.resource_type.assign(result.resource_type);
+  result.source.id.assign(resource.GetStringView("id").value_or(""));
+  result.source.version.clear();
+  result.source.component.clear();
+  result.patient_id.clear();
+  result.facts.clear();
+  result.medications.clear();
+  result.risk_factors.clear();
+  result.demographics.reset();
+  result.reason_code.clear();
+  result.reason.clear();
   if (const fhir::Json* version = resource.At({"meta", "versionId"});
       version != nullptr && version->is_string()) {
     result.source.version = version->AsString();
@@ -111,7 +132,6 @@ MapResult Mapper::Map(const fhir::Json& resource, const ReferenceResolver& resol
     map(ctx);
   }
   Count(result, type_index);
-  return result;
 }
 
 void Mapper::Count(const MapResult& result, std::size_t type_index) const {

@@ -312,5 +312,29 @@ TEST(JsonParseDifferentialTest, MutatedDocuments) {
   }
 }
 
+// Json::Recycle: trees parsed into storage kept from earlier trees (of
+// other shapes, and built ones) are the same as parsed into new storage.
+TEST(JsonParseDifferentialTest, RecycledStorageGivesTheSameTrees) {
+  std::vector<std::string> docs = Seeds();
+  docs.push_back(R"({"a":"a string longer than sixteen","b":[1,2,3],"c":{"d":"x"}})");
+  docs.push_back(R"(["a string longer than sixteen bytes, escaped \u00e9 \n",[],{},"short"])");
+  Json built = Json::Object()
+                   .Set("a member name longer than 16", "a string longer than sixteen")
+                   .Set("array", Json::Array().Push("one").Push(2));
+  Json::Recycle(built);
+  EXPECT_TRUE(built.is_null());
+  for (int round = 0; round < 3; ++round) {
+    for (const std::string& doc : docs) {
+      auto parsed = Json::Parse(doc, {.max_depth = 1000, .max_bytes = 0});
+      ASSERT_TRUE(parsed.ok());
+      std::string out;
+      Dump(*parsed, out);
+      EXPECT_EQ(out, Reference(doc)) << "round " << round;
+      Json::Recycle(*parsed);
+      EXPECT_TRUE(parsed->is_null());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bonewatch::fhir

@@ -244,5 +244,107 @@ TEST(JsonPrettyWriterTest, UnfinishedWriterLeavesTheStringAsItWas) {
   EXPECT_EQ(out, "head");
 }
 
+// A fragment's copy is what the calls that made it write, first in its
+// container or after a sibling, in objects and arrays.
+TEST(JsonPrettyWriterTest, FragmentsAreTheCallsTheyRecorded) {
+  auto members = [](JsonPrettyWriter& w) {
+    w.Member("system", "http://example.org/\"quoted\"");
+    w.Key("coding");
+    w.StartArray();
+    w.StartObject();
+    w.Member("code", "x");
+    w.EndObject();
+    w.EndArray();
+  };
+  auto elements = [](JsonPrettyWriter& w) {
+    w.StartObject();
+    w.Member("reference", "Patient/1");
+    w.EndObject();
+    w.Number("1.50");
+  };
+  for (const bool after_sibling : {false, true}) {
+    std::string direct = "head";
+    std::string copied = "head";
+    {
+      JsonPrettyWriter d(&direct, 1);
+      JsonPrettyWriter c(&copied, 1);
+      d.StartObject();
+      c.StartObject();
+      if (after_sibling) {
+        d.Member("first", "1");
+        c.Member("first", "1");
+      }
+      const JsonPrettyFragment object_fragment(c.level(), members);
+      members(d);
+      c.Append(object_fragment);
+      d.Key("list");
+      c.Key("list");
+      d.StartArray();
+      c.StartArray();
+      if (after_sibling) {
+        d.Null();
+        c.Null();
+      }
+      const JsonPrettyFragment array_fragment(c.level(), elements);
+      elements(d);
+      c.Append(array_fragment);
+      d.EndArray();
+      c.EndArray();
+      d.EndObject();
+      c.EndObject();
+      d.Finish();
+      c.Finish();
+    }
+    EXPECT_EQ(copied, direct) << "after_sibling " << after_sibling;
+  }
+}
+
+// A fragment with a slot writes its value as String(value) would there,
+// escaped, first in its container or after a sibling.
+TEST(JsonPrettyWriterTest, FragmentSlotsAreStrings) {
+  auto reference = [](JsonPrettyWriter& w, const std::string* value) {
+    w.StartObject();
+    w.Member("role", "source");
+    w.Key("what");
+    w.StartObject();
+    w.Key("reference");
+    if (value != nullptr) {
+      w.String(*value);
+    } else {
+      w.StringSlot();
+    }
+    w.EndObject();
+    w.EndObject();
+  };
+  const std::vector<std::string> values = {"Observation/1", "",
+                                           "quote \" and \n, \x01 and long text"};
+  for (const std::string& value : values) {
+    for (const bool after_sibling : {false, true}) {
+      std::string direct;
+      std::string copied;
+      {
+        JsonPrettyWriter d(&direct, 0);
+        JsonPrettyWriter c(&copied, 0);
+        d.StartArray();
+        c.StartArray();
+        if (after_sibling) {
+          d.Null();
+          c.Null();
+        }
+        const JsonPrettyFragment fragment(c.level(),
+                                          [&](JsonPrettyWriter& f) { reference(f, nullptr); });
+        ASSERT_TRUE(fragment.has_slot());
+        reference(d, &value);
+        c.Append(fragment, value);
+        d.EndArray();
+        c.EndArray();
+        d.Finish();
+        c.Finish();
+      }
+      EXPECT_EQ(copied, direct) << "value \"" << value << "\" after_sibling " << after_sibling;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bonewatch::fhir

@@ -100,6 +100,10 @@ class Mapper {
 
   // Maps one resource and counts the outcome.
   MapResult Map(const fhir::Json& resource, const ReferenceResolver& resolver = {}) const;
+  // The same, into `result` (whatever it held is replaced): its strings and
+  // lists keep their capacity, so that a caller mapping many resources into
+  // the same few results allocates little after the first ones.
+  void Map(const fhir::Json& resource, const ReferenceResolver& resolver, MapResult& result) const;
 
   // A snapshot of the counters.
   MapCounters Counters() const;
