@@ -5,7 +5,8 @@
 #   bash scripts/bench_daemon.sh [--notifications 500] [--rate 100] [--backfill-patients 100000]
 #                                [--history 6] [--idle-seconds 30] [--build-dir build-rel]
 #                                [--skip-latency] [--skip-backfill] [--no-build] [--keep]
-#                                [--bonewatch PATH] [--external]
+#                                [--bonewatch PATH] [--external] [--config-extra 'JSON members,']
+#                                [--background-patients P]
 #
 # 1. builds `bonewatch` (Release) in --build-dir (unless --no-build or --bonewatch PATH, which runs
 #    that binary instead: e.g. an older release's, for figures before and after a change);
@@ -15,6 +16,10 @@
 #    --idle-seconds; then N DXA Observations (T-score -3.0, one per patient) at --rate per second,
 #    open loop; per Observation the POST round trip and the commit time of the patient's
 #    `osteoporosis` Flag (the server's write log); RSS after;
+#    --background-patients P: just before the notifications, P more patients of
+#    scripts/generate_cohort.js are bulk-loaded and the daemon is told to poll now (an empty
+#    rest-hook), so that the notifications arrive while it polls, maps and evaluates them: its
+#    inbox and evaluation batches run the whole time ("while evaluations run", issue 13 item 10).
 #    --external: the latency part against an external server with OAuth2 client credentials
 #    instead of tests/fhir-server (FHIR_BASE, FHIR_TOKEN_URL, FHIR_CLIENT_ID, FHIR_CLIENT_SECRET, or
 #    the MEDPLUM_* names of ../shared/tools/medplum's connection.env): the cohort is loaded with
@@ -41,6 +46,8 @@ BUILD=1
 KEEP=""
 BONEWATCH=""
 EXTERNAL=""
+CONFIG_EXTRA=""
+BACKGROUND=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --notifications) NOTIFICATIONS=$2; shift 2 ;;
@@ -54,6 +61,8 @@ while [[ $# -gt 0 ]]; do
     --no-build) BUILD=""; shift ;;
     --keep) KEEP=1; shift ;;
     --external) EXTERNAL=1; DO_BACKFILL=""; shift ;;
+    --config-extra) CONFIG_EXTRA=$2; shift 2 ;;
+    --background-patients) BACKGROUND=$2; shift 2 ;;
     --bonewatch) BONEWATCH=$(realpath "$2"); BUILD=""; shift 2 ;;
     *) echo "bench_daemon.sh: unknown option $1" >&2; exit 64 ;;
   esac
@@ -139,6 +148,7 @@ write_config() {  # write_config FILE STORE NOTIFY_PORT OPS_PORT
   "store": { "path": "$2" },
   "ops": { "listenAddress": "127.0.0.1", "port": $4 },
   "logging": { "format": "text", "level": "info" },
+  $CONFIG_EXTRA
   "shutdownGraceSeconds": 10
 }
 JSON
@@ -177,6 +187,15 @@ if [[ -n "$DO_LATENCY" ]]; then
   say "latency: converged ($IDLE_CONVERGED); idle for $IDLE_SECONDS s"
   sleep "$IDLE_SECONDS"
   IDLE_LATER=$(rss_json "$DAEMON_PID")
+  if (( BACKGROUND > 0 )); then
+    [[ -z "$EXTERNAL" ]] || { echo "--background-patients needs the test server" >&2; exit 64; }
+    node scripts/generate_cohort.js --patients "$BACKGROUND" --batch 5000 --out "$WORK/background" >&2
+    js load --admin "$ADMIN" "$WORK"/background/batch-*.json >&2
+    # An empty rest-hook: "poll now" (the poll interval is 600 s).
+    node -e 'const r=require("http").request(process.argv[1],{method:"POST",headers:{"x-bonewatch-secret":process.argv[2],"content-length":0}},(res)=>{res.resume();process.exit(res.statusCode===200?0:1)});r.end()' \
+      "http://127.0.0.1:$NOTIFY_PORT/fhir/notify" "$SECRET"
+    say "latency: $BACKGROUND background patients loaded; the daemon polls and evaluates them meanwhile"
+  fi
   say "latency: $NOTIFICATIONS DXA Observations at $RATE/s"
   js latency --fhir "$FHIR" "${SERVER_ARGS[@]}" --notifications "$NOTIFICATIONS" --rate "$RATE" \
     --notify "http://127.0.0.1:$NOTIFY_PORT/fhir/notify" --notify-secret "$SECRET" \
