@@ -186,6 +186,14 @@ StatusOr<std::vector<InboxItem>> SqliteInbox::Peek(size_t limit) {
       out.push_back(InboxItem{id[i], received[i], origin[i], headers[i], FromSqliteBlob(body[i]),
                               hint[i], attempts[i], error[i]});
     }
+    // Other processes (`bonewatch dead-letters replay`, `backfill`) write this file too: a
+    // short page is the whole inbox, a full one a lower bound, so the count corrects itself
+    // at the worker's next look (under mu_: no Enqueue of ours in between).
+    if (out.size() < limit) {
+      depth_.store(out.size());
+    } else if (depth_.load() < out.size()) {
+      depth_.store(out.size());
+    }
     return Status::Ok();
   }));
   return out;

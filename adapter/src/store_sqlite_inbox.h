@@ -53,8 +53,9 @@ class SqliteInbox {
   // Removes the items (ids not present are ignored), in one transaction.
   Status Remove(const std::vector<int64_t>& ids);
   Status Fail(int64_t id, const std::string& error);
-  // Kept in memory (counted at open, then +1/-n): the endpoint reads it after
-  // every Enqueue, and COUNT(*) is linear in the backlog.
+  // Kept in memory (counted at open, then +1/-n, and corrected by every Peek for
+  // the items other processes added): the endpoint reads it after every Enqueue,
+  // and COUNT(*) is linear in the backlog.
   uint64_t Depth() const { return depth_.load(); }
 
   SqliteInbox(std::unique_ptr<Poco::Data::Session> session, std::string path, uint64_t depth);

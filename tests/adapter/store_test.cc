@@ -875,6 +875,29 @@ TEST_F(SqliteStoreTest, TheStoreFilesInboxMovesToTheInboxFileAtOpen) {
   EXPECT_EQ(again->InboxDepth().value_or(0), 3u);
 }
 
+// `bonewatch dead-letters replay` and `backfill` enqueue from another process: the daemon's
+// inbox depth (counted in memory) catches up at its next look at the inbox.
+TEST_F(SqliteStoreTest, TheInboxDepthCountsWhatAnotherProcessEnqueued) {
+  auto daemon = MustOpenSqlite(path_);
+  auto command = MustOpenSqlite(path_);
+  ASSERT_NE(daemon, nullptr);
+  ASSERT_NE(command, nullptr);
+  ASSERT_TRUE(daemon->Enqueue(InboxItem{0, "t", "rest-hook", "{}", "one", "", 0, ""}).ok());
+  ASSERT_TRUE(command->Enqueue(InboxItem{0, "t", "replay", "{}", "two", "", 0, ""}).ok());
+  ASSERT_TRUE(command->Enqueue(InboxItem{0, "t", "replay", "{}", "three", "", 0, ""}).ok());
+  EXPECT_EQ(daemon->PeekInbox(2).value_or({}).size(), 2u);  // a full page: at least 2
+  EXPECT_GE(daemon->InboxDepth().value_or(0), 2u);
+  const std::vector<InboxItem> all = daemon->PeekInbox(50).value_or({});
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(daemon->InboxDepth().value_or(0), 3u);
+  ASSERT_TRUE(daemon->AckInbox(all[0].id).ok());
+  ASSERT_TRUE(daemon->AckInbox(all[1].id).ok());
+  EXPECT_EQ(daemon->InboxDepth().value_or(9), 1u);
+  ASSERT_TRUE(command->AckInbox(all[2].id).ok());
+  EXPECT_EQ(daemon->PeekInbox(50).value_or({}).size(), 0u);
+  EXPECT_EQ(daemon->InboxDepth().value_or(9), 0u);
+}
+
 TEST_F(SqliteStoreTest, AnInboxFileFromANewerVersionIsRefused) {
   {
     Poco::Data::SQLite::Connector::registerConnector();
