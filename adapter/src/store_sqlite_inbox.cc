@@ -161,7 +161,27 @@ Status SqliteInbox::Adopt(const std::vector<InboxItem>& items) {
           bind(static_cast<Poco::Int64>(item.id)), bind(item.received_at), bind(item.origin),
           bind(item.headers_json), bind(ToSqliteBlob(item.body)), bind(item.hint),
           bind(item.attempts), bind(item.last_error);
-      added += insert.execute();
+      if (insert.execute() == 1) {
+        ++added;
+        continue;
+      }
+      // The id is taken. The same item (a move interrupted by a crash, moved again) is
+      // skipped; another one (the inbox file kept from before a downgrade and an upgrade,
+      // whose ids went on separately) is kept under a new id, at the back of the queue.
+      std::vector<std::string> received;
+      std::vector<Poco::Data::BLOB> body;
+      s << "SELECT received_at, body FROM inbox WHERE id = ?",
+          bind(static_cast<Poco::Int64>(item.id)), into(received), into(body), now;
+      if (!received.empty() && received[0] == item.received_at &&
+          FromSqliteBlob(body[0]) == item.body) {
+        continue;
+      }
+      s << "INSERT INTO inbox (received_at, origin, headers_json, body, hint, attempts,"
+           " last_error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          bind(item.received_at), bind(item.origin), bind(item.headers_json),
+          bind(ToSqliteBlob(item.body)), bind(item.hint), bind(item.attempts),
+          bind(item.last_error), now;
+      ++added;
     }
     return Status::Ok();
   });

@@ -47,7 +47,9 @@ class SqliteInbox {
   static std::string PathFor(const std::string& store_path);
 
   StatusOr<int64_t> Enqueue(const InboxItem& item);
-  // Inserts `items` with their ids, in one transaction (the move from the store file).
+  // Inserts `items` with their ids, in one transaction (the move from the store file). An id
+  // already taken by the same item (received_at and body) is skipped, by another item gets
+  // a new id: nothing is lost.
   Status Adopt(const std::vector<InboxItem>& items);
   StatusOr<std::vector<InboxItem>> Peek(size_t limit);
   // Removes the items (ids not present are ignored), in one transaction.

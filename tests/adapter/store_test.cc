@@ -873,6 +873,27 @@ TEST_F(SqliteStoreTest, TheStoreFilesInboxMovesToTheInboxFileAtOpen) {
   auto again = MustOpenSqlite(path_);  // nothing moved twice
   ASSERT_NE(again, nullptr);
   EXPECT_EQ(again->InboxDepth().value_or(0), 3u);
+  again.reset();
+  // A crash between the copy and the delete: the same rows are in both files, moved once.
+  // A downgrade that went on writing the store file's inbox: its id 43 is taken here by
+  // another item, and is kept under a new id.
+  {
+    Poco::Data::Session session("SQLite", path_);
+    session << "INSERT INTO inbox (id, received_at, origin, headers_json, body, hint, attempts,"
+               " last_error) VALUES (41, 't', 'rest-hook', '{}', 'one', 'Observation/1', 2, 'e'),"
+               " (43, 't', 'rest-hook', '{}', 'from the old binary', '', 0, '')",
+        Poco::Data::Keywords::now;
+  }
+  auto third = MustOpenSqlite(path_);
+  ASSERT_NE(third, nullptr);
+  const std::vector<InboxItem> after = third->PeekInbox(10).value_or({});
+  ASSERT_EQ(after.size(), 4u);
+  EXPECT_EQ(after[0].body, "one");
+  EXPECT_EQ(after[1].body, "two");
+  EXPECT_EQ(after[2].body, "three");
+  EXPECT_EQ(after[3].body, "from the old binary");
+  EXPECT_GT(after[3].id, after[2].id);
+  EXPECT_EQ(third->InboxDepth().value_or(0), 4u);
 }
 
 // `bonewatch dead-letters replay` and `backfill` enqueue from another process: the daemon's
