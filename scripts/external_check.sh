@@ -93,20 +93,11 @@ say "bonewatch run against $BASE (log: $WORK/daemon.log)"
 BONEWATCH_OAUTH_CLIENT_SECRET=$CLIENT_SECRET BONEWATCH_NOTIFY_SECRET=$SECRET \
   "$BONEWATCH" run --config "$WORK/bonewatch.json" 2>"$WORK/daemon.log" &
 DAEMON_PID=$!
-wait_converged() {  # wait_converged LIMIT_S: /status converged, inbox 0, 3 checks in a row
-  local start stable=0 status
+wait_converged() {  # wait_converged LIMIT_S: /status converged, inbox 0 (scripts/bench_daemon.js)
+  local start
   start=$(date +%s)
-  while (( stable < 3 )); do
-    sleep 2
-    kill -0 "$DAEMON_PID" 2>/dev/null || { echo "the daemon exited" >&2; tail -20 "$WORK/daemon.log" >&2; exit 1; }
-    status=$(hget "$OPS/status" 2>/dev/null || echo '{}')
-    if node -e 'const s=JSON.parse(process.argv[1]);process.exit(s.converged&&s.inbox===0?0:1)' "$status"; then
-      stable=$((stable + 1))
-    else
-      stable=0
-    fi
-    (( $(date +%s) - start < $1 )) || { echo "not converged after $1 s: $status" >&2; exit 1; }
-  done
+  node scripts/bench_daemon.js wait-converged --ops "$OPS" --timeout "$1" >/dev/null ||
+    { echo "not converged after $1 s" >&2; tail -20 "$WORK/daemon.log" >&2; exit 1; }
   echo $(( $(date +%s) - start ))
 }
 T=$(wait_converged 300)

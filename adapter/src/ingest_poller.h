@@ -36,20 +36,16 @@
 #include "bonewatch/mappings/mapping_set.h"
 #include "clock.h"
 #include "config.h"
+#include "ingest_types.h"
 #include "logger.h"
 #include "metrics.h"
 #include "store.h"
 
 namespace bonewatch::adapter {
 
-struct PollerDeps {
-  const fhir::Client* client = nullptr;  // REQUIRED
-  Store* store = nullptr;                // REQUIRED
-  Metrics* metrics = nullptr;            // REQUIRED
-  Logger* logger = nullptr;              // REQUIRED
-  const Clock* clock = nullptr;          // REQUIRED
-  size_t max_code_filter_chars = 1500;   // longer code lists: no code filter
-  int max_pages_per_run = 10000;         // per type, against a server whose links loop
+struct PollerDeps : ServerReadDeps {
+  size_t max_code_filter_chars = 1500;  // longer code lists: no code filter
+  int max_pages_per_run = 10000;        // per type, against a server whose links loop
 };
 
 struct PollStats {

@@ -30,19 +30,14 @@
 #include "bonewatch/fhir/status.h"
 #include "clock.h"
 #include "config.h"
+#include "ingest_types.h"
 #include "logger.h"
 #include "metrics.h"
 #include "store.h"
 
 namespace bonewatch::adapter {
 
-struct ReconcilerDeps {
-  const fhir::Client* client = nullptr;  // REQUIRED
-  Store* store = nullptr;                // REQUIRED
-  Metrics* metrics = nullptr;            // REQUIRED
-  Logger* logger = nullptr;              // REQUIRED
-  const Clock* clock = nullptr;          // REQUIRED
-};
+using ReconcilerDeps = ServerReadDeps;
 
 struct ReconcileStats {
   int checked = 0;

@@ -7,17 +7,32 @@
 // search without a code filter and let the Mapper filter) when the type maps prefix codes
 // (M80.*), has no codes, or the joined list is longer than `max_chars`.
 //
-// Thread-safety: pure functions.
+// Thread-safety: pure functions; ServerReadDeps is plain data.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "bonewatch/fhir/client.h"
 #include "bonewatch/mappings/mapping_set.h"
+#include "clock.h"
 #include "config.h"
+#include "logger.h"
+#include "metrics.h"
+#include "store.h"
 
 namespace bonewatch::adapter {
+
+// What the Poller and the Reconciler borrow to read the server into the store (REQUIRES: all
+// set, and they outlive the user).
+struct ServerReadDeps {
+  const fhir::Client* client = nullptr;
+  Store* store = nullptr;
+  Metrics* metrics = nullptr;
+  Logger* logger = nullptr;
+  const Clock* clock = nullptr;
+};
 
 std::vector<std::string> IngestTypes(const Config::Inputs& inputs);
 

@@ -179,27 +179,21 @@ int DaemonApp::main(const std::vector<std::string>& /*args*/) {
     s.metrics.SetGauge(metric::kUptime, {},
                        std::chrono::duration<double>(steady_clock::now() - started).count());
   };
+  ServerReadDeps read_deps;
+  read_deps.client = s.client.get();
+  read_deps.store = s.store.get();
+  read_deps.metrics = &s.metrics;
+  read_deps.logger = &log;
+  read_deps.clock = &s.system_clock;
   std::unique_ptr<Poller> poller;
   if (c.poller.enabled) {
-    PollerDeps poller_deps;
-    poller_deps.client = s.client.get();
-    poller_deps.store = s.store.get();
-    poller_deps.metrics = &s.metrics;
-    poller_deps.logger = &log;
-    poller_deps.clock = &s.system_clock;
     poller = std::make_unique<Poller>(c.poller, c.inputs, s.mapper->mappings().CriteriaLists(),
-                                      poller_deps);
+                                      PollerDeps{read_deps});
     steps.poll = [&poller] { return poller->RunOnce(); };
   }
   std::unique_ptr<Reconciler> reconciler;
   if (c.reconcile.enabled) {
-    ReconcilerDeps reconcile_deps;
-    reconcile_deps.client = s.client.get();
-    reconcile_deps.store = s.store.get();
-    reconcile_deps.metrics = &s.metrics;
-    reconcile_deps.logger = &log;
-    reconcile_deps.clock = &s.system_clock;
-    reconciler = std::make_unique<Reconciler>(c.reconcile, reconcile_deps);
+    reconciler = std::make_unique<Reconciler>(c.reconcile, read_deps);
     // With the poll, which it follows: a pass when its interval has passed.
     steps.poll = [&poller, &reconciler] {
       Status polled = poller ? poller->RunOnce() : Status::Ok();

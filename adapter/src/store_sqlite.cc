@@ -137,22 +137,10 @@ namespace {
 // inbox file kept them) into the inbox file, ids kept. Copied first, deleted
 // after: a crash in between leaves them in both, and the copy is ignored.
 Status MoveLegacyInbox(Session& session, SqliteInbox& inbox, const std::string& path) {
-  using Poco::Data::BLOB;
   try {
-    std::vector<Poco::Int64> id;
-    std::vector<std::string> received, origin, headers, hint, error;
-    std::vector<BLOB> body;
-    std::vector<int> attempts;
-    session << "SELECT id, received_at, origin, headers_json, body, hint, attempts, last_error"
-               " FROM inbox ORDER BY id",
-        into(id), into(received), into(origin), into(headers), into(body), into(hint),
-        into(attempts), into(error), now;
-    if (id.empty()) return Status::Ok();
-    std::vector<InboxItem> items;
-    for (size_t i = 0; i < id.size(); ++i) {
-      items.push_back(InboxItem{id[i], received[i], origin[i], headers[i], FromSqliteBlob(body[i]),
-                                hint[i], attempts[i], error[i]});
-    }
+    const std::vector<InboxItem> items =
+        SelectInboxItems(session, std::numeric_limits<size_t>::max());
+    if (items.empty()) return Status::Ok();
     RETURN_IF_ERROR(inbox.Adopt(items));
     session << "DELETE FROM inbox", now;
     return Status::Ok();

@@ -53,6 +53,26 @@ Status SqliteExceptionStatus(const std::string& op) {
   }
 }
 
+std::vector<InboxItem> SelectInboxItems(Session& s, size_t limit) {
+  std::vector<Poco::Int64> id;
+  std::vector<std::string> received, origin, headers, hint, error;
+  std::vector<BLOB> body;
+  std::vector<int> attempts;
+  const auto n = static_cast<Poco::Int64>(
+      std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<Poco::Int64>::max())));
+  s << "SELECT id, received_at, origin, headers_json, body, hint, attempts, last_error"
+       " FROM inbox ORDER BY id LIMIT ?",
+      bind(n), into(id), into(received), into(origin), into(headers), into(body), into(hint),
+      into(attempts), into(error), now;
+  std::vector<InboxItem> out;
+  out.reserve(id.size());
+  for (size_t i = 0; i < id.size(); ++i) {
+    out.push_back(InboxItem{id[i], received[i], origin[i], headers[i], FromSqliteBlob(body[i]),
+                            hint[i], attempts[i], error[i]});
+  }
+  return out;
+}
+
 StatusOr<std::unique_ptr<Session>> OpenSqliteSession(const std::string& path) {
   try {
     Poco::Data::SQLite::Connector::registerConnector();  // idempotent
@@ -192,20 +212,7 @@ Status SqliteInbox::Adopt(const std::vector<InboxItem>& items) {
 StatusOr<std::vector<InboxItem>> SqliteInbox::Peek(size_t limit) {
   std::vector<InboxItem> out;
   RETURN_IF_ERROR(Run("PeekInbox", false, [&](Session& s) {
-    std::vector<Poco::Int64> id;
-    std::vector<std::string> received, origin, headers, hint, error;
-    std::vector<BLOB> body;
-    std::vector<int> attempts;
-    const auto n = static_cast<Poco::Int64>(
-        std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<Poco::Int64>::max())));
-    s << "SELECT id, received_at, origin, headers_json, body, hint, attempts, last_error"
-         " FROM inbox ORDER BY id LIMIT ?",
-        bind(n), into(id), into(received), into(origin), into(headers), into(body), into(hint),
-        into(attempts), into(error), now;
-    for (size_t i = 0; i < id.size(); ++i) {
-      out.push_back(InboxItem{id[i], received[i], origin[i], headers[i], FromSqliteBlob(body[i]),
-                              hint[i], attempts[i], error[i]});
-    }
+    out = SelectInboxItems(s, limit);
     // Other processes (`bonewatch dead-letters replay`, `backfill`) write this file too: a
     // short page is the whole inbox, a full one a lower bound, so the count corrects itself
     // at the worker's next look (under mu_: no Enqueue of ours in between).

@@ -76,6 +76,10 @@ class SqliteInbox {
 // WAL (":memory:" reports "memory"), synchronous=FULL, foreign keys on.
 StatusOr<std::unique_ptr<Poco::Data::Session>> OpenSqliteSession(const std::string& path);
 
+// The oldest `limit` rows of the `inbox` table of `s` (the inbox file's, or the store file's
+// legacy one), in id order. Throws Poco exceptions.
+std::vector<InboxItem> SelectInboxItems(Poco::Data::Session& s, size_t limit);
+
 // Bodies and payloads are BLOBs: they may hold any bytes.
 Poco::Data::BLOB ToSqliteBlob(const std::string& bytes);
 std::string FromSqliteBlob(const Poco::Data::BLOB& blob);
